@@ -1,0 +1,56 @@
+package io.opsflow.devices;
+
+import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
+import io.temporal.failure.ApplicationFailure;
+import java.util.concurrent.Callable;
+import org.springframework.stereotype.Component;
+
+/**
+ * One circuit breaker per device. While a device's breaker is open, calls fail at once instead of
+ * waiting for a timeout; Temporal's retry policy brings the call back later, so an unreachable plug
+ * costs neither a worker slot nor the devices behind the same worker.
+ */
+@Component
+public class DeviceGuard {
+
+  private final CircuitBreakerRegistry registry;
+
+  public DeviceGuard(DeviceProperties properties) {
+    DeviceProperties.Breaker b = properties.breaker();
+    this.registry =
+        CircuitBreakerRegistry.of(
+            CircuitBreakerConfig.custom()
+                .failureRateThreshold(b.failureRateThreshold())
+                .slidingWindowSize(b.slidingWindowSize())
+                .minimumNumberOfCalls(b.minimumNumberOfCalls())
+                .waitDurationInOpenState(b.waitInOpenState())
+                .permittedNumberOfCallsInHalfOpenState(1)
+                .build());
+  }
+
+  /** Runs the call through the device's breaker; failures become retryable activity failures. */
+  public <T> T call(String device, Callable<T> call) {
+    CircuitBreaker breaker = registry.circuitBreaker(device);
+    try {
+      return breaker.executeCallable(call);
+    } catch (CallNotPermittedException open) {
+      throw ApplicationFailure.newFailure(
+          device + " is unreachable (circuit open)", "DEVICE_CIRCUIT_OPEN");
+    } catch (DeviceException e) {
+      throw ApplicationFailure.newFailureWithCause(e.getMessage(), e.type(), e);
+    } catch (RuntimeException e) {
+      throw e;
+    } catch (Exception e) {
+      throw ApplicationFailure.newFailureWithCause(
+          device + ": " + e.getMessage(), "DEVICE_UNREACHABLE", e);
+    }
+  }
+
+  /** State of a device's breaker, for operators. */
+  public CircuitBreaker.State state(String device) {
+    return registry.circuitBreaker(device).getState();
+  }
+}

@@ -1,0 +1,68 @@
+package io.opsflow.session;
+
+import io.opsflow.devices.DeviceException;
+import io.opsflow.devices.DeviceGuard;
+import io.opsflow.payments.CardGatewayClient;
+import io.temporal.failure.ApplicationFailure;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.springframework.stereotype.Component;
+
+/** Card payments through the gateway; idempotent through the gateway's Idempotency-Key. */
+@Component
+public class PaymentGatewayActivitiesImpl implements PaymentGatewayActivities {
+
+  private static final String GATEWAY = "gateway";
+
+  private final CardGatewayClient client;
+  private final DeviceGuard guard;
+
+  public PaymentGatewayActivitiesImpl(CardGatewayClient client, DeviceGuard guard) {
+    this.client = client;
+    this.guard = guard;
+  }
+
+  @Override
+  public CardIntent createIntent(IntentRequest r) {
+    return call(
+        () ->
+            client.createIntent(
+                r.amountMinor(),
+                r.currency(),
+                Map.of(
+                    "payment_id", Long.toString(r.paymentId()),
+                    "session_id", Long.toString(r.sessionId())),
+                r.idempotencyKey()));
+  }
+
+  @Override
+  public CardIntent retrieveIntent(String intentId) {
+    return call(() -> client.retrieve(intentId));
+  }
+
+  @Override
+  public CardIntent cancelIntent(String intentId) {
+    return call(() -> client.cancel(intentId));
+  }
+
+  @Override
+  public String refund(RefundRequest r) {
+    return call(() -> client.refund(r.intentId(), r.idempotencyKey()));
+  }
+
+  private <T> T call(Callable<T> call) {
+    return guard.call(
+        GATEWAY,
+        () -> {
+          try {
+            return call.call();
+          } catch (DeviceException e) {
+            if ("GATEWAY_REJECTED".equals(e.type())) {
+              // A 4xx will not change on retry.
+              throw ApplicationFailure.newNonRetryableFailure(e.getMessage(), e.type());
+            }
+            throw e;
+          }
+        });
+  }
+}

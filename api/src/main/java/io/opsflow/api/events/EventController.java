@@ -1,0 +1,67 @@
+package io.opsflow.api.events;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.util.List;
+import java.util.function.Predicate;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.RequestHeader;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
+
+/** Station and session events: a live SSE stream for the admin dashboard, and history. */
+@RestController
+@RequestMapping("/api/v1")
+public class EventController {
+
+  private final EventHub hub;
+  private final EventQueries queries;
+  private final ObjectMapper mapper;
+
+  public EventController(EventHub hub, EventQueries queries, ObjectMapper mapper) {
+    this.hub = hub;
+    this.queries = queries;
+    this.mapper = mapper;
+  }
+
+  /**
+   * Live events as SSE ({@code event:} is the type, {@code id:} the event id). A client that
+   * reconnects with {@code Last-Event-ID} first receives what it missed, from the table.
+   */
+  @GetMapping(path = "/events/stream", produces = "text/event-stream")
+  public SseEmitter stream(
+      @RequestParam(name = "station_id", required = false) Long stationId,
+      @RequestParam(name = "session_id", required = false) Long sessionId,
+      @RequestHeader(name = "Last-Event-ID", required = false) Long lastEventId)
+      throws IOException {
+    Predicate<JsonNode> filter =
+        e ->
+            (stationId == null || e.path("station_id").asLong(-1) == stationId)
+                && (sessionId == null || e.path("session_id").asLong(-1) == sessionId);
+    SseEmitter emitter = new SseEmitter(0L);
+    hub.subscribe(emitter, filter);
+    if (lastEventId != null) {
+      for (JsonNode missed : queries.after(lastEventId, 10_000)) {
+        if (filter.test(missed)) {
+          EventHub.send(emitter, mapper, missed);
+        }
+      }
+    }
+    emitter.send(SseEmitter.event().comment("subscribed"));
+    return emitter;
+  }
+
+  @GetMapping("/events")
+  public List<JsonNode> latest(@RequestParam(defaultValue = "100") int limit) {
+    return queries.latest(Math.max(1, Math.min(limit, 1000)));
+  }
+
+  @GetMapping("/sessions/{id}/events")
+  public List<JsonNode> ofSession(@PathVariable long id) {
+    return queries.ofSession(id);
+  }
+}

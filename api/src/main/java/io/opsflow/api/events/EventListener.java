@@ -1,0 +1,112 @@
+package io.opsflow.api.events;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.opsflow.events.EventLog;
+import java.sql.Connection;
+import java.sql.Statement;
+import javax.sql.DataSource;
+import org.postgresql.PGConnection;
+import org.postgresql.PGNotification;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.context.SmartLifecycle;
+import org.springframework.stereotype.Component;
+
+/**
+ * Listens on PostgreSQL's {@code opsflow_events} channel and hands each event to the hub. Events
+ * written by any process (workers elsewhere included) reach this instance's dashboards.
+ */
+@Component
+public class EventListener implements SmartLifecycle {
+
+  private static final Logger log = LoggerFactory.getLogger(EventListener.class);
+
+  private final DataSource dataSource;
+  private final EventHub hub;
+  private final EventQueries queries;
+  private final ObjectMapper mapper;
+  private volatile boolean running;
+  private volatile boolean listening;
+  private Thread thread;
+
+  public EventListener(
+      DataSource dataSource, EventHub hub, EventQueries queries, ObjectMapper mapper) {
+    this.dataSource = dataSource;
+    this.hub = hub;
+    this.queries = queries;
+    this.mapper = mapper;
+  }
+
+  @Override
+  public void start() {
+    running = true;
+    thread = Thread.ofVirtual().name("pg-event-listener").start(this::loop);
+  }
+
+  @Override
+  public void stop() {
+    running = false;
+    if (thread != null) {
+      thread.interrupt();
+    }
+  }
+
+  @Override
+  public boolean isRunning() {
+    return running;
+  }
+
+  /** True once LISTEN is in place (events appended from now on are delivered). */
+  public boolean isListening() {
+    return listening;
+  }
+
+  private void loop() {
+    while (running) {
+      try (Connection connection = dataSource.getConnection()) {
+        try (Statement st = connection.createStatement()) {
+          st.execute("LISTEN " + EventLog.CHANNEL);
+        }
+        listening = true;
+        PGConnection pg = connection.unwrap(PGConnection.class);
+        while (running) {
+          PGNotification[] notifications = pg.getNotifications(1000);
+          if (notifications == null) {
+            continue;
+          }
+          for (PGNotification n : notifications) {
+            dispatch(n.getParameter());
+          }
+        }
+      } catch (Exception e) {
+        listening = false;
+        if (!running) {
+          return;
+        }
+        log.warn("event listener lost its connection, retrying: {}", e.getMessage());
+        try {
+          Thread.sleep(1000);
+        } catch (InterruptedException interrupted) {
+          return;
+        }
+      }
+    }
+  }
+
+  private void dispatch(String payload) {
+    try {
+      JsonNode event = mapper.readTree(payload);
+      if (!event.has("type")) {
+        // Announced by id only (too big for NOTIFY): read it.
+        event = queries.byId(event.path("id").asLong());
+        if (event == null) {
+          return;
+        }
+      }
+      hub.publish(event);
+    } catch (Exception e) {
+      log.warn("could not dispatch event {}: {}", payload, e.getMessage());
+    }
+  }
+}

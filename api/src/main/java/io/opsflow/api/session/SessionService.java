@@ -1,0 +1,284 @@
+package io.opsflow.api.session;
+
+import io.opsflow.TaskQueueProperties;
+import io.opsflow.api.session.SessionDtos.ExtendSession;
+import io.opsflow.api.session.SessionDtos.SessionResponse;
+import io.opsflow.api.session.SessionDtos.StartSession;
+import io.opsflow.api.web.ApiException;
+import io.opsflow.session.ConfirmPayment;
+import io.opsflow.session.ExtendRequest;
+import io.opsflow.session.PaymentMethod;
+import io.opsflow.session.SessionFailure;
+import io.opsflow.session.SessionProperties;
+import io.opsflow.session.SessionRequest;
+import io.opsflow.session.SessionStatus;
+import io.opsflow.session.SessionView;
+import io.opsflow.session.SessionWorkflow;
+import io.opsflow.session.StationTarget;
+import io.opsflow.session.StopRequest;
+import io.opsflow.session.db.PaymentRepository;
+import io.opsflow.session.db.PaymentRow;
+import io.opsflow.session.db.SessionRepository;
+import io.opsflow.session.db.SessionRow;
+import io.opsflow.session.db.Station;
+import io.opsflow.session.db.StationRepository;
+import io.opsflow.session.db.UserAccountRepository;
+import io.temporal.api.enums.v1.WorkflowIdConflictPolicy;
+import io.temporal.client.UpdateOptions;
+import io.temporal.client.WithStartWorkflowOperation;
+import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowException;
+import io.temporal.client.WorkflowOptions;
+import io.temporal.client.WorkflowServiceException;
+import io.temporal.client.WorkflowUpdateStage;
+import io.temporal.failure.ApplicationFailure;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.EnumSet;
+import java.util.Map;
+import java.util.function.Supplier;
+import org.springframework.http.HttpStatus;
+import org.springframework.stereotype.Service;
+
+/**
+ * Operator actions on sessions: each is a workflow start or update; reads come from PostgreSQL.
+ * Failures named by the workflow map to the seed's HTTP answers.
+ */
+@Service
+public class SessionService {
+
+  private static final Map<SessionFailure, HttpStatus> STATUS =
+      Map.of(
+          SessionFailure.STATION_UNAVAILABLE, HttpStatus.CONFLICT,
+          SessionFailure.USER_NOT_FOUND, HttpStatus.NOT_FOUND,
+          SessionFailure.INSUFFICIENT_BALANCE, HttpStatus.BAD_REQUEST,
+          SessionFailure.PAYMENT_FAILED, HttpStatus.PAYMENT_REQUIRED,
+          SessionFailure.PAYMENT_TIMEOUT, HttpStatus.PAYMENT_REQUIRED,
+          SessionFailure.PAYMENT_NOT_PENDING, HttpStatus.CONFLICT,
+          SessionFailure.DEVICE_UNAVAILABLE, HttpStatus.SERVICE_UNAVAILABLE,
+          SessionFailure.NOT_ACTIVE, HttpStatus.BAD_REQUEST,
+          SessionFailure.ALREADY_ENDED, HttpStatus.BAD_REQUEST,
+          SessionFailure.INVALID_REQUEST, HttpStatus.BAD_REQUEST);
+
+  private final WorkflowClient client;
+  private final StationRepository stations;
+  private final UserAccountRepository users;
+  private final SessionRepository sessions;
+  private final PaymentRepository payments;
+  private final SessionProperties properties;
+  private final TaskQueueProperties queues;
+  private final Clock clock;
+
+  public SessionService(
+      WorkflowClient client,
+      StationRepository stations,
+      UserAccountRepository users,
+      SessionRepository sessions,
+      PaymentRepository payments,
+      SessionProperties properties,
+      TaskQueueProperties queues) {
+    this.client = client;
+    this.stations = stations;
+    this.users = users;
+    this.sessions = sessions;
+    this.payments = payments;
+    this.properties = properties;
+    this.queues = queues;
+    this.clock = Clock.systemUTC();
+  }
+
+  /** Starts {@code session-<id>} and answers once it is ACTIVE (or awaits a card payment). */
+  public SessionResponse start(StartSession body) {
+    Station station =
+        stations
+            .findById(body.stationId())
+            .orElseThrow(
+                () ->
+                    ApiException.notFound(
+                        "station_id: station " + body.stationId() + " not found"));
+    if (!users.existsById(body.userId())) {
+      throw ApiException.notFound("user_id: user " + body.userId() + " not found");
+    }
+    if (station.getStatus() == Station.Status.MAINTENANCE) {
+      throw new ApiException(HttpStatus.CONFLICT, "Station is in maintenance", "station_id");
+    }
+    if (sessions.existsByStationIdAndStatusIn(
+        station.getId(),
+        EnumSet.of(SessionStatus.PENDING, SessionStatus.AWAITING_PAYMENT, SessionStatus.ACTIVE))) {
+      throw new ApiException(HttpStatus.CONFLICT, "Station is not available", "station_id");
+    }
+    PaymentMethod method = body.paymentMethod() != null ? body.paymentMethod() : PaymentMethod.CASH;
+    BigDecimal amount =
+        body.amount() != null
+            ? body.amount()
+            : station
+                .getHourlyRate()
+                .multiply(BigDecimal.valueOf(body.duration()))
+                .divide(BigDecimal.valueOf(60), 2, RoundingMode.HALF_UP);
+    long sessionId = sessions.nextId();
+    SessionRequest request =
+        new SessionRequest(
+            sessionId,
+            body.userId(),
+            new StationTarget(
+                station.getId(),
+                station.getType(),
+                station.getPlugUrl(),
+                station.getConsoleMac(),
+                station.getConsoleIp(),
+                station.getHourlyRate()),
+            body.duration(),
+            0,
+            method,
+            amount,
+            properties.currency(),
+            properties.toSettings(queues.devices()));
+    SessionView view = startWorkflow(request);
+    return response(sessionId, view);
+  }
+
+  /** Starts the workflow with update-with-start: one round trip, no polling. */
+  public SessionView startWorkflow(SessionRequest request) {
+    SessionWorkflow stub =
+        client.newWorkflowStub(
+            SessionWorkflow.class,
+            WorkflowOptions.newBuilder()
+                .setWorkflowId(SessionRequest.workflowId(request.sessionId()))
+                .setTaskQueue(queues.orchestration())
+                .setWorkflowIdConflictPolicy(
+                    WorkflowIdConflictPolicy.WORKFLOW_ID_CONFLICT_POLICY_FAIL)
+                .setMemo(
+                    Map.of(
+                        "station_id", request.station().stationId(),
+                        "user_id", request.userId(),
+                        "payment_method", request.paymentMethod().name()))
+                .build());
+    return call(
+        () ->
+            WorkflowClient.executeUpdateWithStart(
+                stub::awaitStart,
+                UpdateOptions.<SessionView>newBuilder()
+                    .setWaitForStage(WorkflowUpdateStage.COMPLETED)
+                    .build(),
+                new WithStartWorkflowOperation<>(stub::run, request)));
+  }
+
+  public SessionResponse extend(long id, ExtendSession body) {
+    SessionRow row = row(id);
+    SessionView view =
+        update(
+            row,
+            SessionFailure.NOT_ACTIVE,
+            () ->
+                workflow(id)
+                    .extend(new ExtendRequest(body.additionalMinutes(), body.paymentMethod())));
+    return response(id, view);
+  }
+
+  public SessionResponse stop(long id) {
+    SessionRow row = row(id);
+    SessionView view =
+        update(
+            row,
+            SessionFailure.ALREADY_ENDED,
+            () -> workflow(id).stop(new StopRequest("stopped by operator")));
+    return response(id, view);
+  }
+
+  public SessionResponse confirmPayment(long paymentId) {
+    PaymentRow payment =
+        payments
+            .findById(paymentId)
+            .orElseThrow(() -> ApiException.notFound("Payment " + paymentId + " not found"));
+    SessionRow row = row(payment.getSessionId());
+    SessionView view =
+        update(
+            row,
+            SessionFailure.PAYMENT_NOT_PENDING,
+            () -> workflow(row.getId()).confirmPayment(new ConfirmPayment(paymentId)));
+    return response(row.getId(), view);
+  }
+
+  public SessionResponse get(long id) {
+    return SessionResponse.of(row(id), null, clock.instant());
+  }
+
+  /** Live view from the workflow when it still runs, else null. */
+  public SessionView liveView(long id) {
+    try {
+      return workflow(id).state();
+    } catch (RuntimeException closedOrMissing) {
+      return null;
+    }
+  }
+
+  private SessionView update(
+      SessionRow row, SessionFailure whenClosed, Supplier<SessionView> action) {
+    if (!row.getStatus().isLive()) {
+      // The workflow may be closed already; the row is the truth for an ended session.
+      throw failure(whenClosed, null);
+    }
+    try {
+      return call(action);
+    } catch (WorkflowServiceException closed) {
+      throw failure(whenClosed, null);
+    }
+  }
+
+  private SessionView call(Supplier<SessionView> action) {
+    try {
+      return action.get();
+    } catch (WorkflowException e) {
+      ApplicationFailure cause = applicationCause(e);
+      SessionFailure named = cause == null ? null : SessionFailure.fromType(cause.getType());
+      if (named != null) {
+        throw failure(named, cause.getOriginalMessage());
+      }
+      if (e instanceof WorkflowServiceException) {
+        throw (WorkflowServiceException) e;
+      }
+      throw new IllegalStateException("session workflow failed: " + e.getMessage(), e);
+    }
+  }
+
+  private static ApiException failure(SessionFailure kind, String message) {
+    HttpStatus status = STATUS.getOrDefault(kind, HttpStatus.BAD_REQUEST);
+    String text = message != null ? message : kind.defaultMessage();
+    // The seed answers these with exactly its own words.
+    if (kind == SessionFailure.NOT_ACTIVE
+        || kind == SessionFailure.ALREADY_ENDED
+        || kind == SessionFailure.INSUFFICIENT_BALANCE) {
+      text = kind.defaultMessage();
+    }
+    return new ApiException(status, text);
+  }
+
+  private static ApplicationFailure applicationCause(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof ApplicationFailure af) {
+        return af;
+      }
+    }
+    return null;
+  }
+
+  private SessionWorkflow workflow(long id) {
+    return client.newWorkflowStub(SessionWorkflow.class, SessionRequest.workflowId(id));
+  }
+
+  private SessionRow row(long id) {
+    return sessions
+        .findById(id)
+        .orElseThrow(() -> ApiException.notFound("Session " + id + " not found"));
+  }
+
+  private SessionResponse response(long id, SessionView view) {
+    return SessionResponse.of(row(id), view, clock.instant());
+  }
+
+  public Instant now() {
+    return clock.instant();
+  }
+}

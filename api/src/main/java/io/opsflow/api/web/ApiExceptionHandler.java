@@ -1,0 +1,81 @@
+package io.opsflow.api.web;
+
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.ResponseEntity;
+import org.springframework.http.converter.HttpMessageNotReadableException;
+import org.springframework.web.bind.MethodArgumentNotValidException;
+import org.springframework.web.bind.annotation.ExceptionHandler;
+import org.springframework.web.bind.annotation.RestControllerAdvice;
+import org.springframework.web.method.annotation.MethodArgumentTypeMismatchException;
+
+/**
+ * Errors as JSON. {@code detail} carries the message, as the seed's FastAPI server does, so a
+ * client written for it reads our errors unchanged; {@code field} names the bad input.
+ */
+@RestControllerAdvice
+public class ApiExceptionHandler {
+
+  private static final Logger log = LoggerFactory.getLogger(ApiExceptionHandler.class);
+  private static final PropertyNamingStrategies.SnakeCaseStrategy SNAKE =
+      new PropertyNamingStrategies.SnakeCaseStrategy();
+
+  @ExceptionHandler(ApiException.class)
+  ResponseEntity<Map<String, Object>> api(ApiException e) {
+    return body(e.status(), e.getMessage(), e.field());
+  }
+
+  @ExceptionHandler(MethodArgumentNotValidException.class)
+  ResponseEntity<Map<String, Object>> invalid(MethodArgumentNotValidException e) {
+    var first = e.getBindingResult().getFieldErrors().stream().findFirst();
+    String field = first.map(f -> SNAKE.translate(f.getField())).orElse(null);
+    String message =
+        e.getBindingResult().getFieldErrors().stream()
+            .map(f -> SNAKE.translate(f.getField()) + ": " + f.getDefaultMessage())
+            .sorted()
+            .collect(Collectors.joining("; "));
+    return body(HttpStatus.BAD_REQUEST, message, field);
+  }
+
+  @ExceptionHandler(HttpMessageNotReadableException.class)
+  ResponseEntity<Map<String, Object>> unreadable(HttpMessageNotReadableException e) {
+    if (e.getCause() instanceof JsonMappingException m && !m.getPath().isEmpty()) {
+      String field =
+          m.getPath().stream()
+              .map(r -> r.getFieldName() != null ? r.getFieldName() : "[" + r.getIndex() + "]")
+              .collect(Collectors.joining("."));
+      return body(
+          HttpStatus.BAD_REQUEST, field + ": " + m.getOriginalMessage().split("\n")[0], field);
+    }
+    return body(HttpStatus.BAD_REQUEST, "request body is not valid JSON", null);
+  }
+
+  @ExceptionHandler(MethodArgumentTypeMismatchException.class)
+  ResponseEntity<Map<String, Object>> mismatch(MethodArgumentTypeMismatchException e) {
+    String field = SNAKE.translate(e.getName());
+    return body(HttpStatus.BAD_REQUEST, field + ": invalid value '" + e.getValue() + "'", field);
+  }
+
+  @ExceptionHandler(IllegalStateException.class)
+  ResponseEntity<Map<String, Object>> unexpected(IllegalStateException e) {
+    log.error("request failed", e);
+    return body(HttpStatus.INTERNAL_SERVER_ERROR, e.getMessage(), null);
+  }
+
+  static ResponseEntity<Map<String, Object>> body(HttpStatus status, String message, String field) {
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("status", status.value());
+    body.put("error", status.getReasonPhrase());
+    body.put("detail", message);
+    if (field != null) {
+      body.put("field", field);
+    }
+    return ResponseEntity.status(status).body(body);
+  }
+}

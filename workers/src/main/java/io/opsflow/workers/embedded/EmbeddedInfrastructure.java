@@ -1,0 +1,212 @@
+package io.opsflow.workers.embedded;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.commons.logging.Log;
+import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
+import org.springframework.beans.factory.support.DefaultSingletonBeanRegistry;
+import org.springframework.boot.SpringApplication;
+import org.springframework.boot.context.event.ApplicationFailedEvent;
+import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.boot.env.EnvironmentPostProcessor;
+import org.springframework.boot.logging.DeferredLogFactory;
+import org.springframework.context.ApplicationListener;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.context.event.ContextClosedEvent;
+import org.springframework.core.Ordered;
+import org.springframework.core.env.ConfigurableEnvironment;
+import org.springframework.core.env.MapPropertySource;
+import org.springframework.util.StringUtils;
+
+/**
+ * Starts the default infrastructure when none is configured, so that the application runs with no
+ * configuration at all: an {@link EmbeddedPostgres} and an {@link EmbeddedTemporal} server.
+ *
+ * <p>Decisions, taken once per {@link SpringApplication} run (skipped for applications without
+ * sources, such as Spring Cloud's bootstrap context):
+ *
+ * <ul>
+ *   <li><b>PostgreSQL</b>: if {@value #DATASOURCE_URL} is absent or empty and {@code
+ *       opsflow.embedded.postgres.enabled} is not false, an embedded server is started on {@code
+ *       opsflow.embedded.postgres.port} (default 0 = free port) and {@value #DATASOURCE_URL},
+ *       {@value #DATASOURCE_USERNAME} and {@value #DATASOURCE_PASSWORD} are set to it. A configured
+ *       URL (e.g. the environment variable {@code SPRING_DATASOURCE_URL}) is used as it is.
+ *   <li><b>Temporal</b>: if {@value #TEMPORAL_TARGET} is set it is used as it is; otherwise, if the
+ *       environment variable {@value #TEMPORAL_ADDRESS} is set, {@value #TEMPORAL_TARGET} is set to
+ *       it; otherwise, unless {@code opsflow.embedded.temporal.enabled} is false, an embedded
+ *       server is started on 127.0.0.1 port {@code opsflow.embedded.temporal.port} (default 7233, 0
+ *       = free port) and {@value #TEMPORAL_TARGET} is set to it.
+ * </ul>
+ *
+ * <p>The properties are added as the highest-priority property source {@value
+ * #PROPERTY_SOURCE_NAME}. The started servers are registered in the application context as
+ * singletons ({@value #POSTGRES_BEAN} and {@value #TEMPORAL_BEAN}) and are closed when the context
+ * is closed, after all other beans (data sources, Temporal workers) have been destroyed; also when
+ * the application fails to start, and by a JVM shutdown hook as a last resort.
+ */
+public class EmbeddedInfrastructure implements EnvironmentPostProcessor, Ordered {
+
+  /** Name of the property source holding the properties that point at the embedded servers. */
+  public static final String PROPERTY_SOURCE_NAME = "opsflowEmbeddedInfrastructure";
+
+  /** Bean name of the {@link EmbeddedPostgres}, when one was started. */
+  public static final String POSTGRES_BEAN = "opsflowEmbeddedPostgres";
+
+  /** Bean name of the {@link EmbeddedTemporal}, when one was started. */
+  public static final String TEMPORAL_BEAN = "opsflowEmbeddedTemporal";
+
+  /** JDBC URL of the real database; when set, no embedded PostgreSQL is started. */
+  public static final String DATASOURCE_URL = "spring.datasource.url";
+
+  /** Database user, set to the embedded server's user when it is started. */
+  public static final String DATASOURCE_USERNAME = "spring.datasource.username";
+
+  /** Database password, set to the embedded server's password when it is started. */
+  public static final String DATASOURCE_PASSWORD = "spring.datasource.password";
+
+  /** The Temporal frontend address used by the Temporal Spring Boot starter. */
+  public static final String TEMPORAL_TARGET = "spring.temporal.connection.target";
+
+  /** Environment variable with the Temporal frontend address ({@code host:port}). */
+  public static final String TEMPORAL_ADDRESS = "TEMPORAL_ADDRESS";
+
+  private final Log log;
+
+  /**
+   * Called by Spring Boot with a log that is replayed once the logging system is initialised.
+   *
+   * @param logFactory Spring Boot's deferred log factory
+   */
+  public EmbeddedInfrastructure(DeferredLogFactory logFactory) {
+    this.log = logFactory.getLog(EmbeddedInfrastructure.class);
+  }
+
+  /** Runs after the configuration files have been loaded, so their settings are seen. */
+  @Override
+  public int getOrder() {
+    return Ordered.LOWEST_PRECEDENCE;
+  }
+
+  @Override
+  public void postProcessEnvironment(
+      ConfigurableEnvironment environment, SpringApplication application) {
+    if (application.getAllSources().isEmpty()) {
+      return;
+    }
+    EmbeddedProperties settings =
+        Binder.get(environment)
+            .bind(EmbeddedProperties.PREFIX, EmbeddedProperties.class)
+            .orElseGet(EmbeddedProperties::defaults);
+    Map<String, Object> properties = new LinkedHashMap<>();
+    Map<String, AutoCloseable> started = new LinkedHashMap<>();
+    try {
+      if (!StringUtils.hasText(environment.getProperty(DATASOURCE_URL))
+          && settings.postgres().enabled()) {
+        EmbeddedPostgres postgres = EmbeddedPostgres.start(settings.postgres().port());
+        started.put(POSTGRES_BEAN, postgres);
+        properties.put(DATASOURCE_URL, postgres.jdbcUrl());
+        properties.put(DATASOURCE_USERNAME, postgres.username());
+        properties.put(DATASOURCE_PASSWORD, postgres.password());
+        log.info("Embedded PostgreSQL at " + postgres.jdbcUrl());
+      }
+      if (!StringUtils.hasText(environment.getProperty(TEMPORAL_TARGET))) {
+        String address = environment.getProperty(TEMPORAL_ADDRESS);
+        if (StringUtils.hasText(address)) {
+          properties.put(TEMPORAL_TARGET, address.trim());
+          log.info("Temporal server at " + address.trim() + " (from " + TEMPORAL_ADDRESS + ")");
+        } else if (settings.temporal().enabled()) {
+          EmbeddedTemporal temporal = startTemporal(settings.temporal().port());
+          started.put(TEMPORAL_BEAN, temporal);
+          properties.put(TEMPORAL_TARGET, temporal.target());
+          log.info("Embedded Temporal server at " + temporal.target());
+        }
+      }
+    } catch (RuntimeException e) {
+      new Resources(started).closeAll();
+      throw e;
+    }
+    if (!properties.isEmpty()) {
+      environment
+          .getPropertySources()
+          .addFirst(new MapPropertySource(PROPERTY_SOURCE_NAME, properties));
+    }
+    if (!started.isEmpty()) {
+      Resources resources = new Resources(started);
+      application.addInitializers(resources::registerIn);
+      application.addListeners(resources);
+    }
+  }
+
+  private static EmbeddedTemporal startTemporal(int port) {
+    try {
+      return EmbeddedTemporal.start(port);
+    } catch (EmbeddedTemporal.PortInUseException e) {
+      String usual =
+          port == EmbeddedTemporal.DEFAULT_PORT
+              ? " (is a Temporal server or another opsflow process already running?)"
+              : "";
+      throw new IllegalStateException(
+          "Cannot start the embedded Temporal server: 127.0.0.1:"
+              + port
+              + " is already in use"
+              + usual
+              + ". To use the server listening there, set the environment variable "
+              + TEMPORAL_ADDRESS
+              + "=127.0.0.1:"
+              + port
+              + " (or "
+              + TEMPORAL_TARGET
+              + "); to start another embedded server, set opsflow.embedded.temporal.port to"
+              + " a free port (0 = pick one).",
+          e);
+    }
+  }
+
+  /**
+   * The servers started for one application: registered as beans whose destruction closes them, and
+   * closed if the application fails to start.
+   */
+  private static final class Resources implements ApplicationListener<ApplicationFailedEvent> {
+    private final Map<String, AutoCloseable> started;
+
+    Resources(Map<String, AutoCloseable> started) {
+      this.started = started;
+    }
+
+    void registerIn(ConfigurableApplicationContext context) {
+      ConfigurableListableBeanFactory beanFactory = context.getBeanFactory();
+      started.forEach(beanFactory::registerSingleton);
+      if (beanFactory instanceof DefaultSingletonBeanRegistry registry) {
+        // Registered before any other bean: destroyed after all of them (reverse order).
+        started.forEach((name, resource) -> registry.registerDisposableBean(name, resource::close));
+      } else {
+        context.addApplicationListener(
+            new ApplicationListener<ContextClosedEvent>() {
+              @Override
+              public void onApplicationEvent(ContextClosedEvent event) {
+                closeAll();
+              }
+            });
+      }
+    }
+
+    @Override
+    public void onApplicationEvent(ApplicationFailedEvent event) {
+      closeAll();
+    }
+
+    /** Closes in reverse start order; each close is idempotent. */
+    void closeAll() {
+      List<AutoCloseable> resources = new ArrayList<>(started.values());
+      for (int i = resources.size() - 1; i >= 0; i--) {
+        try {
+          resources.get(i).close();
+        } catch (Exception e) {
+          // best effort: the shutdown hooks of the servers remain as a safety net
+        }
+      }
+    }
+  }
+}

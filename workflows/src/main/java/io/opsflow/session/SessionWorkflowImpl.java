@@ -1,0 +1,655 @@
+package io.opsflow.session;
+
+import io.opsflow.session.AgentActivities.AgentMessage;
+import io.opsflow.session.PaymentGatewayActivities.CardIntent;
+import io.opsflow.session.PaymentGatewayActivities.IntentRequest;
+import io.opsflow.session.PaymentGatewayActivities.RefundRequest;
+import io.opsflow.session.SessionActivities.Activation;
+import io.opsflow.session.SessionActivities.Ending;
+import io.opsflow.session.SessionActivities.Extension;
+import io.opsflow.session.SessionActivities.IntentLink;
+import io.opsflow.session.SessionActivities.PaymentCommand;
+import io.opsflow.session.SessionActivities.PaymentRecord;
+import io.opsflow.session.SessionActivities.PaymentSettlement;
+import io.opsflow.session.SessionActivities.RefundRecord;
+import io.opsflow.session.SessionActivities.Reservation;
+import io.opsflow.session.SessionActivities.SessionEvent;
+import io.opsflow.session.StationDeviceActivities.PlugCommand;
+import io.opsflow.session.StationDeviceActivities.PowerSample;
+import io.opsflow.session.StationDeviceActivities.RouterCommand;
+import io.temporal.activity.ActivityOptions;
+import io.temporal.common.RetryOptions;
+import io.temporal.failure.ActivityFailure;
+import io.temporal.failure.ApplicationFailure;
+import io.temporal.failure.CanceledFailure;
+import io.temporal.workflow.Async;
+import io.temporal.workflow.CancellationScope;
+import io.temporal.workflow.Promise;
+import io.temporal.workflow.Saga;
+import io.temporal.workflow.Workflow;
+import io.temporal.workflow.WorkflowInit;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+
+/** Deterministic session lifecycle; every side effect is an activity. */
+public class SessionWorkflowImpl implements SessionWorkflow {
+
+  private static final Logger log = Workflow.getLogger(SessionWorkflowImpl.class);
+
+  private final SessionRequest request;
+  private final StationTarget station;
+  private final SessionSettings settings;
+  private final SessionActivities db;
+  private final PaymentGatewayActivities gateway;
+  private final StationDeviceActivities startDevices;
+  private final StationDeviceActivities enforceDevices;
+  private final StationDeviceActivities sampleDevices;
+
+  private SessionStatus status = SessionStatus.PENDING;
+  private Long paymentId;
+  private String intentId;
+  private String clientSecret;
+  private CardIntent cardDecision;
+  private boolean cancelRequested;
+  private Instant startedAt;
+  private Instant scheduledEndAt;
+  private Instant endedAt;
+  private int extendedMinutes;
+  private int extensionCount;
+  private int extensionsInFlight;
+  private SessionFailure failure;
+  private String failureMessage;
+
+  @WorkflowInit
+  public SessionWorkflowImpl(SessionRequest request) {
+    this.request = request;
+    this.station = request.station();
+    this.settings = request.settings();
+    this.db =
+        Workflow.newActivityStub(
+            SessionActivities.class,
+            ActivityOptions.newBuilder()
+                .setStartToCloseTimeout(Duration.ofSeconds(10))
+                .setRetryOptions(
+                    RetryOptions.newBuilder()
+                        .setInitialInterval(Duration.ofMillis(200))
+                        .setMaximumInterval(Duration.ofSeconds(10))
+                        .build())
+                .build());
+    this.gateway =
+        Workflow.newActivityStub(
+            PaymentGatewayActivities.class,
+            ActivityOptions.newBuilder()
+                .setTaskQueue(settings.devicesTaskQueue())
+                .setStartToCloseTimeout(Duration.ofSeconds(15))
+                .setScheduleToCloseTimeout(Duration.ofMinutes(2))
+                .build());
+    // Starting a console is bounded: past the deadline the customer is refunded (Saga).
+    this.startDevices = deviceStub(settings.stationStartTimeout());
+    // Enforcement at the end is retried for a long time: the device must end up off.
+    this.enforceDevices = deviceStub(settings.enforcementTimeout());
+    // A missed power sample is not worth a retry: the next one comes a minute later.
+    this.sampleDevices =
+        Workflow.newActivityStub(
+            StationDeviceActivities.class,
+            ActivityOptions.newBuilder()
+                .setTaskQueue(settings.devicesTaskQueue())
+                .setStartToCloseTimeout(Duration.ofSeconds(10))
+                .setRetryOptions(RetryOptions.newBuilder().setMaximumAttempts(1).build())
+                .build());
+  }
+
+  private StationDeviceActivities deviceStub(Duration scheduleToClose) {
+    return Workflow.newActivityStub(
+        StationDeviceActivities.class,
+        ActivityOptions.newBuilder()
+            .setTaskQueue(settings.devicesTaskQueue())
+            .setStartToCloseTimeout(Duration.ofSeconds(10))
+            .setScheduleToCloseTimeout(scheduleToClose)
+            .setRetryOptions(
+                RetryOptions.newBuilder()
+                    .setInitialInterval(Duration.ofSeconds(1))
+                    .setBackoffCoefficient(2.0)
+                    .setMaximumInterval(Duration.ofSeconds(60))
+                    .build())
+            .build());
+  }
+
+  @Override
+  public SessionView run(SessionRequest ignored) {
+    Saga saga = new Saga(new Saga.Options.Builder().build());
+    try {
+      db.reserve(
+          new Reservation(
+              request.sessionId(),
+              station.stationId(),
+              request.userId(),
+              request.durationMinutes(),
+              request.paymentMethod(),
+              request.amount()));
+    } catch (ActivityFailure e) {
+      // Nothing was taken: the row was not written, so there is nothing to end either.
+      fail(e, SessionFailure.STATION_UNAVAILABLE);
+      return finish();
+    }
+    if (!pay(saga)) {
+      db.end(new Ending(request.sessionId(), SessionStatus.FAILED, failureMessage));
+      return finish();
+    }
+    try {
+      startStation();
+    } catch (ActivityFailure e) {
+      // Paid but the console cannot be switched on: give the money back.
+      saga.compensate();
+      fail(e, SessionFailure.DEVICE_UNAVAILABLE);
+      db.end(new Ending(request.sessionId(), SessionStatus.FAILED, failureMessage));
+      return finish();
+    }
+    CancellationScope powerMonitor = startPowerMonitor();
+    runUntilEnd();
+    powerMonitor.cancel();
+    enforceEnd(status);
+    return finish();
+  }
+
+  /** Takes the payment; false (with the failure set) when the session must not start. */
+  private boolean pay(Saga saga) {
+    PaymentRecord payment;
+    try {
+      payment =
+          db.takePayment(
+              new PaymentCommand(
+                  request.sessionId(),
+                  request.userId(),
+                  request.paymentMethod(),
+                  request.amount(),
+                  request.currency(),
+                  "START",
+                  "session-" + request.sessionId() + "-start"));
+    } catch (ActivityFailure e) {
+      fail(e, SessionFailure.PAYMENT_FAILED);
+      return false;
+    }
+    paymentId = payment.paymentId();
+    if (request.paymentMethod() == PaymentMethod.CARD && !payByCard(payment)) {
+      return false;
+    }
+    long refundedPayment = payment.paymentId();
+    saga.addCompensation(() -> refundPayment(refundedPayment, request.paymentMethod()));
+    return true;
+  }
+
+  private boolean payByCard(PaymentRecord payment) {
+    CardIntent intent;
+    try {
+      intent =
+          gateway.createIntent(
+              new IntentRequest(
+                  payment.paymentId(),
+                  request.sessionId(),
+                  minorUnits(request.amount()),
+                  request.currency(),
+                  "payment-" + payment.paymentId()));
+    } catch (ActivityFailure e) {
+      settle(false, null, "gateway unavailable");
+      fail(e, SessionFailure.PAYMENT_FAILED);
+      return false;
+    }
+    intentId = intent.id();
+    clientSecret = intent.clientSecret();
+    db.linkIntent(new IntentLink(payment.paymentId(), intent.id(), intent.clientSecret()));
+    status = SessionStatus.AWAITING_PAYMENT;
+    boolean decided =
+        Workflow.await(settings.paymentTimeout(), () -> cardDecision != null || cancelRequested);
+    if (decided && cardDecision != null && cardDecision.succeeded()) {
+      settle(true, cardDecision.id(), null);
+      return true;
+    }
+    String reason;
+    SessionFailure kind;
+    if (cardDecision != null) {
+      reason = cardDecision.failureMessage() != null ? cardDecision.failureMessage() : "declined";
+      kind = SessionFailure.PAYMENT_FAILED;
+    } else {
+      reason = cancelRequested ? "cancelled by operator" : "not confirmed in time";
+      kind = cancelRequested ? SessionFailure.PAYMENT_FAILED : SessionFailure.PAYMENT_TIMEOUT;
+      gateway.cancelIntent(intentId);
+    }
+    settle(false, null, reason);
+    status = SessionStatus.FAILED;
+    failure = kind;
+    failureMessage = kind.defaultMessage() + " (" + reason + ")";
+    endedAt = now();
+    return false;
+  }
+
+  private void settle(boolean succeeded, String transactionId, String reason) {
+    db.settlePayment(new PaymentSettlement(paymentId, succeeded, transactionId, reason));
+  }
+
+  private void refundPayment(long payment, PaymentMethod method) {
+    String reference = null;
+    if (method == PaymentMethod.CARD && intentId != null) {
+      reference = gateway.refund(new RefundRequest(intentId, "refund-" + payment));
+    }
+    db.refund(new RefundRecord(payment, reference));
+  }
+
+  /** Powers the station on, then starts the clock: the customer pays only for usable time. */
+  private void startStation() {
+    long failSafeSeconds = request.duration().plus(settings.failSafeMargin()).toSeconds();
+    if (station.hasPlug()) {
+      startDevices.switchPlug(
+          new PlugCommand(station.stationId(), station.plugUrl(), true, failSafeSeconds));
+    }
+    if (station.hasRouterControl()) {
+      startDevices.openNetwork(
+          new RouterCommand(
+              station.stationId(), station.consoleMac(), station.consoleIp(), failSafeSeconds));
+    }
+    startedAt = now();
+    scheduledEndAt = startedAt.plus(request.duration());
+    db.activate(new Activation(request.sessionId(), startedAt, scheduledEndAt));
+    status = SessionStatus.ACTIVE;
+    if (station.type() == StationType.PC) {
+      Map<String, Object> fields = sessionFields();
+      fields.put("duration_seconds", request.duration().toSeconds());
+      fields.put("scheduled_end_at", scheduledEndAt.toString());
+      fields.put("server_time", now().toString());
+      Async.procedure(() -> tellAgent("session_start", fields));
+    }
+  }
+
+  /** Sleeps until the scheduled end, which extensions may move, or until a stop. */
+  private void runUntilEnd() {
+    Instant warnedFor = null;
+    while (status == SessionStatus.ACTIVE) {
+      Instant end = scheduledEndAt;
+      Instant now = now();
+      if (!now.isBefore(end)) {
+        if (extensionsInFlight > 0) {
+          // A paid extension is being applied: let it land before deciding the session is over.
+          Workflow.await(() -> extensionsInFlight == 0);
+          continue;
+        }
+        expire();
+        return;
+      }
+      Instant warnAt = end.minus(settings.warningLead());
+      if (!end.equals(warnedFor) && !now.isBefore(warnAt)) {
+        warn(Duration.between(now, end));
+        warnedFor = end;
+        continue;
+      }
+      Instant wakeAt = end.equals(warnedFor) ? end : warnAt;
+      Workflow.await(
+          Duration.between(now, wakeAt),
+          () -> status != SessionStatus.ACTIVE || !end.equals(scheduledEndAt));
+    }
+  }
+
+  private void expire() {
+    status = SessionStatus.EXPIRED;
+    endedAt = now();
+    db.end(new Ending(request.sessionId(), SessionStatus.EXPIRED, "scheduled end reached"));
+  }
+
+  private void warn(Duration remaining) {
+    Map<String, Object> fields = sessionFields();
+    fields.put("remaining_seconds", remaining.toSeconds());
+    Async.procedure(
+        () -> db.recordEvent(event("session_ending_soon", new LinkedHashMap<>(fields))));
+    if (station.type() == StationType.PC) {
+      Async.procedure(() -> tellAgent("session_warning", fields));
+    }
+  }
+
+  /** Samples console power while the session runs (seed diagram 7). */
+  private CancellationScope startPowerMonitor() {
+    CancellationScope scope =
+        Workflow.newCancellationScope(
+            () -> {
+              if (!station.hasPlug()) {
+                return;
+              }
+              Async.procedure(
+                  () -> {
+                    try {
+                      while (status == SessionStatus.ACTIVE) {
+                        Workflow.sleep(settings.powerPollInterval());
+                        if (status != SessionStatus.ACTIVE) {
+                          return;
+                        }
+                        samplePower();
+                      }
+                    } catch (CanceledFailure e) {
+                      // The session ended.
+                    }
+                  });
+            });
+    scope.run();
+    return scope;
+  }
+
+  private void samplePower() {
+    try {
+      sampleDevices.samplePower(
+          new PowerSample(station.stationId(), request.sessionId(), station.plugUrl()));
+    } catch (ActivityFailure e) {
+      log.warn("power sample of station {} failed: {}", station.stationId(), e.getMessage());
+    }
+  }
+
+  /** Locks or powers off the station; the session row already says it ended. */
+  private void enforceEnd(SessionStatus ending) {
+    List<Promise<String>> results = new ArrayList<>();
+    List<String> targets = new ArrayList<>();
+    if (station.type() == StationType.PC) {
+      Map<String, Object> fields = sessionFields();
+      String type;
+      if (ending == SessionStatus.EXPIRED) {
+        type = "session_expired";
+        fields.put("action", "logoff");
+        fields.put("grace_seconds", settings.logoffGrace().toSeconds());
+      } else {
+        type = "session_stop";
+        fields.put("action", "lock");
+      }
+      targets.add("agent");
+      results.add(Async.function(() -> tellAgent(type, fields) ? "delivered" : "pending sync"));
+    }
+    if (station.hasPlug()) {
+      targets.add("plug");
+      results.add(
+          Async.function(
+              () -> {
+                enforceDevices.switchPlug(
+                    new PlugCommand(station.stationId(), station.plugUrl(), false, 0));
+                return "off";
+              }));
+    }
+    if (station.hasRouterControl()) {
+      targets.add("router");
+      results.add(
+          Async.function(
+              () -> {
+                enforceDevices.blockNetwork(
+                    new RouterCommand(
+                        station.stationId(), station.consoleMac(), station.consoleIp(), 0));
+                return "blocked";
+              }));
+    }
+    Map<String, Object> data = sessionFields();
+    data.put("ending", ending.name());
+    for (int i = 0; i < results.size(); i++) {
+      String outcome;
+      try {
+        outcome = results.get(i).get();
+      } catch (ActivityFailure e) {
+        outcome = "failed: " + rootMessage(e);
+      }
+      data.put(targets.get(i), outcome);
+    }
+    db.recordEvent(event("station_enforced", data));
+  }
+
+  /** Sends a message through the process that holds the agent's socket; false if offline. */
+  private boolean tellAgent(String type, Map<String, Object> fields) {
+    String queue = db.agentRoute(station.stationId());
+    if (queue == null) {
+      // Offline: the agent asks for the state with sync_request when it reconnects.
+      return false;
+    }
+    AgentActivities agent =
+        Workflow.newActivityStub(
+            AgentActivities.class,
+            ActivityOptions.newBuilder()
+                .setTaskQueue(queue)
+                .setScheduleToStartTimeout(settings.agentDeliveryTimeout())
+                .setStartToCloseTimeout(Duration.ofSeconds(10))
+                .setRetryOptions(RetryOptions.newBuilder().setMaximumAttempts(3).build())
+                .build());
+    try {
+      return agent.deliver(new AgentMessage(station.stationId(), type, fields));
+    } catch (ActivityFailure e) {
+      log.warn("agent of station {} did not take {}: {}", station.stationId(), type, e);
+      return false;
+    }
+  }
+
+  @Override
+  public SessionView awaitStart() {
+    Workflow.await(() -> status != SessionStatus.PENDING);
+    if (status == SessionStatus.FAILED) {
+      throw ApplicationFailure.newNonRetryableFailure(failureMessage, failure.name());
+    }
+    return state();
+  }
+
+  @Override
+  public void validateConfirmPayment(ConfirmPayment confirm) {
+    if (status != SessionStatus.AWAITING_PAYMENT
+        || paymentId == null
+        || paymentId != confirm.paymentId()) {
+      throw failure(SessionFailure.PAYMENT_NOT_PENDING, null);
+    }
+  }
+
+  @Override
+  public SessionView confirmPayment(ConfirmPayment confirm) {
+    if (cardDecision == null) {
+      cardDecision = gateway.retrieveIntent(intentId);
+    }
+    Workflow.await(() -> status != SessionStatus.AWAITING_PAYMENT);
+    if (status == SessionStatus.FAILED) {
+      throw ApplicationFailure.newNonRetryableFailure(failureMessage, failure.name());
+    }
+    Workflow.await(() -> status != SessionStatus.PENDING);
+    return state();
+  }
+
+  @Override
+  public void validateExtend(ExtendRequest extend) {
+    if (status != SessionStatus.ACTIVE) {
+      throw failure(SessionFailure.NOT_ACTIVE, null);
+    }
+    if (extend.additionalMinutes() < 1 || extend.additionalMinutes() > 24 * 60) {
+      throw failure(
+          SessionFailure.INVALID_REQUEST, "additional_minutes must be between 1 and 1440");
+    }
+    if (extensionMethod(extend) == PaymentMethod.CARD) {
+      throw failure(
+          SessionFailure.INVALID_REQUEST,
+          "payment_method CARD is not supported for extensions; use CASH or BALANCE");
+    }
+  }
+
+  @Override
+  public SessionView extend(ExtendRequest extend) {
+    extensionsInFlight++;
+    try {
+      int minutes = extend.additionalMinutes();
+      int sequence = ++extensionCount;
+      BigDecimal price =
+          station
+              .hourlyRate()
+              .multiply(BigDecimal.valueOf(minutes))
+              .divide(BigDecimal.valueOf(60), 2, RoundingMode.HALF_UP);
+      PaymentRecord payment;
+      try {
+        payment =
+            db.takePayment(
+                new PaymentCommand(
+                    request.sessionId(),
+                    request.userId(),
+                    extensionMethod(extend),
+                    price,
+                    request.currency(),
+                    "EXTEND",
+                    "session-" + request.sessionId() + "-extend-" + sequence));
+      } catch (ActivityFailure e) {
+        throw rethrow(e, SessionFailure.PAYMENT_FAILED);
+      }
+      if (status != SessionStatus.ACTIVE) {
+        // Stopped while the payment was taken: give it back rather than extend an ended session.
+        refundPayment(payment.paymentId(), extensionMethod(extend));
+        throw failure(SessionFailure.NOT_ACTIVE, null);
+      }
+      extendedMinutes += minutes;
+      scheduledEndAt = scheduledEndAt.plus(Duration.ofMinutes(minutes));
+      db.extend(
+          new Extension(
+              request.sessionId(), payment.paymentId(), minutes, extendedMinutes, scheduledEndAt));
+      refreshStation(minutes);
+      return state();
+    } finally {
+      extensionsInFlight--;
+    }
+  }
+
+  /** Tells the station about the new end; best effort, the workflow timer is what counts. */
+  private void refreshStation(int minutes) {
+    long failSafeSeconds =
+        Duration.between(now(), scheduledEndAt).plus(settings.failSafeMargin()).toSeconds();
+    if (station.type() == StationType.PC) {
+      Map<String, Object> fields = sessionFields();
+      fields.put("additional_seconds", minutes * 60L);
+      fields.put("scheduled_end_at", scheduledEndAt.toString());
+      Async.procedure(() -> tellAgent("session_extend", fields));
+    }
+    if (station.hasPlug()) {
+      Async.procedure(
+          () ->
+              enforceDevices.switchPlug(
+                  new PlugCommand(station.stationId(), station.plugUrl(), true, failSafeSeconds)));
+    }
+    if (station.hasRouterControl()) {
+      Async.procedure(
+          () ->
+              enforceDevices.openNetwork(
+                  new RouterCommand(
+                      station.stationId(),
+                      station.consoleMac(),
+                      station.consoleIp(),
+                      failSafeSeconds)));
+    }
+  }
+
+  private PaymentMethod extensionMethod(ExtendRequest extend) {
+    return extend.paymentMethod() != null ? extend.paymentMethod() : request.paymentMethod();
+  }
+
+  @Override
+  public void validateStop(StopRequest stop) {
+    if (status != SessionStatus.ACTIVE && status != SessionStatus.AWAITING_PAYMENT) {
+      throw failure(SessionFailure.ALREADY_ENDED, null);
+    }
+  }
+
+  @Override
+  public SessionView stop(StopRequest stop) {
+    if (status == SessionStatus.AWAITING_PAYMENT) {
+      cancelRequested = true;
+      Workflow.await(() -> status != SessionStatus.AWAITING_PAYMENT);
+      return state();
+    }
+    status = SessionStatus.STOPPED;
+    endedAt = now();
+    String reason = stop.reason() == null || stop.reason().isBlank() ? "stopped" : stop.reason();
+    db.end(new Ending(request.sessionId(), SessionStatus.STOPPED, reason));
+    return state();
+  }
+
+  @Override
+  public SessionView state() {
+    return new SessionView(
+        request.sessionId(),
+        station.stationId(),
+        request.userId(),
+        status,
+        request.paymentMethod(),
+        paymentId,
+        clientSecret,
+        startedAt,
+        scheduledEndAt,
+        endedAt,
+        request.durationMinutes(),
+        extendedMinutes,
+        failure,
+        failureMessage);
+  }
+
+  private SessionView finish() {
+    // Updates still running (awaitStart, confirmPayment) must answer before the run closes.
+    Workflow.await(Workflow::isEveryHandlerFinished);
+    return state();
+  }
+
+  private void fail(ActivityFailure e, SessionFailure fallback) {
+    ApplicationFailure cause = applicationCause(e);
+    SessionFailure named = cause == null ? null : SessionFailure.fromType(cause.getType());
+    failure = named != null ? named : fallback;
+    failureMessage =
+        named != null
+            ? cause.getOriginalMessage()
+            : fallback.defaultMessage() + ": " + rootMessage(e);
+    status = SessionStatus.FAILED;
+    endedAt = now();
+  }
+
+  private static ApplicationFailure rethrow(ActivityFailure e, SessionFailure fallback) {
+    ApplicationFailure cause = applicationCause(e);
+    SessionFailure named = cause == null ? null : SessionFailure.fromType(cause.getType());
+    if (named != null) {
+      return ApplicationFailure.newNonRetryableFailure(cause.getOriginalMessage(), named.name());
+    }
+    return failure(fallback, fallback.defaultMessage() + ": " + rootMessage(e));
+  }
+
+  private static ApplicationFailure failure(SessionFailure kind, String message) {
+    return ApplicationFailure.newNonRetryableFailure(
+        message != null ? message : kind.defaultMessage(), kind.name());
+  }
+
+  private static ApplicationFailure applicationCause(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof ApplicationFailure af) {
+        return af;
+      }
+    }
+    return null;
+  }
+
+  private static String rootMessage(Throwable e) {
+    Throwable t = e;
+    while (t.getCause() != null) {
+      t = t.getCause();
+    }
+    return t instanceof ApplicationFailure af ? af.getOriginalMessage() : t.getMessage();
+  }
+
+  private Map<String, Object> sessionFields() {
+    Map<String, Object> fields = new LinkedHashMap<>();
+    fields.put("session_id", request.sessionId());
+    return fields;
+  }
+
+  private SessionEvent event(String type, Map<String, Object> data) {
+    return new SessionEvent(type, station.stationId(), request.sessionId(), data);
+  }
+
+  private static Instant now() {
+    return Instant.ofEpochMilli(Workflow.currentTimeMillis());
+  }
+
+  private static long minorUnits(BigDecimal amount) {
+    return amount.movePointRight(2).setScale(0, RoundingMode.HALF_UP).longValueExact();
+  }
+}

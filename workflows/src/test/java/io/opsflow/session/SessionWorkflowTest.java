@@ -1,0 +1,592 @@
+package io.opsflow.session;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import io.opsflow.session.FakeAgent.Delivered;
+import io.opsflow.session.FakeSessionActivities.Ended;
+import io.opsflow.session.FakeSessionActivities.Payment;
+import io.opsflow.session.FakeStationDevices.PlugCall;
+import io.temporal.api.enums.v1.EventType;
+import io.temporal.api.enums.v1.WorkflowExecutionStatus;
+import io.temporal.api.enums.v1.WorkflowIdConflictPolicy;
+import io.temporal.api.history.v1.HistoryEvent;
+import io.temporal.client.UpdateOptions;
+import io.temporal.client.WithStartWorkflowOperation;
+import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowNotFoundException;
+import io.temporal.client.WorkflowOptions;
+import io.temporal.client.WorkflowUpdateException;
+import io.temporal.client.WorkflowUpdateStage;
+import io.temporal.failure.ApplicationFailure;
+import io.temporal.testing.TestWorkflowEnvironment;
+import io.temporal.worker.Worker;
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.function.LongSupplier;
+import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * The session workflow against in-memory fakes on the time-skipping test server.
+ *
+ * <p>Times: fakes record the test server's clock when an activity runs. A durable timer fires at
+ * its due time plus the real milliseconds the workflow task that set it took (the server's clock
+ * runs in real time while a task is in flight, and the timer is started when the task completes),
+ * and the activity that records the effect runs a few real milliseconds later. Observed: 5-30 ms.
+ * "On time" below therefore means: not before the due time and at most {@link #ON_TIME} after it,
+ * where an expiry delayed by anything the workflow waits on (a device retry, a minute) would fail.
+ */
+class SessionWorkflowTest {
+
+  private static final Duration ON_TIME = Duration.ofSeconds(1);
+  private static final String SESSIONS_QUEUE = "sessions-test";
+  private static final String AGENTS_QUEUE = "agents-test";
+  private static final long USER = 42;
+  private static final StationTarget PC =
+      new StationTarget(7, StationType.PC, null, null, null, new BigDecimal("4.00"));
+  private static final StationTarget CONSOLE =
+      new StationTarget(
+          9, StationType.CONSOLE, "http://10.0.9.2", null, null, new BigDecimal("6.00"));
+  private static final StationTarget CONSOLE_WITH_ROUTER =
+      new StationTarget(
+          11,
+          StationType.CONSOLE,
+          "http://10.0.11.2",
+          "AA:BB:CC:00:00:11",
+          "10.0.11.50",
+          new BigDecimal("6.00"));
+
+  private TestWorkflowEnvironment env;
+  private WorkflowClient client;
+  private FakeSessionActivities db;
+  private FakePaymentGateway gateway;
+  private FakeStationDevices devices;
+  private FakeAgent agent;
+
+  @BeforeEach
+  void startTestServer() {
+    env = TestWorkflowEnvironment.newInstance(); // time skipping is on by default
+    LongSupplier clock = env::currentTimeMillis;
+    db = new FakeSessionActivities(clock);
+    gateway = new FakePaymentGateway();
+    devices = new FakeStationDevices(clock);
+    agent = new FakeAgent(clock);
+    db.routeAgent(PC.stationId(), AGENTS_QUEUE);
+    db.setBalance(USER, new BigDecimal("50.00"));
+
+    Worker sessions = env.newWorker(SESSIONS_QUEUE);
+    sessions.registerWorkflowImplementationTypes(SessionWorkflowImpl.class);
+    sessions.registerActivitiesImplementations(db);
+    Worker deviceWorker = env.newWorker(SessionSettings.defaults().devicesTaskQueue());
+    deviceWorker.registerActivitiesImplementations(gateway, devices);
+    Worker agents = env.newWorker(AGENTS_QUEUE);
+    agents.registerActivitiesImplementations(agent);
+    env.start();
+    client = env.getWorkflowClient();
+  }
+
+  @AfterEach
+  void stopTestServer() {
+    env.close();
+  }
+
+  // ---- expiry, extension, stop ---------------------------------------------------------------
+
+  @Test
+  void startExpiresExactlyAtScheduledEnd() throws IOException {
+    SessionView started = start(request(1, PC, PaymentMethod.CASH, 60));
+
+    assertThat(started.status()).isEqualTo(SessionStatus.ACTIVE);
+    Instant end = started.startedAt().plus(Duration.ofMinutes(60));
+    assertThat(started.scheduledEndAt()).isEqualTo(end);
+
+    SessionView ended = result(1);
+    assertThat(ended.status()).isEqualTo(SessionStatus.EXPIRED);
+    assertOnTime(ended.endedAt().toEpochMilli(), end);
+    Ended ending = onlyEnding(1);
+    assertThat(ending.status()).isEqualTo(SessionStatus.EXPIRED);
+    assertOnTime(ending.atMillis(), end);
+
+    assertThat(agent.types(1))
+        .containsExactly("session_start", "session_warning", "session_expired");
+    Delivered hello = agent.only(1, "session_start");
+    assertThat(hello.number("duration_seconds")).isEqualTo(3600);
+    assertThat(hello.fields()).containsEntry("scheduled_end_at", end.toString());
+    assertOnTime(agent.only(1, "session_warning").atMillis(), end.minusSeconds(60));
+    Delivered expired = agent.only(1, "session_expired");
+    assertThat(expired.fields()).containsEntry("action", "logoff");
+    assertThat(expired.number("grace_seconds")).isEqualTo(30);
+    assertOnTime(expired.atMillis(), end);
+
+    recordHistory("expire", 1);
+  }
+
+  @Test
+  void extendMovesTheEnd() throws IOException {
+    SessionView started = start(request(2, PC, PaymentMethod.CASH, 60));
+    env.sleep(Duration.ofMinutes(30));
+
+    SessionView extended = running(2).extend(new ExtendRequest(30, null));
+
+    Instant end = started.startedAt().plus(Duration.ofMinutes(90));
+    assertThat(extended.status()).isEqualTo(SessionStatus.ACTIVE);
+    assertThat(extended.scheduledEndAt()).isEqualTo(end);
+    assertThat(extended.extendedMinutes()).isEqualTo(30);
+
+    SessionView ended = result(2);
+    assertThat(ended.status()).isEqualTo(SessionStatus.EXPIRED);
+    assertOnTime(onlyEnding(2).atMillis(), end);
+
+    // The warning of the old end (minute 59) is not sent: only the new one, before minute 90.
+    assertThat(agent.types(2))
+        .containsExactly("session_start", "session_extend", "session_warning", "session_expired");
+    Delivered extend = agent.only(2, "session_extend");
+    assertThat(extend.number("additional_seconds")).isEqualTo(1800);
+    assertThat(extend.fields()).containsEntry("scheduled_end_at", end.toString());
+    assertOnTime(agent.only(2, "session_warning").atMillis(), end.minusSeconds(60));
+
+    // 30 minutes at 4.00/h, paid like the session (CASH), keyed per extension.
+    Payment extension = paymentFor(2, "EXTEND");
+    assertThat(extension.method).isEqualTo(PaymentMethod.CASH);
+    assertThat(extension.amount).isEqualByComparingTo("2.00");
+    assertThat(extension.status).isEqualTo("COMPLETED");
+    assertThat(extension.idempotencyKey).isEqualTo("session-2-extend-1");
+    assertThat(db.extensions())
+        .singleElement()
+        .satisfies(
+            e -> {
+              assertThat(e.extension().paymentId()).isEqualTo(extension.id);
+              assertThat(e.extension().additionalMinutes()).isEqualTo(30);
+              assertThat(e.extension().totalExtendedMinutes()).isEqualTo(30);
+              assertThat(e.extension().scheduledEndAt()).isEqualTo(end);
+            });
+
+    recordHistory("extend", 2);
+  }
+
+  @Test
+  void stopEndsNowAndLocksWithoutLogoff() throws IOException {
+    SessionView started = start(request(3, PC, PaymentMethod.CASH, 60));
+    env.sleep(Duration.ofMinutes(20));
+    long stopAt = env.currentTimeMillis();
+
+    SessionView stopped = running(3).stop(new StopRequest("customer left"));
+
+    assertThat(stopped.status()).isEqualTo(SessionStatus.STOPPED);
+    assertOnTime(stopped.endedAt().toEpochMilli(), Instant.ofEpochMilli(stopAt));
+    SessionView ended = result(3);
+    assertThat(ended.status()).isEqualTo(SessionStatus.STOPPED);
+    assertThat(ended.endedAt()).isEqualTo(stopped.endedAt());
+    assertThat(ended.endedAt()).isBefore(started.scheduledEndAt());
+    Ended ending = onlyEnding(3);
+    assertThat(ending.status()).isEqualTo(SessionStatus.STOPPED);
+    assertThat(ending.reason()).isEqualTo("customer left");
+    assertOnTime(ending.atMillis(), stopped.endedAt());
+
+    assertThat(agent.types(3)).containsExactly("session_start", "session_stop");
+    Delivered stop = agent.only(3, "session_stop");
+    assertThat(stop.fields()).containsEntry("action", "lock").doesNotContainKey("grace_seconds");
+    assertOnTime(stop.atMillis(), stopped.endedAt());
+
+    recordHistory("stop", 3);
+  }
+
+  @Test
+  void extendAfterEndIsRejected() {
+    long id = 4;
+    expiredWhileStillEnforcing(id);
+    int eventsBefore = history(id).size();
+
+    ApplicationFailure rejected =
+        updateFailure(() -> update(id, "extend", "extend-after-end", new ExtendRequest(15, null)));
+
+    assertThat(rejected.getType()).isEqualTo(SessionFailure.NOT_ACTIVE.name());
+    assertThat(rejected.getOriginalMessage()).isEqualTo("Cannot extend inactive session");
+    assertNotInHistory(id, "extend-after-end", eventsBefore);
+    assertThat(db.payments(id)).extracting(p -> p.purpose).containsExactly("START");
+
+    // Once the workflow has closed the client cannot reach it any more: the API reads the row.
+    devices.plugDown(false);
+    assertThat(result(id).status()).isEqualTo(SessionStatus.EXPIRED);
+    assertThatThrownBy(() -> running(id).extend(new ExtendRequest(15, null)))
+        .isInstanceOf(WorkflowNotFoundException.class);
+    assertThat(db.payments(id)).extracting(p -> p.purpose).containsExactly("START");
+  }
+
+  @Test
+  void stopAfterEndIsRejected() {
+    long id = 5;
+    expiredWhileStillEnforcing(id);
+    int eventsBefore = history(id).size();
+
+    ApplicationFailure rejected =
+        updateFailure(() -> update(id, "stop", "stop-after-end", new StopRequest("too late")));
+
+    assertThat(rejected.getType()).isEqualTo(SessionFailure.ALREADY_ENDED.name());
+    assertThat(rejected.getOriginalMessage()).isEqualTo("Session already ended");
+    assertNotInHistory(id, "stop-after-end", eventsBefore);
+
+    devices.plugDown(false);
+    assertThat(result(id).status()).isEqualTo(SessionStatus.EXPIRED);
+    assertThatThrownBy(() -> running(id).stop(new StopRequest("too late")))
+        .isInstanceOf(WorkflowNotFoundException.class);
+    assertThat(onlyEnding(id).status()).isEqualTo(SessionStatus.EXPIRED);
+  }
+
+  // ---- payment -------------------------------------------------------------------------------
+
+  @ParameterizedTest
+  @EnumSource(StationType.class)
+  void insufficientBalanceStartsNothing(StationType type) {
+    StationTarget station = type == StationType.PC ? PC : CONSOLE;
+    db.setBalance(USER, new BigDecimal("1.00"));
+
+    ApplicationFailure failure = startFailure(request(6, station, PaymentMethod.BALANCE, 60));
+
+    assertThat(failure.getType()).isEqualTo("INSUFFICIENT_BALANCE");
+    assertThat(failure.getOriginalMessage()).isEqualTo("Insufficient balance");
+    assertNothingStarted(6);
+    assertThat(db.balance(USER)).isEqualByComparingTo("1.00");
+    assertThat(onlyEnding(6).status()).isEqualTo(SessionStatus.FAILED);
+    SessionView ended = result(6);
+    assertThat(ended.status()).isEqualTo(SessionStatus.FAILED);
+    assertThat(ended.failure()).isEqualTo(SessionFailure.INSUFFICIENT_BALANCE);
+  }
+
+  @ParameterizedTest
+  @EnumSource(StationType.class)
+  void declinedCardStartsNothing(StationType type) {
+    StationTarget station = type == StationType.PC ? PC : CONSOLE;
+    SessionView awaiting = start(request(7, station, PaymentMethod.CARD, 60));
+
+    assertThat(awaiting.status()).isEqualTo(SessionStatus.AWAITING_PAYMENT);
+    assertThat(awaiting.clientSecret()).isEqualTo("pi_" + awaiting.paymentId() + "_secret");
+    assertThat(gateway.intents())
+        .singleElement()
+        .satisfies(
+            i ->
+                assertThat(i.amountMinor())
+                    .isEqualTo(station.hourlyRate().movePointRight(2).longValueExact()));
+
+    gateway.bankDeclines("Your card was declined.");
+    ApplicationFailure failure =
+        updateFailure(() -> running(7).confirmPayment(new ConfirmPayment(awaiting.paymentId())));
+
+    assertThat(failure.getType()).isEqualTo(SessionFailure.PAYMENT_FAILED.name());
+    assertThat(failure.getOriginalMessage()).contains("Your card was declined.");
+    assertNothingStarted(7);
+    assertThat(paymentFor(7, "START").status).isEqualTo("FAILED");
+    assertThat(onlyEnding(7).status()).isEqualTo(SessionStatus.FAILED);
+    SessionView ended = result(7);
+    assertThat(ended.status()).isEqualTo(SessionStatus.FAILED);
+    assertThat(ended.failure()).isEqualTo(SessionFailure.PAYMENT_FAILED);
+  }
+
+  @Test
+  void cardConfirmedStarts() throws IOException {
+    SessionView awaiting = start(request(8, PC, PaymentMethod.CARD, 30));
+    assertThat(awaiting.status()).isEqualTo(SessionStatus.AWAITING_PAYMENT);
+    assertThat(agent.messages(8)).isEmpty();
+
+    gateway.customerPays();
+    SessionView active = running(8).confirmPayment(new ConfirmPayment(awaiting.paymentId()));
+
+    assertThat(active.status()).isEqualTo(SessionStatus.ACTIVE);
+    assertThat(active.scheduledEndAt()).isEqualTo(active.startedAt().plus(Duration.ofMinutes(30)));
+    Payment payment = paymentFor(8, "START");
+    assertThat(payment.status).isEqualTo("COMPLETED");
+    assertThat(payment.transactionId).isEqualTo("pi_" + payment.id);
+    assertThat(payment.intentId).isEqualTo("pi_" + payment.id);
+
+    SessionView ended = result(8);
+    assertThat(ended.status()).isEqualTo(SessionStatus.EXPIRED);
+    assertOnTime(onlyEnding(8).atMillis(), active.scheduledEndAt());
+    assertThat(agent.types(8))
+        .containsExactly("session_start", "session_warning", "session_expired");
+
+    recordHistory("card", 8);
+  }
+
+  // ---- consoles ------------------------------------------------------------------------------
+
+  @Test
+  void deviceDownDoesNotDelayExpiry() throws IOException {
+    SessionView started = start(request(9, CONSOLE, PaymentMethod.CASH, 30));
+    Instant end = started.scheduledEndAt();
+    assertThat(devices.landed(true))
+        .singleElement()
+        .satisfies(on -> assertThat(on.timerSeconds()).isEqualTo(30 * 60 + 120));
+
+    devices.plugDown(true);
+    env.sleep(Duration.ofMinutes(45));
+
+    // Expired on the dot although the plug cannot be switched off.
+    Ended ending = onlyEnding(9);
+    assertThat(ending.status()).isEqualTo(SessionStatus.EXPIRED);
+    assertOnTime(ending.atMillis(), end);
+    assertThat(running(9).state().status()).isEqualTo(SessionStatus.EXPIRED);
+    assertThat(executionStatus(9))
+        .isEqualTo(WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING);
+    // The off is retried with back-off (1 s doubling to at most 60 s) from the end on.
+    List<PlugCall> failedOffs = devices.failed(false);
+    assertThat(failedOffs).hasSizeGreaterThan(10);
+    assertOnTime(failedOffs.get(0).atMillis(), end);
+    assertThat(devices.landed(false)).isEmpty();
+    assertThat(devices.relayOn()).isTrue();
+
+    devices.plugDown(false);
+    long plugBack = env.currentTimeMillis();
+    SessionView ended = result(9);
+
+    assertThat(ended.status()).isEqualTo(SessionStatus.EXPIRED);
+    assertOnTime(ended.endedAt().toEpochMilli(), end);
+    assertThat(devices.landed(false))
+        .singleElement()
+        .satisfies(
+            off ->
+                assertThat(off.atMillis())
+                    .isBetween(plugBack, plugBack + Duration.ofSeconds(61).toMillis()));
+    assertThat(devices.relayOn()).isFalse();
+    assertThat(db.events(9))
+        .filteredOn(e -> e.event().type().equals("station_enforced"))
+        .singleElement()
+        .satisfies(e -> assertThat(e.event().data()).containsEntry("plug", "off"));
+
+    recordHistory("device-down", 9);
+  }
+
+  @Test
+  void consoleStartFailureRefunds() {
+    devices.plugDown(true);
+    long requestedAt = env.currentTimeMillis();
+
+    ApplicationFailure failure = startFailure(request(10, CONSOLE, PaymentMethod.BALANCE, 60));
+
+    assertThat(failure.getType()).isEqualTo(SessionFailure.DEVICE_UNAVAILABLE.name());
+    assertThat(failure.getOriginalMessage()).contains("plug unreachable");
+    SessionView ended = result(10);
+    assertThat(ended.status()).isEqualTo(SessionStatus.FAILED);
+    assertThat(ended.failure()).isEqualTo(SessionFailure.DEVICE_UNAVAILABLE);
+    assertThat(ended.startedAt()).isNull();
+
+    // Switching on was retried within stationStartTimeout (20 s), then given up.
+    long deadline = requestedAt + SessionSettings.defaults().stationStartTimeout().toMillis();
+    List<PlugCall> attempts = devices.failed(true);
+    assertThat(attempts).hasSizeGreaterThan(1);
+    assertThat(attempts.get(attempts.size() - 1).atMillis()).isLessThanOrEqualTo(deadline);
+    assertThat(devices.landed(true)).isEmpty();
+    Ended ending = onlyEnding(10);
+    assertThat(ending.status()).isEqualTo(SessionStatus.FAILED);
+    assertThat(ending.atMillis()).isLessThanOrEqualTo(deadline + ON_TIME.toMillis());
+
+    // Saga: the balance payment is given back.
+    Payment payment = paymentFor(10, "START");
+    assertThat(db.refunds())
+        .singleElement()
+        .satisfies(r -> assertThat(r.paymentId()).isEqualTo(payment.id));
+    assertThat(payment.status).isEqualTo("REFUNDED");
+    assertThat(db.balance(USER)).isEqualByComparingTo("50.00");
+  }
+
+  @Test
+  void consolePowerIsSampledEveryInterval() {
+    SessionView started = start(request(11, CONSOLE, PaymentMethod.CASH, 5));
+
+    result(11);
+
+    // powerPollInterval 60 s over 5 minutes: samples at minutes 1, 2, 3 and 4. The fifth would be
+    // due just after the end (each sleep starts when the previous sample returned), when the
+    // session is over, so exactly 4.
+    List<FakeStationDevices.Sample> samples = devices.samples();
+    assertThat(samples).hasSize(4);
+    for (int minute = 1; minute <= 4; minute++) {
+      assertOnTime(
+          samples.get(minute - 1).atMillis(), started.startedAt().plusSeconds(60L * minute));
+    }
+  }
+
+  // ---- station ownership ---------------------------------------------------------------------
+
+  @Test
+  void twoSessionsOnOneStation() {
+    SessionView first = start(request(12, PC, PaymentMethod.CASH, 60));
+    assertThat(first.status()).isEqualTo(SessionStatus.ACTIVE);
+
+    ApplicationFailure failure = startFailure(request(13, PC, PaymentMethod.CASH, 60));
+
+    assertThat(failure.getType()).isEqualTo(SessionFailure.STATION_UNAVAILABLE.name());
+    assertThat(failure.getOriginalMessage()).isEqualTo("Station is not available");
+    SessionView second = result(13);
+    assertThat(second.status()).isEqualTo(SessionStatus.FAILED);
+    assertThat(second.failure()).isEqualTo(SessionFailure.STATION_UNAVAILABLE);
+    assertThat(db.payments(13)).isEmpty();
+    assertThat(db.endings(13)).isEmpty();
+    assertThat(agent.messages(13)).isEmpty();
+    assertThat(running(12).state().status()).isEqualTo(SessionStatus.ACTIVE);
+    assertThat(db.row(12).orElseThrow().status).isEqualTo(SessionStatus.ACTIVE);
+  }
+
+  // ---- helpers -------------------------------------------------------------------------------
+
+  /** A session of {@code minutes} at the station's rate, with the venue's default settings. */
+  private static SessionRequest request(
+      long sessionId, StationTarget station, PaymentMethod method, int minutes) {
+    BigDecimal amount =
+        station
+            .hourlyRate()
+            .multiply(BigDecimal.valueOf(minutes))
+            .divide(BigDecimal.valueOf(60), 2, RoundingMode.HALF_UP);
+    return new SessionRequest(
+        sessionId, USER, station, minutes, 0, method, amount, "eur", SessionSettings.defaults());
+  }
+
+  /** Starts the session as the API does: update-with-start, answered once ACTIVE or failed. */
+  private SessionView start(SessionRequest request) {
+    SessionWorkflow stub =
+        client.newWorkflowStub(
+            SessionWorkflow.class,
+            WorkflowOptions.newBuilder()
+                .setWorkflowId(SessionRequest.workflowId(request.sessionId()))
+                .setTaskQueue(SESSIONS_QUEUE)
+                .setWorkflowIdConflictPolicy(
+                    WorkflowIdConflictPolicy.WORKFLOW_ID_CONFLICT_POLICY_FAIL)
+                .build());
+    return WorkflowClient.executeUpdateWithStart(
+        stub::awaitStart,
+        UpdateOptions.<SessionView>newBuilder()
+            .setWaitForStage(WorkflowUpdateStage.COMPLETED)
+            .build(),
+        new WithStartWorkflowOperation<>(stub::run, request));
+  }
+
+  private ApplicationFailure startFailure(SessionRequest request) {
+    return updateFailure(() -> start(request));
+  }
+
+  /** The failure an update was answered with: its cause, as the API sees it. */
+  private static ApplicationFailure updateFailure(ThrowingCallable update) {
+    WorkflowUpdateException e = catchThrowableOfType(WorkflowUpdateException.class, update);
+    assertThat(e).as("update should fail").isNotNull();
+    for (Throwable t = e; t != null; t = t.getCause()) System.out.println("DEBUGCHAIN " + t);
+    assertThat(e.getCause()).isInstanceOf(ApplicationFailure.class);
+    return (ApplicationFailure) e.getCause();
+  }
+
+  private SessionWorkflow running(long sessionId) {
+    return client.newWorkflowStub(SessionWorkflow.class, SessionRequest.workflowId(sessionId));
+  }
+
+  /** Sends an update with a known id, so that the history can be searched for it. */
+  private SessionView update(long sessionId, String name, String updateId, Object argument) {
+    return client
+        .newUntypedWorkflowStub(SessionRequest.workflowId(sessionId))
+        .startUpdate(
+            UpdateOptions.newBuilder(SessionView.class)
+                .setUpdateName(name)
+                .setUpdateId(updateId)
+                .setWaitForStage(WorkflowUpdateStage.COMPLETED)
+                .build(),
+            argument)
+        .getResult();
+  }
+
+  private SessionView result(long sessionId) {
+    return client
+        .newUntypedWorkflowStub(SessionRequest.workflowId(sessionId))
+        .getResult(SessionView.class);
+  }
+
+  private WorkflowExecutionStatus executionStatus(long sessionId) {
+    return client
+        .newUntypedWorkflowStub(SessionRequest.workflowId(sessionId))
+        .describe()
+        .getStatus();
+  }
+
+  private List<HistoryEvent> history(long sessionId) {
+    return client.fetchHistory(SessionRequest.workflowId(sessionId)).getEvents();
+  }
+
+  /**
+   * A console session whose plug goes down after the start: at minute 45 of 30 it is EXPIRED but
+   * the workflow is still open, retrying the plug off.
+   */
+  private void expiredWhileStillEnforcing(long sessionId) {
+    start(request(sessionId, CONSOLE, PaymentMethod.CASH, 30));
+    devices.plugDown(true);
+    env.sleep(Duration.ofMinutes(45));
+    assertThat(running(sessionId).state().status()).isEqualTo(SessionStatus.EXPIRED);
+    assertThat(executionStatus(sessionId))
+        .isEqualTo(WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING);
+  }
+
+  /** A rejected update leaves nothing in the history: no event at all, in particular no accept. */
+  private void assertNotInHistory(long sessionId, String updateId, int eventsBefore) {
+    List<HistoryEvent> events = history(sessionId);
+    assertThat(events)
+        .filteredOn(
+            e -> e.getEventType() == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED)
+        .noneMatch(
+            e ->
+                e.getWorkflowExecutionUpdateAcceptedEventAttributes()
+                    .getAcceptedRequest()
+                    .getMeta()
+                    .getUpdateId()
+                    .equals(updateId));
+    assertThat(events).hasSize(eventsBefore);
+  }
+
+  private void assertNothingStarted(long sessionId) {
+    assertThat(agent.messages(sessionId)).isEmpty();
+    assertThat(devices.plugCalls()).isEmpty();
+    assertThat(devices.samples()).isEmpty();
+    FakeSessionActivities.Row row = db.row(sessionId).orElseThrow();
+    assertThat(row.startedAt).isNull();
+    assertThat(row.status).isEqualTo(SessionStatus.FAILED);
+  }
+
+  private Ended onlyEnding(long sessionId) {
+    List<Ended> endings = db.endings(sessionId);
+    assertThat(endings).hasSize(1);
+    return endings.get(0);
+  }
+
+  private Payment paymentFor(long sessionId, String purpose) {
+    List<Payment> found =
+        db.payments(sessionId).stream().filter(p -> p.purpose.equals(purpose)).toList();
+    assertThat(found).hasSize(1);
+    return found.get(0);
+  }
+
+  private static void assertOnTime(long actualMillis, Instant due) {
+    assertThat(actualMillis - due.toEpochMilli())
+        .as("ms after %s", due)
+        .isBetween(0L, ON_TIME.toMillis());
+  }
+
+  /**
+   * Writes the finished run's history for {@link SessionWorkflowReplayTest} when the system
+   * property {@code opsflow.recordHistories} names a directory.
+   */
+  private void recordHistory(String scenario, long sessionId) throws IOException {
+    String dir = System.getProperty("opsflow.recordHistories");
+    if (dir == null || dir.isBlank()) {
+      return;
+    }
+    Path file = Path.of(dir).resolve("session-" + scenario + ".json");
+    Files.createDirectories(file.getParent());
+    Files.writeString(file, client.fetchHistory(SessionRequest.workflowId(sessionId)).toJson(true));
+  }
+}
