@@ -141,11 +141,19 @@ public class SessionActivitiesImpl implements SessionActivities {
 
   @Override
   public void linkIntent(IntentLink link) {
-    jdbc.update(
-        "update payments set intent_id = ?, client_secret = ?, updated_at = now() where id = ?",
-        link.intentId(),
-        link.clientSecret(),
-        link.paymentId());
+    tx.executeWithoutResult(
+        status -> {
+          jdbc.update(
+              "update payments set intent_id = ?, client_secret = ?, updated_at = now()"
+                  + " where id = ?",
+              link.intentId(),
+              link.clientSecret(),
+              link.paymentId());
+          jdbc.update(
+              "update sessions set status = 'AWAITING_PAYMENT' where status = 'PENDING'"
+                  + " and id = (select session_id from payments where id = ?)",
+              link.paymentId());
+        });
   }
 
   @Override

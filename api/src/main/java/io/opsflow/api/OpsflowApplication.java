@@ -1,14 +1,31 @@
 package io.opsflow.api;
 
+import io.opsflow.workers.WorkersApplication;
 import org.springframework.boot.SpringApplication;
-import org.springframework.boot.autoconfigure.SpringBootApplication;
+import org.springframework.boot.SpringBootConfiguration;
+import org.springframework.boot.autoconfigure.AutoConfigurationExcludeFilter;
+import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
+import org.springframework.boot.context.TypeExcludeFilter;
+import org.springframework.context.annotation.ComponentScan;
+import org.springframework.context.annotation.FilterType;
 import org.springframework.scheduling.annotation.EnableScheduling;
 
 /**
  * The all-in-one application: REST + SSE + the PC-agent WebSocket, every worker pool, and on the
  * embedded default also the Temporal server and PostgreSQL.
  */
-@SpringBootApplication(scanBasePackages = "io.opsflow")
+@SpringBootConfiguration
+@EnableAutoConfiguration
+@ComponentScan(
+    basePackages = "io.opsflow",
+    excludeFilters = {
+      @ComponentScan.Filter(type = FilterType.CUSTOM, classes = TypeExcludeFilter.class),
+      @ComponentScan.Filter(
+          type = FilterType.CUSTOM,
+          classes = AutoConfigurationExcludeFilter.class),
+      // The worker-only process's entry point is not part of this application.
+      @ComponentScan.Filter(type = FilterType.ASSIGNABLE_TYPE, classes = WorkersApplication.class)
+    })
 @EnableScheduling
 public class OpsflowApplication {
 

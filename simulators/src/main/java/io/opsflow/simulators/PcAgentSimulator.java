@@ -4,49 +4,30 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.WebSocket;
-import java.net.http.WebSocketHandshakeException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.LocalDateTime;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The venue PC agent: a WebSocket client that says hello, sends heartbeats, obeys session commands
  * (unlock, countdown, warnings, lock, logoff), keeps counting down and locks by itself while
  * offline, and reconnects with exponential backoff.
  *
- * <p>Messages are JSON objects with a {@code type} and snake_case fields. Message handling lives in
- * {@link #handleMessage(JsonNode)}; the socket code around it only frames and forwards.
+ * <p>Messages are JSON objects with a {@code type} and snake_case fields. Protocol handling lives
+ * in {@link #handleMessage(JsonNode)}; the socket underneath only frames and forwards text.
  */
 public final class PcAgentSimulator implements AutoCloseable {
-
-  private static final Logger log = LoggerFactory.getLogger(PcAgentSimulator.class);
-  private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
 
   /**
    * Agent settings; start from {@link #defaults()} and adjust with the {@code with...} methods.
@@ -68,9 +49,11 @@ public final class PcAgentSimulator implements AutoCloseable {
 
     /** Validates the values. */
     public Options {
-      requirePositive(heartbeatInterval, "heartbeatInterval");
-      requirePositive(reconnectInitialBackoff, "reconnectInitialBackoff");
-      requirePositive(reconnectMaxBackoff, "reconnectMaxBackoff");
+      for (Duration d : List.of(heartbeatInterval, reconnectInitialBackoff, reconnectMaxBackoff)) {
+        if (d.isNegative() || d.isZero()) {
+          throw new IllegalArgumentException("durations must be positive: " + d);
+        }
+      }
       if (reconnectMaxBackoff.compareTo(reconnectInitialBackoff) < 0) {
         throw new IllegalArgumentException("reconnectMaxBackoff < reconnectInitialBackoff");
       }
@@ -78,12 +61,6 @@ public final class PcAgentSimulator implements AutoCloseable {
       Objects.requireNonNull(os, "os");
       Objects.requireNonNull(cpu, "cpu");
       Objects.requireNonNull(gpu, "gpu");
-    }
-
-    private static void requirePositive(Duration d, String name) {
-      if (d == null || d.isNegative() || d.isZero()) {
-        throw new IllegalArgumentException(name + " must be positive");
-      }
     }
 
     /** 30 s heartbeat, backoff 1 s doubling to 30 s, auto-reconnect, a Windows 11 gaming PC. */
@@ -102,139 +79,142 @@ public final class PcAgentSimulator implements AutoCloseable {
     }
 
     /** Copy with another heartbeat interval. */
-    public Options withHeartbeatInterval(Duration d) {
-      return new Options(
-          d,
-          reconnectInitialBackoff,
-          reconnectMaxBackoff,
-          autoReconnect,
-          version,
-          os,
-          cpu,
-          ramGb,
-          gpu,
-          lastKnownSessionId);
+    public Options withHeartbeatInterval(Duration interval) {
+      return edit(o -> o.heartbeatInterval = interval);
     }
 
-    /** Copy with another reconnect backoff range. */
+    /**
+     * Copy with another reconnect backoff: starts at {@code initial}, doubles up to {@code max}.
+     */
     public Options withReconnectBackoff(Duration initial, Duration max) {
-      return new Options(
-          heartbeatInterval,
-          initial,
-          max,
-          autoReconnect,
-          version,
-          os,
-          cpu,
-          ramGb,
-          gpu,
-          lastKnownSessionId);
+      return edit(
+          o -> {
+            o.reconnectInitialBackoff = initial;
+            o.reconnectMaxBackoff = max;
+          });
     }
 
     /** Copy with auto-reconnect on or off. */
     public Options withAutoReconnect(boolean on) {
-      return new Options(
-          heartbeatInterval,
-          reconnectInitialBackoff,
-          reconnectMaxBackoff,
-          on,
-          version,
-          os,
-          cpu,
-          ramGb,
-          gpu,
-          lastKnownSessionId);
+      return edit(o -> o.autoReconnect = on);
     }
 
     /** Copy with another agent version and OS string. */
     public Options withVersion(String agentVersion, String osName) {
-      return new Options(
-          heartbeatInterval,
-          reconnectInitialBackoff,
-          reconnectMaxBackoff,
-          autoReconnect,
-          agentVersion,
-          osName,
-          cpu,
-          ramGb,
-          gpu,
-          lastKnownSessionId);
+      return edit(
+          o -> {
+            o.version = agentVersion;
+            o.os = osName;
+          });
     }
 
     /** Copy with other hardware specs. */
     public Options withSpecs(String cpuName, int ram, String gpuName) {
-      return new Options(
-          heartbeatInterval,
-          reconnectInitialBackoff,
-          reconnectMaxBackoff,
-          autoReconnect,
-          version,
-          os,
-          cpuName,
-          ram,
-          gpuName,
-          lastKnownSessionId);
+      return edit(
+          o -> {
+            o.cpu = cpuName;
+            o.ramGb = ram;
+            o.gpu = gpuName;
+          });
     }
 
     /** Copy that remembers {@code sessionId} from a previous run. */
     public Options withLastKnownSessionId(Long sessionId) {
-      return new Options(
-          heartbeatInterval,
-          reconnectInitialBackoff,
-          reconnectMaxBackoff,
-          autoReconnect,
-          version,
-          os,
-          cpu,
-          ramGb,
-          gpu,
-          sessionId);
+      return edit(o -> o.lastKnownSessionId = sessionId);
+    }
+
+    private Options edit(Consumer<Draft> change) {
+      Draft draft = new Draft(this);
+      change.accept(draft);
+      return draft.build();
+    }
+
+    /** Mutable copy behind the withers. */
+    private static final class Draft {
+      Duration heartbeatInterval;
+      Duration reconnectInitialBackoff;
+      Duration reconnectMaxBackoff;
+      boolean autoReconnect;
+      String version;
+      String os;
+      String cpu;
+      int ramGb;
+      String gpu;
+      Long lastKnownSessionId;
+
+      Draft(Options o) {
+        heartbeatInterval = o.heartbeatInterval;
+        reconnectInitialBackoff = o.reconnectInitialBackoff;
+        reconnectMaxBackoff = o.reconnectMaxBackoff;
+        autoReconnect = o.autoReconnect;
+        version = o.version;
+        os = o.os;
+        cpu = o.cpu;
+        ramGb = o.ramGb;
+        gpu = o.gpu;
+        lastKnownSessionId = o.lastKnownSessionId;
+      }
+
+      Options build() {
+        return new Options(
+            heartbeatInterval,
+            reconnectInitialBackoff,
+            reconnectMaxBackoff,
+            autoReconnect,
+            version,
+            os,
+            cpu,
+            ramGb,
+            gpu,
+            lastKnownSessionId);
+      }
     }
   }
 
   private final URI url;
-  private final String token;
   private final Options options;
-  private final Clock clock = Clock.systemUTC();
   private final ScheduledExecutorService scheduler =
       Executors.newSingleThreadScheduledExecutor(Thread.ofVirtual().name("pc-agent").factory());
-  private final ExecutorService httpExecutor = Executors.newVirtualThreadPerTaskExecutor();
-  private final HttpClient http =
-      HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT).executor(httpExecutor).build();
+  private final AgentConnection connection;
   private final AgentDesktop desktop;
-
-  // Connection state, guarded by `this`.
-  private volatile WebSocket socket;
-  private int generation;
-  private boolean manuallyDisconnected;
-  private boolean closed;
-  private Duration nextBackoff;
-  private ScheduledFuture<?> heartbeatTask;
-  private ScheduledFuture<?> reconnectTask;
-  private int connectFailures;
-  private int connects;
-  private Integer lastHandshakeStatus;
-  private Throwable lastConnectError;
-  private final List<Duration> reconnectDelays = new ArrayList<>();
 
   // Inbound log, guarded by `this`; awaitMessage waits on it.
   private final List<JsonNode> received = new ArrayList<>();
   private final Map<String, Integer> cursors = new HashMap<>();
   private final List<JsonNode> unknown = new ArrayList<>();
   private int heartbeatAcks;
+  private ScheduledFuture<?> heartbeatTask;
   private volatile Consumer<JsonNode> messageListener = m -> {};
-
-  private final Object sendLock = new Object();
-  private CompletableFuture<Void> sendChain = CompletableFuture.completedFuture(null);
   private final List<JsonNode> sent = new CopyOnWriteArrayList<>();
 
   PcAgentSimulator(URI url, String token, Options options) {
-    this.url = url;
-    this.token = token;
+    this.url = Objects.requireNonNull(url);
     this.options = Objects.requireNonNull(options);
-    this.nextBackoff = options.reconnectInitialBackoff();
+    this.connection =
+        new AgentConnection(
+            url,
+            Objects.requireNonNull(token),
+            options,
+            scheduler,
+            new AgentConnection.Events() {
+              @Override
+              public void opened() {
+                onOpened();
+              }
+
+              @Override
+              public void text(String message) {
+                handleText(message);
+              }
+
+              @Override
+              public void lost() {
+                wentOffline();
+              }
+            });
     this.desktop =
-        new AgentDesktop(clock, scheduler, () -> socket != null, options.lastKnownSessionId());
+        new AgentDesktop(
+            Clock.systemUTC(), scheduler, connection::isConnected, options.lastKnownSessionId());
   }
 
   /**
@@ -244,16 +224,9 @@ public final class PcAgentSimulator implements AutoCloseable {
    * background when auto-reconnect is on.
    */
   public static PcAgentSimulator connect(URI wsUrl, String bearerToken, Options options) {
-    PcAgentSimulator agent =
-        new PcAgentSimulator(
-            Objects.requireNonNull(wsUrl), Objects.requireNonNull(bearerToken), options);
+    PcAgentSimulator agent = new PcAgentSimulator(wsUrl, bearerToken, options);
     agent.start();
     return agent;
-  }
-
-  /** First connection attempt; waits for its outcome. */
-  void start() {
-    awaitAttempt(attempt());
   }
 
   /** {@link #connect(URI, String, Options)} with {@link Options#defaults()}. */
@@ -261,131 +234,45 @@ public final class PcAgentSimulator implements AutoCloseable {
     return connect(wsUrl, bearerToken, Options.defaults());
   }
 
-  // ---------------------------------------------------------------- connection
-
-  private CompletableFuture<Boolean> attempt() {
-    int gen;
-    synchronized (this) {
-      if (closed || manuallyDisconnected || socket != null) {
-        return CompletableFuture.completedFuture(socket != null);
-      }
-      gen = ++generation;
-    }
-    return http.newWebSocketBuilder()
-        .header("Authorization", "Bearer " + token)
-        .connectTimeout(CONNECT_TIMEOUT)
-        .buildAsync(url, new Listener(gen))
-        .handle(
-            (ws, error) -> {
-              if (error != null) {
-                connectFailed(gen, error);
-                return false;
-              }
-              return true;
-            });
+  /** First connection attempt; waits for its outcome. */
+  void start() {
+    connection.await(connection.attempt());
   }
 
-  private void awaitAttempt(CompletableFuture<Boolean> attempt) {
-    try {
-      attempt.get(CONNECT_TIMEOUT.toMillis() * 2, TimeUnit.MILLISECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    } catch (ExecutionException | TimeoutException e) {
-      log.debug("connect attempt to {} did not finish: {}", url, e.toString());
+  // Hello (and sync) go out before any inbound message is handled or heartbeat sent.
+  private void onOpened() {
+    send(AgentMessages.hello(options));
+    Long lastKnown = desktop.lastKnownSessionId();
+    if (lastKnown != null) {
+      send(AgentMessages.syncRequest(lastKnown));
     }
-  }
-
-  private void opened(int gen, WebSocket ws) {
+    long every = options.heartbeatInterval().toMillis();
     synchronized (this) {
-      if (gen != generation || closed || manuallyDisconnected) {
-        ws.abort();
-        return;
-      }
-      socket = ws;
-      connects++;
-      nextBackoff = options.reconnectInitialBackoff();
-      long every = options.heartbeatInterval().toMillis();
+      cancelHeartbeats();
       heartbeatTask =
           scheduler.scheduleAtFixedRate(
               this::sendHeartbeatNow, every, every, TimeUnit.MILLISECONDS);
-      // Hello and sync go out before any reply to server messages can.
-      send(hello());
-      Long lastKnown = desktop.lastKnownSessionId();
-      if (lastKnown != null) {
-        ObjectNode sync = message("sync_request");
-        sync.put("last_known_session", lastKnown);
-        send(sync);
-      }
-      notifyAll();
     }
-    log.info("agent connected to {}", url);
   }
 
-  private synchronized void connectFailed(int gen, Throwable error) {
-    Throwable cause =
-        error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
-    connectFailures++;
-    lastConnectError = cause;
-    if (cause instanceof WebSocketHandshakeException handshake) {
-      lastHandshakeStatus = handshake.getResponse().statusCode();
-    }
-    log.info("agent connect to {} failed: {}", url, cause.toString());
-    scheduleReconnect(gen);
-    notifyAll();
-  }
-
-  private void lost(int gen, String why) {
+  private void wentOffline() {
     synchronized (this) {
-      if (gen != generation || socket == null) {
-        return;
-      }
-      dropSocket();
-      log.info("agent connection lost: {}", why);
-      scheduleReconnect(gen);
-      notifyAll();
+      cancelHeartbeats();
     }
+    desktop.wentOffline();
   }
 
-  private WebSocket dropSocket() {
-    WebSocket ws = socket;
-    socket = null;
+  private void cancelHeartbeats() {
     if (heartbeatTask != null) {
       heartbeatTask.cancel(false);
       heartbeatTask = null;
     }
-    desktop.wentOffline();
-    return ws;
-  }
-
-  private void scheduleReconnect(int gen) {
-    if (gen != generation || closed || manuallyDisconnected || !options.autoReconnect()) {
-      return;
-    }
-    Duration delay = nextBackoff;
-    reconnectDelays.add(delay);
-    Duration doubled = delay.multipliedBy(2);
-    nextBackoff =
-        doubled.compareTo(options.reconnectMaxBackoff()) > 0
-            ? options.reconnectMaxBackoff()
-            : doubled;
-    reconnectTask = scheduler.schedule(this::attempt, delay.toMillis(), TimeUnit.MILLISECONDS);
   }
 
   /** Drops the socket abruptly (no close frame) and stays offline until {@link #reconnect()}. */
   public void disconnect() {
-    WebSocket ws;
-    synchronized (this) {
-      manuallyDisconnected = true;
-      generation++;
-      if (reconnectTask != null) {
-        reconnectTask.cancel(false);
-      }
-      ws = socket == null ? null : dropSocket();
-      notifyAll();
-    }
-    if (ws != null) {
-      ws.abort();
-    }
+    connection.disconnect();
+    wentOffline();
   }
 
   /**
@@ -394,161 +281,34 @@ public final class PcAgentSimulator implements AutoCloseable {
    * @return whether the agent is connected afterwards
    */
   public boolean reconnect() {
-    synchronized (this) {
-      manuallyDisconnected = false;
-      nextBackoff = options.reconnectInitialBackoff();
-      if (reconnectTask != null) {
-        reconnectTask.cancel(false);
-      }
-    }
-    awaitAttempt(attempt());
-    return isConnected();
+    return connection.reconnect();
   }
 
   /** Closes the socket politely and stops all timers. */
   @Override
   public void close() {
-    WebSocket ws;
-    synchronized (this) {
-      if (closed) {
-        return;
-      }
-      closed = true;
-      generation++;
-      if (reconnectTask != null) {
-        reconnectTask.cancel(false);
-      }
-      ws = socket == null ? null : dropSocket();
-    }
-    if (ws != null) {
-      try {
-        ws.sendClose(WebSocket.NORMAL_CLOSURE, "agent closing").get(1, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      } catch (ExecutionException | TimeoutException | IllegalStateException e) {
-        log.debug("close frame not sent: {}", e.toString());
-      }
-      ws.abort();
-    }
+    connection.close();
     desktop.shutdown();
     scheduler.shutdownNow();
-    http.shutdownNow();
-    httpExecutor.shutdownNow();
-  }
-
-  /** Frames inbound text and forwards whole messages; ignores callbacks of replaced sockets. */
-  private final class Listener implements WebSocket.Listener {
-    private final int gen;
-    private final StringBuilder buffer = new StringBuilder();
-
-    Listener(int gen) {
-      this.gen = gen;
-    }
-
-    @Override
-    public void onOpen(WebSocket ws) {
-      opened(gen, ws);
-      ws.request(1);
-    }
-
-    @Override
-    public CompletionStage<?> onText(WebSocket ws, CharSequence data, boolean last) {
-      buffer.append(data);
-      if (last) {
-        String text = buffer.toString();
-        buffer.setLength(0);
-        if (isCurrent(gen)) {
-          handleText(text);
-        }
-      }
-      ws.request(1);
-      return null;
-    }
-
-    @Override
-    public CompletionStage<?> onClose(WebSocket ws, int statusCode, String reason) {
-      lost(gen, "closed by server " + statusCode + " " + reason);
-      return null;
-    }
-
-    @Override
-    public void onError(WebSocket ws, Throwable error) {
-      lost(gen, error.toString());
-    }
-  }
-
-  private synchronized boolean isCurrent(int gen) {
-    return gen == generation && !closed;
   }
 
   // ---------------------------------------------------------------- outbound
 
-  private ObjectNode message(String type) {
-    ObjectNode node = Http.JSON.createObjectNode();
-    node.put("type", type);
-    return node;
-  }
-
-  private ObjectNode hello() {
-    ObjectNode hello = message("agent_hello");
-    hello.put("version", options.version());
-    hello.put("os", options.os());
-    ObjectNode specs = hello.putObject("specs");
-    specs.put("cpu", options.cpu());
-    specs.put("ram_gb", options.ramGb());
-    specs.put("gpu", options.gpu());
-    return hello;
-  }
-
-  /** Queues one text frame; frames go out in order, one at a time as the WebSocket API needs. */
   private void send(ObjectNode message) {
-    String text = message.toString();
-    synchronized (sendLock) {
-      sent.add(message);
-      WebSocket ws = socket;
-      if (ws == null) {
-        log.debug("offline, not sent: {}", text);
-        return;
-      }
-      sendChain =
-          sendChain
-              .thenCompose(v -> ws.sendText(text, true))
-              .<Void>thenApply(w -> null)
-              .exceptionally(
-                  e -> {
-                    log.debug("send failed: {}", e.toString());
-                    return null;
-                  });
-    }
+    sent.add(message);
+    connection.send(message.toString());
   }
 
-  /** Sends a heartbeat now (the timer also sends one every heartbeat interval). */
+  /** Sends a heartbeat now if connected (the timer sends one every heartbeat interval). */
   public void sendHeartbeatNow() {
-    if (socket == null) {
-      return;
+    if (connection.isConnected()) {
+      send(AgentMessages.heartbeat(desktop.sessionId(), desktop.remainingSeconds()));
     }
-    ObjectNode heartbeat = message("heartbeat");
-    ThreadLocalRandom random = ThreadLocalRandom.current();
-    heartbeat.put("cpu", Math.round(random.nextDouble(5, 40) * 10) / 10.0);
-    heartbeat.put("ram", Math.round(random.nextDouble(30, 60) * 10) / 10.0);
-    putNullable(heartbeat, "active_session", desktop.sessionId());
-    putNullable(heartbeat, "remaining_seconds", desktop.remainingSeconds());
-    send(heartbeat);
   }
 
   /** Reports a station status such as {@code MAINTENANCE}. */
   public void sendStatusChange(String status) {
-    ObjectNode change = message("status_change");
-    change.put("status", status);
-    send(change);
-  }
-
-  private static void putNullable(ObjectNode node, String field, Long value) {
-    if (value == null) {
-      node.putNull(field);
-    } else {
-      node.put(field, value);
-    }
+    send(AgentMessages.statusChange(status));
   }
 
   // ---------------------------------------------------------------- inbound
@@ -563,48 +323,47 @@ public final class PcAgentSimulator implements AutoCloseable {
     handleMessage(message);
   }
 
-  /** Applies one server message, replies if the protocol says so, and records it. */
+  /** Applies one server message, acks it where the protocol says so, and records it. */
   void handleMessage(JsonNode message) {
     synchronized (this) {
       String type = message.path("type").asText("");
-      Long sessionId = longOrNull(message.get("session_id"));
       switch (type) {
         case "session_start" -> {
-          Instant end = serverInstant(message.get("scheduled_end_at"));
-          Instant serverTime = serverInstant(message.get("server_time"));
+          Long id = AgentMessages.longOrNull(message.get("session_id"));
+          Instant serverTime = AgentMessages.instant(message.get("server_time"));
+          Instant end = AgentMessages.instant(message.get("scheduled_end_at"));
           if (end == null) {
             Instant serverNow = serverTime != null ? serverTime : desktop.now();
             end = serverNow.plusSeconds(message.path("duration_seconds").asLong());
           }
-          desktop.startSession(sessionId == null ? 0 : sessionId, desktop.toLocal(end, serverTime));
-          ack(type, message);
+          desktop.startSession(id == null ? 0 : id, desktop.toLocal(end, serverTime));
+          send(AgentMessages.ack(type, message));
         }
         case "session_extend" -> {
-          Instant end = serverInstant(message.get("scheduled_end_at"));
-          Instant serverTime = serverInstant(message.get("server_time"));
+          Instant end = AgentMessages.instant(message.get("scheduled_end_at"));
           Long remaining = desktop.remainingSeconds();
           Instant localEnd =
               end != null
-                  ? desktop.toLocal(end, serverTime)
+                  ? desktop.toLocal(end, AgentMessages.instant(message.get("server_time")))
                   : desktop
                       .now()
                       .plusSeconds(
                           (remaining == null ? 0 : remaining)
                               + message.path("additional_seconds").asLong());
-          desktop.extendSession(sessionId, localEnd);
-          ack(type, message);
+          desktop.extendSession(AgentMessages.longOrNull(message.get("session_id")), localEnd);
+          send(AgentMessages.ack(type, message));
         }
         case "session_warning" -> {
           desktop.warning(message.path("remaining_seconds").asLong());
-          ack(type, message);
+          send(AgentMessages.ack(type, message));
         }
         case "session_stop" -> {
           desktop.stopSession();
-          ack(type, message);
+          send(AgentMessages.ack(type, message));
         }
         case "session_expired" -> {
           desktop.expireSession(message.path("grace_seconds").asLong(0));
-          ack(type, message);
+          send(AgentMessages.ack(type, message));
         }
         case "sync_response" -> sync(message);
         case "no_session" -> desktop.noSession();
@@ -618,70 +377,19 @@ public final class PcAgentSimulator implements AutoCloseable {
   }
 
   private void sync(JsonNode message) {
-    JsonNode session = message.get("session");
-    if (session == null || !session.isObject()) {
-      desktop.noSession();
-      return;
-    }
-    Long id = longOrNull(session.get("id"));
-    if (id == null) {
+    JsonNode session = message.path("session");
+    Long id = AgentMessages.longOrNull(session.get("id"));
+    if (!session.isObject() || id == null) {
       desktop.noSession();
     } else if ("ACTIVE".equalsIgnoreCase(session.path("status").asText())) {
-      Instant end = serverInstant(session.get("scheduled_end_at"));
+      Instant end = AgentMessages.instant(session.get("scheduled_end_at"));
       Instant localEnd =
           end != null
-              ? desktop.toLocal(end, serverInstant(message.get("server_time")))
+              ? desktop.toLocal(end, AgentMessages.instant(message.get("server_time")))
               : desktop.now().plusSeconds(session.path("remaining_seconds").asLong());
       desktop.startSession(id, localEnd);
     } else {
       desktop.endedElsewhere(id);
-    }
-  }
-
-  private void ack(String type, JsonNode message) {
-    ObjectNode ack = message("ack");
-    ack.put("ack_of", type);
-    ack.set(
-        "session_id",
-        message.path("session_id").isMissingNode()
-            ? Http.JSON.getNodeFactory().nullNode()
-            : message.get("session_id"));
-    send(ack);
-  }
-
-  private static Long longOrNull(JsonNode node) {
-    if (node == null || node.isNull() || node.isMissingNode()) {
-      return null;
-    }
-    if (node.isNumber()) {
-      return node.asLong();
-    }
-    try {
-      return Long.parseLong(node.asText().trim());
-    } catch (NumberFormatException e) {
-      return null;
-    }
-  }
-
-  /** ISO-8601 (with or without offset; no offset means UTC) or epoch seconds/millis. */
-  static Instant serverInstant(JsonNode node) {
-    if (node == null || node.isNull() || node.isMissingNode()) {
-      return null;
-    }
-    if (node.isNumber()) {
-      long n = node.asLong();
-      return n > 100_000_000_000L ? Instant.ofEpochMilli(n) : Instant.ofEpochSecond(n);
-    }
-    String text = node.asText().trim();
-    try {
-      return OffsetDateTime.parse(text).toInstant();
-    } catch (DateTimeParseException e) {
-      try {
-        return LocalDateTime.parse(text).toInstant(ZoneOffset.UTC);
-      } catch (DateTimeParseException e2) {
-        log.warn("unparseable time {}", text);
-        return null;
-      }
     }
   }
 
@@ -696,8 +404,7 @@ public final class PcAgentSimulator implements AutoCloseable {
   public synchronized JsonNode awaitMessage(String type, Duration timeout) {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (true) {
-      int from = cursors.getOrDefault(type, 0);
-      for (int i = from; i < received.size(); i++) {
+      for (int i = cursors.getOrDefault(type, 0); i < received.size(); i++) {
         if (type.equals(received.get(i).path("type").asText())) {
           cursors.put(type, i + 1);
           return received.get(i);
@@ -706,8 +413,9 @@ public final class PcAgentSimulator implements AutoCloseable {
       cursors.put(type, received.size());
       long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
       if (left <= 0) {
+        List<String> types = received.stream().map(m -> m.path("type").asText("?")).toList();
         throw new IllegalStateException(
-            "no '" + type + "' message within " + timeout + "; received " + typesReceived());
+            "no '" + type + "' message within " + timeout + "; received " + types);
       }
       try {
         wait(left);
@@ -723,25 +431,8 @@ public final class PcAgentSimulator implements AutoCloseable {
    *
    * @return whether it is connected
    */
-  public synchronized boolean awaitConnected(Duration timeout) {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (socket == null) {
-      long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
-      if (left <= 0) {
-        return false;
-      }
-      try {
-        wait(left);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return false;
-      }
-    }
-    return true;
-  }
-
-  private List<String> typesReceived() {
-    return received.stream().map(m -> m.path("type").asText("?")).toList();
+  public boolean awaitConnected(Duration timeout) {
+    return connection.awaitConnected(timeout);
   }
 
   /** Called with every inbound message after it was applied (e.g. to print it). */
@@ -756,7 +447,7 @@ public final class PcAgentSimulator implements AutoCloseable {
 
   /** Whether a WebSocket is open. */
   public boolean isConnected() {
-    return socket != null;
+    return connection.isConnected();
   }
 
   /** Whether the screen is locked (initially true). */
@@ -840,27 +531,27 @@ public final class PcAgentSimulator implements AutoCloseable {
   }
 
   /** Successful connections so far (the first plus reconnects). */
-  public synchronized int connects() {
-    return connects;
+  public int connects() {
+    return connection.connects();
   }
 
   /** Failed connection attempts (refused, timed out, or handshake rejected). */
-  public synchronized int connectFailures() {
-    return connectFailures;
+  public int connectFailures() {
+    return connection.connectFailures();
   }
 
   /** HTTP status of the last rejected WebSocket upgrade (e.g. 401, 404), or {@code null}. */
-  public synchronized Integer lastHandshakeStatus() {
-    return lastHandshakeStatus;
+  public Integer lastHandshakeStatus() {
+    return connection.lastHandshakeStatus();
   }
 
   /** The last connection error, or {@code null}. */
-  public synchronized Throwable lastConnectError() {
-    return lastConnectError;
+  public Throwable lastConnectError() {
+    return connection.lastConnectError();
   }
 
   /** Delays of the reconnects scheduled so far, showing the exponential backoff. */
-  public synchronized List<Duration> reconnectDelays() {
-    return List.copyOf(reconnectDelays);
+  public List<Duration> reconnectDelays() {
+    return connection.reconnectDelays();
   }
 }

@@ -198,11 +198,10 @@ class PcAgentSimulatorTest {
   void readsServerTimesInSeveralShapes() {
     Instant t = Instant.parse("2025-03-01T18:30:00Z");
     var nodes = TestHttp.JSON.getNodeFactory();
-    assertThat(PcAgentSimulator.serverInstant(nodes.textNode("2025-03-01T18:30:00Z"))).isEqualTo(t);
-    assertThat(PcAgentSimulator.serverInstant(nodes.textNode("2025-03-01T19:30:00+01:00")))
-        .isEqualTo(t);
-    assertThat(PcAgentSimulator.serverInstant(nodes.textNode("2025-03-01T18:30:00"))).isEqualTo(t);
-    assertThat(PcAgentSimulator.serverInstant(nodes.numberNode(t.toEpochMilli()))).isEqualTo(t);
-    assertThat(PcAgentSimulator.serverInstant(nodes.numberNode(t.getEpochSecond()))).isEqualTo(t);
+    assertThat(AgentMessages.instant(nodes.textNode("2025-03-01T18:30:00Z"))).isEqualTo(t);
+    assertThat(AgentMessages.instant(nodes.textNode("2025-03-01T19:30:00+01:00"))).isEqualTo(t);
+    assertThat(AgentMessages.instant(nodes.textNode("2025-03-01T18:30:00"))).isEqualTo(t);
+    assertThat(AgentMessages.instant(nodes.numberNode(t.toEpochMilli()))).isEqualTo(t);
+    assertThat(AgentMessages.instant(nodes.numberNode(t.getEpochSecond()))).isEqualTo(t);
   }
 }

@@ -26,6 +26,19 @@ public enum SessionFailure {
     return defaultMessage;
   }
 
+  /**
+   * The failure whose default message this is, or null. Update validator rejections reach the
+   * client without their type in SDK 1.35 (sdk-java #2875), only with their message.
+   */
+  public static SessionFailure fromMessage(String message) {
+    for (SessionFailure f : values()) {
+      if (f.defaultMessage.equals(message)) {
+        return f;
+      }
+    }
+    return null;
+  }
+
   /** The failure named by an ApplicationFailure type, or null for a type that is not ours. */
   public static SessionFailure fromType(String type) {
     for (SessionFailure f : values()) {

@@ -43,6 +43,9 @@ public class SessionWorkflowImpl implements SessionWorkflow {
 
   private static final Logger log = Workflow.getLogger(SessionWorkflowImpl.class);
 
+  /** Start-to-close of one device call. */
+  private static final Duration DEVICE_ATTEMPT_TIMEOUT = Duration.ofSeconds(10);
+
   private final SessionRequest request;
   private final StationTarget station;
   private final SessionSettings settings;
@@ -111,7 +114,7 @@ public class SessionWorkflowImpl implements SessionWorkflow {
         StationDeviceActivities.class,
         ActivityOptions.newBuilder()
             .setTaskQueue(settings.devicesTaskQueue())
-            .setStartToCloseTimeout(Duration.ofSeconds(10))
+            .setStartToCloseTimeout(DEVICE_ATTEMPT_TIMEOUT)
             .setScheduleToCloseTimeout(scheduleToClose)
             .setRetryOptions(
                 RetryOptions.newBuilder()
@@ -137,10 +140,13 @@ public class SessionWorkflowImpl implements SessionWorkflow {
     } catch (ActivityFailure e) {
       // Nothing was taken: the row was not written, so there is nothing to end either.
       fail(e, SessionFailure.STATION_UNAVAILABLE);
+      status = SessionStatus.FAILED;
       return finish();
     }
     if (!pay(saga)) {
+      // The row says FAILED before the caller hears it, so a retry finds the station free.
       db.end(new Ending(request.sessionId(), SessionStatus.FAILED, failureMessage));
+      status = SessionStatus.FAILED;
       return finish();
     }
     try {
@@ -150,6 +156,7 @@ public class SessionWorkflowImpl implements SessionWorkflow {
       saga.compensate();
       fail(e, SessionFailure.DEVICE_UNAVAILABLE);
       db.end(new Ending(request.sessionId(), SessionStatus.FAILED, failureMessage));
+      status = SessionStatus.FAILED;
       return finish();
     }
     CancellationScope powerMonitor = startPowerMonitor();
@@ -223,7 +230,6 @@ public class SessionWorkflowImpl implements SessionWorkflow {
       gateway.cancelIntent(intentId);
     }
     settle(false, null, reason);
-    status = SessionStatus.FAILED;
     failure = kind;
     failureMessage = kind.defaultMessage() + " (" + reason + ")";
     endedAt = now();
@@ -524,16 +530,24 @@ public class SessionWorkflowImpl implements SessionWorkflow {
       fields.put("scheduled_end_at", scheduledEndAt.toString());
       Async.procedure(() -> tellAgent("session_extend", fields));
     }
+    // Retried only until one attempt before the end: a refresh landing after enforceEnd switched
+    // the console off would power it on (or reopen its network) again for failSafeSeconds.
+    Duration refreshDeadline =
+        Duration.between(now(), scheduledEndAt).minus(DEVICE_ATTEMPT_TIMEOUT);
+    if (refreshDeadline.compareTo(Duration.ofSeconds(1)) < 0) {
+      return;
+    }
+    StationDeviceActivities refreshDevices = deviceStub(refreshDeadline);
     if (station.hasPlug()) {
       Async.procedure(
           () ->
-              enforceDevices.switchPlug(
+              refreshDevices.switchPlug(
                   new PlugCommand(station.stationId(), station.plugUrl(), true, failSafeSeconds)));
     }
     if (station.hasRouterControl()) {
       Async.procedure(
           () ->
-              enforceDevices.openNetwork(
+              refreshDevices.openNetwork(
                   new RouterCommand(
                       station.stationId(),
                       station.consoleMac(),
@@ -558,7 +572,10 @@ public class SessionWorkflowImpl implements SessionWorkflow {
     if (status == SessionStatus.AWAITING_PAYMENT) {
       cancelRequested = true;
       Workflow.await(() -> status != SessionStatus.AWAITING_PAYMENT);
-      return state();
+      if (status != SessionStatus.ACTIVE) {
+        return state();
+      }
+      // Paid just before the stop arrived: the session started, so stop it like any other.
     }
     status = SessionStatus.STOPPED;
     endedAt = now();
@@ -600,7 +617,6 @@ public class SessionWorkflowImpl implements SessionWorkflow {
         named != null
             ? cause.getOriginalMessage()
             : fallback.defaultMessage() + ": " + rootMessage(e);
-    status = SessionStatus.FAILED;
     endedAt = now();
   }
 

@@ -28,6 +28,7 @@ import io.temporal.client.UpdateOptions;
 import io.temporal.client.WithStartWorkflowOperation;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowException;
+import io.temporal.client.WorkflowNotFoundException;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.client.WorkflowServiceException;
 import io.temporal.client.WorkflowUpdateStage;
@@ -222,7 +223,8 @@ public class SessionService {
     }
     try {
       return call(action);
-    } catch (WorkflowServiceException closed) {
+    } catch (WorkflowNotFoundException | WorkflowServiceException closed) {
+      // Closed between the read and the update: it has ended.
       throw failure(whenClosed, null);
     }
   }
@@ -233,11 +235,14 @@ public class SessionService {
     } catch (WorkflowException e) {
       ApplicationFailure cause = applicationCause(e);
       SessionFailure named = cause == null ? null : SessionFailure.fromType(cause.getType());
+      if (named == null && cause != null) {
+        named = SessionFailure.fromMessage(cause.getOriginalMessage());
+      }
       if (named != null) {
         throw failure(named, cause.getOriginalMessage());
       }
-      if (e instanceof WorkflowServiceException) {
-        throw (WorkflowServiceException) e;
+      if (e instanceof WorkflowServiceException || e instanceof WorkflowNotFoundException) {
+        throw e;
       }
       throw new IllegalStateException("session workflow failed: " + e.getMessage(), e);
     }

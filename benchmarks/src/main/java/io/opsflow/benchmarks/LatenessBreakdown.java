@@ -1,0 +1,205 @@
+package io.opsflow.benchmarks;
+
+import io.opsflow.session.SessionRequest;
+import io.temporal.api.enums.v1.EventType;
+import io.temporal.api.history.v1.HistoryEvent;
+import io.temporal.client.WorkflowClient;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Splits each session's lateness into its legs, from the workflow history (server clock) and the
+ * row (database clock; both are this machine's clock):
+ *
+ * <ol>
+ *   <li>timer armed late: the workflow computes {@code scheduled_end_at} from its task's start time
+ *       but the server starts the timer when the task completes
+ *   <li>timer fire delay: TimerFired minus (TimerStarted + its duration), the test server's timer
+ *   <li>workflow task wait: TimerFired to the next WorkflowTaskStarted (queue + poll)
+ *   <li>workflow task run: WorkflowTaskStarted to WorkflowTaskCompleted (replay-free sticky task)
+ *   <li>activity wait: ActivityTaskScheduled to ActivityTaskStarted of the {@code End} activity
+ *   <li>activity to row: ActivityTaskStarted to {@code actual_end_at} (delivery to the worker,
+ *       Spring transaction, the UPDATE)
+ * </ol>
+ */
+final class LatenessBreakdown {
+
+  static final String[] LEGS = {
+    "timer armed late (task start->complete)",
+    "timer fire delay (test server)",
+    "workflow task wait (fired->started)",
+    "workflow task run (started->completed)",
+    "End activity wait (scheduled->started)",
+    "End activity start -> row updated",
+  };
+
+  record Result(
+      int sampled, int analysed, Percentiles[] legs, double[] tailMeans, double tailFrom) {}
+
+  private LatenessBreakdown() {}
+
+  static Result analyse(
+      WorkflowClient client,
+      long[] ids,
+      double[] scheduledEndMs,
+      double[] actualEndMs,
+      int maxSample,
+      Phases phases)
+      throws InterruptedException {
+    int n = ids.length;
+    int sample = Math.min(n, maxSample);
+    phases.begin(
+        "breakdown: read " + sample + " workflow histories", Duration.ofSeconds(60 + sample / 20));
+    List<Future<double[]>> futures = new ArrayList<>(sample);
+    Semaphore permits = new Semaphore(16);
+    ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
+    try {
+      for (int k = 0; k < sample; k++) {
+        int i = (int) ((long) k * n / sample);
+        while (!permits.tryAcquire(
+            Math.max(1, phases.remaining().toMillis()), TimeUnit.MILLISECONDS)) {
+          phases.check();
+        }
+        futures.add(
+            executor.submit(
+                () -> {
+                  try {
+                    return legs(
+                        client.fetchHistory(SessionRequest.workflowId(ids[i])).getEvents(),
+                        scheduledEndMs[i],
+                        actualEndMs[i]);
+                  } finally {
+                    permits.release();
+                  }
+                }));
+      }
+      List<double[]> rows = new ArrayList<>();
+      for (Future<double[]> f : futures) {
+        try {
+          double[] row = f.get(Math.max(1, phases.remaining().toMillis()), TimeUnit.MILLISECONDS);
+          if (row != null) {
+            rows.add(row);
+          }
+        } catch (java.util.concurrent.ExecutionException e) {
+          phases.log("history not analysed: " + e.getCause());
+        } catch (java.util.concurrent.TimeoutException e) {
+          phases.check();
+        }
+      }
+      executor.close();
+      phases.end();
+      return summarise(sample, rows);
+    } catch (RuntimeException | InterruptedException e) {
+      executor.shutdownNow();
+      throw e;
+    }
+  }
+
+  private static Result summarise(int sample, List<double[]> rows) {
+    int legs = LEGS.length;
+    Percentiles[] perLeg = new Percentiles[legs];
+    double[] lateness = rows.stream().mapToDouble(r -> r[legs]).toArray();
+    double tailFrom = Percentiles.of(lateness).p99();
+    double[] tailMeans = new double[legs];
+    int tail = 0;
+    for (double[] r : rows) {
+      if (r[legs] >= tailFrom) {
+        tail++;
+        for (int l = 0; l < legs; l++) {
+          tailMeans[l] += r[l];
+        }
+      }
+    }
+    for (int l = 0; l < legs; l++) {
+      int leg = l;
+      perLeg[l] = Percentiles.of(rows.stream().mapToDouble(r -> r[leg]).toArray());
+      tailMeans[l] = tail == 0 ? Double.NaN : tailMeans[l] / tail;
+    }
+    return new Result(sample, rows.size(), perLeg, tailMeans, tailFrom);
+  }
+
+  /** The legs in ms followed by the total lateness, or null if the history has another shape. */
+  static double[] legs(List<HistoryEvent> events, double scheduledEnd, double actualEnd) {
+    int end = -1;
+    for (int i = 0; i < events.size(); i++) {
+      HistoryEvent e = events.get(i);
+      if (e.getEventType() == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED
+          && e.getActivityTaskScheduledEventAttributes()
+              .getActivityType()
+              .getName()
+              .equals("End")) {
+        end = i;
+        break;
+      }
+    }
+    if (end < 0) {
+      return null;
+    }
+    int fired = -1;
+    for (int i = end - 1; i >= 0; i--) {
+      if (events.get(i).getEventType() == EventType.EVENT_TYPE_TIMER_FIRED) {
+        fired = i;
+        break;
+      }
+    }
+    if (fired < 0) {
+      return null;
+    }
+    long timerStartedId = events.get(fired).getTimerFiredEventAttributes().getStartedEventId();
+    HistoryEvent timerStarted = null;
+    int taskStarted = -1;
+    int taskCompleted = -1;
+    HistoryEvent activityStarted = null;
+    long endScheduledId = events.get(end).getEventId();
+    for (int i = 0; i < events.size(); i++) {
+      HistoryEvent e = events.get(i);
+      if (e.getEventId() == timerStartedId) {
+        timerStarted = e;
+      }
+      if (i > fired
+          && taskStarted < 0
+          && e.getEventType() == EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED) {
+        taskStarted = i;
+      }
+      if (taskStarted >= 0
+          && i > taskStarted
+          && taskCompleted < 0
+          && e.getEventType() == EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED) {
+        taskCompleted = i;
+      }
+      if (e.getEventType() == EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED
+          && e.getActivityTaskStartedEventAttributes().getScheduledEventId() == endScheduledId) {
+        activityStarted = e;
+      }
+    }
+    if (timerStarted == null || taskStarted < 0 || taskCompleted < 0 || activityStarted == null) {
+      return null;
+    }
+    var timeout = timerStarted.getTimerStartedEventAttributes().getStartToFireTimeout();
+    double due = ms(timerStarted) + timeout.getSeconds() * 1000.0 + timeout.getNanos() / 1e6;
+    double firedAt = ms(events.get(fired));
+    double taskStartedAt = ms(events.get(taskStarted));
+    double taskCompletedAt = ms(events.get(taskCompleted));
+    double activityScheduledAt = ms(events.get(end));
+    double activityStartedAt = ms(activityStarted);
+    return new double[] {
+      due - scheduledEnd,
+      firedAt - due,
+      taskStartedAt - firedAt,
+      taskCompletedAt - taskStartedAt,
+      activityStartedAt - activityScheduledAt,
+      actualEnd - activityStartedAt,
+      actualEnd - scheduledEnd,
+    };
+  }
+
+  private static double ms(HistoryEvent e) {
+    return e.getEventTime().getSeconds() * 1000.0 + e.getEventTime().getNanos() / 1e6;
+  }
+}

@@ -1,0 +1,347 @@
+/*
+ * Run (JDK 21+; from the repository root, after `mvn -q -B install -DskipTests -pl api -am`):
+ *
+ *   MAVEN_OPTS="-Xmx4g" JAVA_HOME=/usr/lib/jvm/temurin-25-jdk-amd64 \
+ *     mvn -q -B -pl benchmarks compile exec:java -Dexec.args="1000 10000"
+ *
+ * Arguments: the session counts N to measure, one after the other in this JVM (default 1000 10000).
+ * Options (-D...): bench.starters=64 concurrent starters, bench.windowSeconds=30 width of the window
+ * of scheduled ends, bench.warmup=100 warm-up sessions (0 = none), bench.breakdownSample=1000
+ * histories read for the lateness breakdown, bench.seedPeriodSeconds=10 the seed monitor's period.
+ * Exit code: 0 ok, 1 sessions failed or the run broke, 2 a phase exceeded its time limit.
+ */
+package io.opsflow.benchmarks;
+
+import com.sun.management.OperatingSystemMXBean;
+import io.opsflow.TaskQueueProperties;
+import io.opsflow.api.OpsflowApplication;
+import io.opsflow.api.session.SessionService;
+import io.opsflow.benchmarks.Phases.PhaseTimeout;
+import io.opsflow.session.SessionProperties;
+import io.opsflow.session.db.SessionRepository;
+import io.opsflow.workers.embedded.EmbeddedInfrastructure;
+import io.opsflow.workers.embedded.EmbeddedTemporal;
+import io.temporal.client.WorkflowClient;
+import io.temporal.internal.testservice.TestServicesStarter;
+import java.io.IOException;
+import java.lang.management.GarbageCollectorMXBean;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.stream.Collectors;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.jdbc.core.JdbcTemplate;
+
+/**
+ * Session expiry lateness at N concurrent sessions: the Temporal implementation (one durable timer
+ * per session, through the real application) against the seed's method (a 10 s polling monitor),
+ * side by side in one JVM against the same PostgreSQL. Lateness = {@code actual_end_at -
+ * scheduled_end_at} as PostgreSQL recorded it.
+ */
+public final class SessionExpiryBenchmark {
+
+  private static final Duration SEED_LEAD = Duration.ofSeconds(5);
+
+  private final int[] counts;
+  private final int starters = Integer.getInteger("bench.starters", 64);
+  private final Duration window = Duration.ofSeconds(Integer.getInteger("bench.windowSeconds", 30));
+  private final int warmup = Integer.getInteger("bench.warmup", 100);
+  private final int breakdownSample = Integer.getInteger("bench.breakdownSample", 1000);
+  private final Duration seedPeriod =
+      Duration.ofSeconds(Integer.getInteger("bench.seedPeriodSeconds", 10));
+  private final Phases phases = new Phases();
+
+  private record Row(
+      TemporalExpiryRun.Result temporal,
+      LatenessBreakdown.Result breakdown,
+      SeedMonitorRun.Result seed) {}
+
+  private SessionExpiryBenchmark(int[] counts) {
+    this.counts = counts;
+  }
+
+  public static void main(String[] args) {
+    int[] counts =
+        args.length == 0
+            ? new int[] {1000, 10000}
+            : Arrays.stream(args)
+                .flatMap(a -> Arrays.stream(a.trim().split("[\\s,]+")))
+                .filter(s -> !s.isEmpty())
+                .mapToInt(Integer::parseInt)
+                .toArray();
+    int code;
+    try {
+      code = new SessionExpiryBenchmark(counts).run();
+    } catch (PhaseTimeout e) {
+      System.out.println("PHASE TIMEOUT: " + e.getMessage());
+      code = 2;
+    } catch (Exception e) {
+      e.printStackTrace(System.out);
+      code = 1;
+    }
+    System.out.flush();
+    // exec:java would otherwise wait for the non-daemon threads of libraries.
+    System.exit(code);
+  }
+
+  private int run() throws InterruptedException {
+    long began = System.nanoTime();
+    printMachine();
+    phases.begin(
+        "start the application (embedded PostgreSQL + Temporal test server)", seconds(240));
+    ConfigurableApplicationContext context =
+        new SpringApplicationBuilder(OpsflowApplication.class)
+            .run(
+                "--server.port=0",
+                "--opsflow.embedded.temporal.port=0",
+                "--logging.level.root=WARN",
+                "--spring.main.banner-mode=off",
+                "--spring.jmx.enabled=false",
+                "--management.endpoints.web.exposure.include=health",
+                "--opsflow.task-queues.instance-id=benchmark");
+    phases.end();
+    int code = 0;
+    List<Row> rows = new ArrayList<>();
+    try (context) {
+      Infra infra = infra(context);
+      printServers(context, infra.jdbc());
+      TemporalExpiryRun temporal = new TemporalExpiryRun(infra, phases, starters);
+      SeedMonitorRun seed = new SeedMonitorRun(infra.jdbc(), phases, seedPeriod);
+      try {
+        double rate = 20;
+        if (warmup > 0) {
+          TemporalExpiryRun.Result w = temporal.run("warm-up", warmup, rate, Duration.ofSeconds(5));
+          phases.log(
+              String.format(
+                  "warm-up: %d sessions, %.1f sessions/s, lateness p50/p99/max %s ms (not"
+                      + " reported)",
+                  w.started(), w.startRate(), w.lateness().triple()));
+          rate = w.startRate();
+        }
+        for (int n : counts) {
+          TemporalExpiryRun.Result t = temporal.run("N=" + n, n, rate, window);
+          rate = t.startRate();
+          LatenessBreakdown.Result b =
+              LatenessBreakdown.analyse(
+                  infra.client(),
+                  t.ids(),
+                  t.scheduledEndMs(),
+                  t.actualEndMs(),
+                  breakdownSample,
+                  phases);
+          double first = Arrays.stream(t.scheduledEndMs()).min().orElse(0);
+          double[] offsets = Arrays.stream(t.scheduledEndMs()).map(e -> e - first).toArray();
+          SeedMonitorRun.Result s = seed.run("N=" + n, offsets, SEED_LEAD);
+          Row row = new Row(t, b, s);
+          rows.add(row);
+          printRun(row);
+          if (t.failed() > 0 || s.expired() < s.n()) {
+            code = 1;
+          }
+        }
+      } catch (PhaseTimeout e) {
+        System.out.println("PHASE TIMEOUT: " + e.getMessage());
+        code = 2;
+      }
+      printSummary(rows);
+      System.out.printf(
+          "%nTotal run time %s s; exit code %d%n",
+          Phases.seconds(Duration.ofNanos(System.nanoTime() - began)), code);
+      phases.begin("close the application", seconds(120));
+    }
+    phases.end();
+    return code;
+  }
+
+  private static Infra infra(ConfigurableApplicationContext context) {
+    JdbcTemplate jdbc = context.getBean(JdbcTemplate.class);
+    Long userId =
+        jdbc.queryForObject(
+            "insert into users (name) values ('session expiry benchmark') returning id",
+            Long.class);
+    return new Infra(
+        context.getBean(SessionService.class),
+        context.getBean(SessionRepository.class),
+        jdbc,
+        context.getBean(SessionProperties.class),
+        context.getBean(TaskQueueProperties.class),
+        context.getBean(WorkflowClient.class),
+        userId == null ? 0 : userId);
+  }
+
+  private void printMachine() {
+    OperatingSystemMXBean os = ManagementFactory.getPlatformMXBean(OperatingSystemMXBean.class);
+    System.out.println("Session expiry benchmark: Temporal timers vs the seed's 10 s monitor");
+    System.out.printf(
+        "machine: %d cores (%s), %.1f GiB RAM, %s %s %s%n",
+        Runtime.getRuntime().availableProcessors(),
+        cpuModel(),
+        os.getTotalMemorySize() / (1024.0 * 1024 * 1024),
+        System.getProperty("os.name"),
+        System.getProperty("os.version"),
+        System.getProperty("os.arch"));
+    System.out.printf(
+        "JVM: %s %s (%s), max heap %.0f MiB, GC %s%n",
+        System.getProperty("java.vm.name"),
+        Runtime.version(),
+        System.getProperty("java.vm.vendor"),
+        TemporalExpiryRun.mib(Runtime.getRuntime().maxMemory()),
+        ManagementFactory.getGarbageCollectorMXBeans().stream()
+            .map(GarbageCollectorMXBean::getName)
+            .collect(Collectors.joining(", ")));
+    System.out.printf(
+        "settings: N = %s, %d concurrent starters (virtual threads), ends spread over %d s,"
+            + " seed monitor period %d s, %d warm-up sessions%n",
+        Arrays.toString(counts), starters, window.toSeconds(), seedPeriod.toSeconds(), warmup);
+  }
+
+  private static void printServers(ConfigurableApplicationContext context, JdbcTemplate jdbc) {
+    if (context.containsBean(EmbeddedInfrastructure.TEMPORAL_BEAN)) {
+      EmbeddedTemporal temporal =
+          context.getBean(EmbeddedInfrastructure.TEMPORAL_BEAN, EmbeddedTemporal.class);
+      String version = TestServicesStarter.class.getPackage().getImplementationVersion();
+      System.out.printf(
+          "Temporal server: the in-memory Java test server (temporal-test-server %s) in this JVM,"
+              + " gRPC on %s, time skipping locked (timers run in real time); workers in this"
+              + " JVM%n",
+          version != null ? version : io.temporal.serviceclient.Version.LIBRARY_VERSION,
+          temporal.target());
+    } else {
+      System.out.printf(
+          "Temporal server: EXTERNAL at %s (not the in-memory test server)%n",
+          context.getEnvironment().getProperty(EmbeddedInfrastructure.TEMPORAL_TARGET));
+    }
+    System.out.printf(
+        "PostgreSQL: %s %s at %s%n",
+        context.containsBean(EmbeddedInfrastructure.POSTGRES_BEAN) ? "embedded" : "external",
+        jdbc.queryForObject("show server_version", String.class),
+        context.getEnvironment().getProperty(EmbeddedInfrastructure.DATASOURCE_URL));
+  }
+
+  private void printRun(Row row) {
+    TemporalExpiryRun.Result t = row.temporal();
+    SeedMonitorRun.Result s = row.seed();
+    LatenessBreakdown.Result b = row.breakdown();
+    System.out.printf("%n=== N=%d ===%n", t.n());
+    System.out.printf(
+        "start phase: %d ACTIVE in %s s = %.1f sessions/s (%d concurrent starters), %d failed%s%n",
+        t.started(),
+        Phases.seconds(t.startPhase()),
+        t.startRate(),
+        starters,
+        t.failed(),
+        t.firstFailure() == null ? "" : " (first: " + t.firstFailure() + ")");
+    System.out.printf(
+        "scheduled ends: spread over %.1f s, %s%n",
+        (t.windowLastEndMs() - t.windowFirstEndMs()) / 1000.0,
+        t.endsInsideStartPhase() == 0
+            ? "all after the start phase"
+            : t.endsInsideStartPhase() + " INSIDE the start phase (estimate too low)");
+    System.out.printf(
+        "heap used while all %d sleep: %.0f MiB after System.gc() (%.0f MiB before the start"
+            + " phase, +%.0f MiB)%s%n",
+        t.started(),
+        TemporalExpiryRun.mib(t.heapSleepingBytes()),
+        TemporalExpiryRun.mib(t.heapIdleBytes()),
+        TemporalExpiryRun.mib(t.heapSleepingBytes() - t.heapIdleBytes()),
+        t.heapMeasuredBeforeWindow() ? "" : " (GC ran into the window)");
+    System.out.printf(
+        "expiry phase: %s s; GC %d collections / %d ms; this JVM used %.2f cores on average;"
+            + " machine CPU during the window mean %.0f%% max %.0f%%%n",
+        Phases.seconds(t.expiryWait()),
+        t.gcCount(),
+        t.gcMillis(),
+        t.processCpuCores(),
+        t.systemCpuMean() * 100,
+        t.systemCpuMax() * 100);
+    System.out.printf(
+        "%-52s %6s %9s %9s %9s %9s%n",
+        "lateness = actual_end_at - scheduled_end_at (ms)", "n", "p50", "p99", "max", "mean");
+    printLateness("Temporal: one durable timer per session", t.lateness());
+    printLateness(
+        "seed: monitor polls every " + seedPeriod.toSeconds() + " s, UPDATE per row", s.lateness());
+    System.out.printf(
+        "ratio p99 seed/temporal: %.1f; seed monitor: %d polls, slowest poll %.0f ms%n",
+        s.lateness().p99() / t.lateness().p99(), s.polls(), s.slowestPollMs());
+    if (t.n() == 1000) {
+      System.out.printf(
+          "aim (p99 <= 50 ms at 1,000 sessions): %s (p99 %s ms)%n",
+          t.lateness().p99() <= 50 ? "MET" : "MISSED", Percentiles.ms(t.lateness().p99()));
+    }
+    System.out.printf(
+        "%nTemporal lateness by leg (%d of %d sampled histories), ms%n", b.analysed(), b.sampled());
+    System.out.printf("  %-42s %9s %9s %9s %9s%n", "leg", "p50", "p99", "max", "slowest1%");
+    for (int l = 0; l < LatenessBreakdown.LEGS.length; l++) {
+      Percentiles p = b.legs()[l];
+      System.out.printf(
+          "  %-42s %9s %9s %9s %9s%n",
+          LatenessBreakdown.LEGS[l],
+          Percentiles.ms(p.p50()),
+          Percentiles.ms(p.p99()),
+          Percentiles.ms(p.max()),
+          Percentiles.ms(b.tailMeans()[l]));
+    }
+    System.out.printf(
+        "  (slowest1%% = mean of the leg over the sessions at or above the sample's p99 lateness,"
+            + " %s ms)%n",
+        Percentiles.ms(b.tailFrom()));
+    System.out.flush();
+  }
+
+  private static void printLateness(String name, Percentiles p) {
+    System.out.printf(
+        "  %-50s %6d %9s %9s %9s %9s%n",
+        name,
+        p.count(),
+        Percentiles.ms(p.p50()),
+        Percentiles.ms(p.p99()),
+        Percentiles.ms(p.max()),
+        Percentiles.ms(p.mean()));
+  }
+
+  private void printSummary(List<Row> rows) {
+    System.out.printf(
+        "%n%-8s | %-32s | %-36s | %-12s | %-12s | %-15s%n",
+        "",
+        "temporal p50 / p99 / max (ms)",
+        "seed-monitor p50 / p99 / max (ms)",
+        "ratio p99",
+        "start rate",
+        "heap used");
+    System.out.printf(
+        "%-8s | %-32s | %-36s | %-12s | %-12s | %-15s%n",
+        "", "", "", "seed/temporal", "(sessions/s)", "(MiB, N asleep)");
+    for (Row row : rows) {
+      TemporalExpiryRun.Result t = row.temporal();
+      System.out.printf(
+          "%-8s | %-32s | %-36s | %-12.1f | %-12.1f | %-15.0f%n",
+          "N=" + t.n(),
+          t.lateness().triple(),
+          row.seed().lateness().triple(),
+          row.seed().lateness().p99() / t.lateness().p99(),
+          t.startRate(),
+          TemporalExpiryRun.mib(t.heapSleepingBytes()));
+    }
+  }
+
+  private static String cpuModel() {
+    try {
+      return Files.readAllLines(Path.of("/proc/cpuinfo")).stream()
+          .filter(l -> l.startsWith("model name"))
+          .map(l -> l.substring(l.indexOf(':') + 1).trim())
+          .findFirst()
+          .orElse("unknown CPU");
+    } catch (IOException | RuntimeException e) {
+      return "unknown CPU";
+    }
+  }
+
+  private static Duration seconds(long s) {
+    return Duration.ofSeconds(s);
+  }
+}

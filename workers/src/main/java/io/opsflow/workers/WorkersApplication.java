@@ -1,0 +1,28 @@
+package io.opsflow.workers;
+
+import org.springframework.boot.WebApplicationType;
+import org.springframework.boot.autoconfigure.SpringBootApplication;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+
+/**
+ * Worker pools only (orchestration and devices), as a separate process: it connects to
+ * TEMPORAL_ADDRESS (default 127.0.0.1:7233, the all-in-one app's embedded server) and to the
+ * PostgreSQL of SPRING_DATASOURCE_URL. Scale it independently of the API.
+ */
+@SpringBootApplication(
+    scanBasePackages = {
+      "io.opsflow.session",
+      "io.opsflow.devices",
+      "io.opsflow.payments",
+      "io.opsflow.events"
+    })
+@org.springframework.context.annotation.Import(io.opsflow.ActivitiesConfiguration.class)
+public class WorkersApplication {
+
+  public static void main(String[] args) {
+    new SpringApplicationBuilder(WorkersApplication.class)
+        .web(WebApplicationType.NONE)
+        .properties("spring.config.name=workers")
+        .run(args);
+  }
+}

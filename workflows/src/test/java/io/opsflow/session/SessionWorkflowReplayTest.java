@@ -1,0 +1,23 @@
+package io.opsflow.session;
+
+import io.temporal.testing.WorkflowReplayer;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Replays histories recorded from {@link SessionWorkflowTest} against the current workflow code:
+ * fails with a NonDeterministicException when a change would break runs already in flight. After an
+ * intended incompatible change (behind Workflow.getVersion), re-record with {@code mvn -pl
+ * workflows test -Dtest=SessionWorkflowTest
+ * -Dopsflow.recordHistories=$PWD/workflows/src/test/resources/histories} and keep the old files
+ * too, under new names, while such runs can still exist.
+ */
+class SessionWorkflowReplayTest {
+
+  @ParameterizedTest
+  @ValueSource(strings = {"expire", "extend", "stop", "card", "device-down"})
+  void replaysRecordedHistory(String scenario) throws Exception {
+    WorkflowReplayer.replayWorkflowExecutionFromResource(
+        "histories/session-" + scenario + ".json", SessionWorkflowImpl.class);
+  }
+}
