@@ -5,10 +5,13 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.opsflow.api.events.EventHub;
+import io.opsflow.session.SessionSearchAttributes;
 import io.opsflow.simulators.CardGatewaySimulator;
 import io.opsflow.simulators.PcAgentSimulator;
 import io.opsflow.simulators.RouterOsSimulator;
 import io.opsflow.simulators.ShellyPlugSimulator;
+import io.temporal.client.WorkflowClient;
+import io.temporal.common.SearchAttributes;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.net.URI;
@@ -75,6 +78,7 @@ class SessionFlowIT {
 
   @LocalServerPort int port;
   @Autowired EventHub hub;
+  @Autowired WorkflowClient client;
   ApiClient api;
 
   @BeforeEach
@@ -232,6 +236,11 @@ class SessionFlowIT {
     await().atMost(Duration.ofSeconds(5)).until(agent::isLocked);
     assertThat(agent.isLoggedOff()).isFalse();
     assertThat(api.delete("/api/v1/sessions/" + id(s)).status()).isEqualTo(400);
+    // Engineers find it in the Temporal UI by station and status.
+    SearchAttributes attributes =
+        client.newUntypedWorkflowStub("session-" + id(s)).describe().getTypedSearchAttributes();
+    assertThat(attributes.get(SessionSearchAttributes.STATION_ID)).isEqualTo(id(pc));
+    assertThat(attributes.get(SessionSearchAttributes.STATUS)).isEqualTo("STOPPED");
     agent.close();
   }
 

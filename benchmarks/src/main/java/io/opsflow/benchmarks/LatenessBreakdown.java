@@ -23,7 +23,8 @@ import java.util.concurrent.TimeUnit;
  *   <li>timer fire delay: TimerFired minus (TimerStarted + its duration), the test server's timer
  *   <li>workflow task wait: TimerFired to the next WorkflowTaskStarted (queue + poll)
  *   <li>workflow task run: WorkflowTaskStarted to WorkflowTaskCompleted (replay-free sticky task)
- *   <li>activity wait: ActivityTaskScheduled to ActivityTaskStarted of the {@code End} activity
+ *   <li>activity wait: ActivityTaskScheduled to ActivityTaskStarted of the {@code SessionEnd}
+ *       activity
  *   <li>activity to row: ActivityTaskStarted to {@code actual_end_at} (delivery to the worker,
  *       Spring transaction, the UPDATE)
  * </ol>
@@ -38,6 +39,9 @@ final class LatenessBreakdown {
     "End activity wait (scheduled->started)",
     "End activity start -> row updated",
   };
+
+  // SessionActivities#end, with the interface's name prefix "Session".
+  private static final String END_ACTIVITY = "SessionEnd";
 
   record Result(
       int sampled, int analysed, Percentiles[] legs, double[] tailMeans, double tailFrom) {}
@@ -133,7 +137,7 @@ final class LatenessBreakdown {
           && e.getActivityTaskScheduledEventAttributes()
               .getActivityType()
               .getName()
-              .equals("End")) {
+              .equals(END_ACTIVITY)) {
         end = i;
         break;
       }

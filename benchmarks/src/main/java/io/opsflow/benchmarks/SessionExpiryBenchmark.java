@@ -1,14 +1,25 @@
 /*
- * Run (JDK 21+; from the repository root, after `mvn -q -B install -DskipTests -pl api -am`):
+ * Run from the repository root (JDK 21+), after `mvn -q -B install -DskipTests -pl api -am`:
  *
- *   MAVEN_OPTS="-Xmx4g" JAVA_HOME=/usr/lib/jvm/temurin-25-jdk-amd64 \
- *     mvn -q -B -pl benchmarks compile exec:java -Dexec.args="1000 10000"
+ *   export JAVA_HOME=/usr/lib/jvm/temurin-25-jdk-amd64
+ *   mvn -q -B -pl benchmarks compile dependency:copy-dependencies \
+ *       -DincludeScope=runtime -DoutputDirectory=target/lib
+ *   $JAVA_HOME/bin/java -Xmx4g -cp 'benchmarks/target/classes:benchmarks/target/lib/*' \
+ *       io.opsflow.benchmarks.SessionExpiryBenchmark 1000 10000
+ *
+ * The copied jars keep the run immune to a concurrent `mvn install` of the other modules (with
+ * `exec:java` a jar replaced in ~/.m2 mid-run breaks class loading). `MAVEN_OPTS=-Xmx4g mvn -q -B
+ * -pl benchmarks exec:java -Dexec.args="1000 10000"` works too when nobody reinstalls meanwhile.
  *
  * Arguments: the session counts N to measure, one after the other in this JVM (default 1000 10000).
  * Options (-D...): bench.starters=64 concurrent starters, bench.windowSeconds=30 width of the window
  * of scheduled ends, bench.warmup=100 warm-up sessions (0 = none), bench.breakdownSample=1000
- * histories read for the lateness breakdown, bench.seedPeriodSeconds=10 the seed monitor's period.
- * Exit code: 0 ok, 1 sessions failed or the run broke, 2 a phase exceeded its time limit.
+ * histories read for the lateness breakdown, bench.seedPeriodSeconds=10 the seed monitor's period,
+ * bench.warningLead (e.g. 10s; default: the application's 60s) passed as
+ * opsflow.sessions.warning-lead, bench.startEstimate.<N> seconds from the start of N's start phase
+ * to its window (default: from the previous start rate), bench.startLimit.<N> seconds allowed for
+ * N's start phase (default 60 + N / 25). Exit code: 0 ok, 1 sessions failed or the run broke, 2 a phase
+ * exceeded its time limit.
  */
 package io.opsflow.benchmarks;
 
@@ -54,6 +65,10 @@ public final class SessionExpiryBenchmark {
   private final int breakdownSample = Integer.getInteger("bench.breakdownSample", 1000);
   private final Duration seedPeriod =
       Duration.ofSeconds(Integer.getInteger("bench.seedPeriodSeconds", 10));
+  // Unset: the application's default (60 s, longer than the sessions: the warning is sent at
+  // activation and the end timer is armed there). Shorter than the sessions, e.g. "10s": the end
+  // timer is armed when the warning timer fires, as for real sessions of minutes or hours.
+  private final String warningLead = System.getProperty("bench.warningLead");
   private final Phases phases = new Phases();
 
   private record Row(
@@ -94,38 +109,55 @@ public final class SessionExpiryBenchmark {
     printMachine();
     phases.begin(
         "start the application (embedded PostgreSQL + Temporal test server)", seconds(240));
-    ConfigurableApplicationContext context =
-        new SpringApplicationBuilder(OpsflowApplication.class)
-            .run(
+    List<String> appArgs =
+        new ArrayList<>(
+            List.of(
+                // Command-line arguments: they win over the application.yml (server.port: 8080).
                 "--server.port=0",
                 "--opsflow.embedded.temporal.port=0",
                 "--logging.level.root=WARN",
                 "--spring.main.banner-mode=off",
                 "--spring.jmx.enabled=false",
                 "--management.endpoints.web.exposure.include=health",
-                "--opsflow.task-queues.instance-id=benchmark");
+                "--opsflow.task-queues.instance-id=benchmark"));
+    if (warningLead != null) {
+      appArgs.add("--opsflow.sessions.warning-lead=" + warningLead);
+    }
+    ConfigurableApplicationContext context =
+        new SpringApplicationBuilder(OpsflowApplication.class).run(appArgs.toArray(String[]::new));
     phases.end();
     int code = 0;
     List<Row> rows = new ArrayList<>();
     try (context) {
       Infra infra = infra(context);
       printServers(context, infra.jdbc());
-      TemporalExpiryRun temporal = new TemporalExpiryRun(infra, phases, starters);
+      CpuAccounting cpu = new CpuAccounting(postgresPort(context));
+      TestServerProbe server =
+          new TestServerProbe(
+              context.containsBean(EmbeddedInfrastructure.TEMPORAL_BEAN)
+                  ? context.getBean(EmbeddedInfrastructure.TEMPORAL_BEAN, EmbeddedTemporal.class)
+                  : null);
+      phases.log(server.describe());
+      TemporalExpiryRun temporal = new TemporalExpiryRun(infra, phases, starters, cpu, server);
       SeedMonitorRun seed = new SeedMonitorRun(infra.jdbc(), phases, seedPeriod);
       try {
         double rate = 20;
+        int rateFromN = 1;
         if (warmup > 0) {
-          TemporalExpiryRun.Result w = temporal.run("warm-up", warmup, rate, Duration.ofSeconds(5));
+          TemporalExpiryRun.Result w =
+              temporal.run("warm-up", warmup, rate, rateFromN, Duration.ofSeconds(5));
           phases.log(
               String.format(
                   "warm-up: %d sessions, %.1f sessions/s, lateness p50/p99/max %s ms (not"
                       + " reported)",
                   w.started(), w.startRate(), w.lateness().triple()));
           rate = w.startRate();
+          rateFromN = warmup;
         }
         for (int n : counts) {
-          TemporalExpiryRun.Result t = temporal.run("N=" + n, n, rate, window);
+          TemporalExpiryRun.Result t = temporal.run("N=" + n, n, rate, rateFromN, window);
           rate = t.startRate();
+          rateFromN = n;
           LatenessBreakdown.Result b =
               LatenessBreakdown.analyse(
                   infra.client(),
@@ -196,8 +228,13 @@ public final class SessionExpiryBenchmark {
             .collect(Collectors.joining(", ")));
     System.out.printf(
         "settings: N = %s, %d concurrent starters (virtual threads), ends spread over %d s,"
-            + " seed monitor period %d s, %d warm-up sessions%n",
-        Arrays.toString(counts), starters, window.toSeconds(), seedPeriod.toSeconds(), warmup);
+            + " seed monitor period %d s, %d warm-up sessions, opsflow.sessions.warning-lead %s%n",
+        Arrays.toString(counts),
+        starters,
+        window.toSeconds(),
+        seedPeriod.toSeconds(),
+        warmup,
+        warningLead == null ? "default (60s)" : warningLead);
   }
 
   private static void printServers(ConfigurableApplicationContext context, JdbcTemplate jdbc) {
@@ -237,6 +274,11 @@ public final class SessionExpiryBenchmark {
         t.failed(),
         t.firstFailure() == null ? "" : " (first: " + t.firstFailure() + ")");
     System.out.printf(
+        "startWorkflow call (update-with-start until ACTIVE) p50 / p99 / max: %s ms%n",
+        t.startCallMs().triple());
+    System.out.printf("after the start phase: %s%n", t.serverAfterStart());
+    System.out.printf("after the expiry phase: %s%n", t.serverAfterExpiry());
+    System.out.printf(
         "scheduled ends: spread over %.1f s, %s%n",
         (t.windowLastEndMs() - t.windowFirstEndMs()) / 1000.0,
         t.endsInsideStartPhase() == 0
@@ -250,15 +292,11 @@ public final class SessionExpiryBenchmark {
         TemporalExpiryRun.mib(t.heapIdleBytes()),
         TemporalExpiryRun.mib(t.heapSleepingBytes() - t.heapIdleBytes()),
         t.heapMeasuredBeforeWindow() ? "" : " (GC ran into the window)");
+    System.out.printf("CPU in the start phase: %s%n", t.startCpu().describe());
+    System.out.printf("CPU from the first end to the last: %s%n", t.windowCpu().describe());
     System.out.printf(
-        "expiry phase: %s s; GC %d collections / %d ms; this JVM used %.2f cores on average;"
-            + " machine CPU during the window mean %.0f%% max %.0f%%%n",
-        Phases.seconds(t.expiryWait()),
-        t.gcCount(),
-        t.gcMillis(),
-        t.processCpuCores(),
-        t.systemCpuMean() * 100,
-        t.systemCpuMax() * 100);
+        "expiry phase (start phase end -> all EXPIRED): %s s; GC %d collections / %d ms%n",
+        Phases.seconds(t.expiryWait()), t.gcCount(), t.gcMillis());
     System.out.printf(
         "%-52s %6s %9s %9s %9s %9s%n",
         "lateness = actual_end_at - scheduled_end_at (ms)", "n", "p50", "p99", "max", "mean");
@@ -339,6 +377,13 @@ public final class SessionExpiryBenchmark {
     } catch (IOException | RuntimeException e) {
       return "unknown CPU";
     }
+  }
+
+  private static int postgresPort(ConfigurableApplicationContext context) {
+    String url =
+        String.valueOf(context.getEnvironment().getProperty(EmbeddedInfrastructure.DATASOURCE_URL));
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile(":(\\d+)/").matcher(url);
+    return m.find() ? Integer.parseInt(m.group(1)) : 5432;
   }
 
   private static Duration seconds(long s) {

@@ -1,6 +1,5 @@
 package io.opsflow.benchmarks;
 
-import com.sun.management.OperatingSystemMXBean;
 import io.opsflow.session.PaymentMethod;
 import io.opsflow.session.SessionRequest;
 import io.opsflow.session.SessionStatus;
@@ -12,6 +11,7 @@ import java.lang.management.ManagementFactory;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
@@ -51,9 +51,11 @@ final class TemporalExpiryRun {
       Duration expiryWait,
       long gcCount,
       long gcMillis,
-      double processCpuCores,
-      double systemCpuMean,
-      double systemCpuMax,
+      Percentiles startCallMs,
+      String serverAfterStart,
+      String serverAfterExpiry,
+      CpuAccounting.Usage startCpu,
+      CpuAccounting.Usage windowCpu,
       Percentiles lateness,
       long[] ids,
       double[] scheduledEndMs,
@@ -68,25 +70,41 @@ final class TemporalExpiryRun {
   private final Infra infra;
   private final Phases phases;
   private final int starters;
+  private final CpuAccounting cpu;
+  private final TestServerProbe server;
 
-  TemporalExpiryRun(Infra infra, Phases phases, int starters) {
+  TemporalExpiryRun(
+      Infra infra, Phases phases, int starters, CpuAccounting cpu, TestServerProbe server) {
     this.infra = infra;
     this.phases = phases;
     this.starters = starters;
+    this.cpu = cpu;
+    this.server = server;
   }
 
   /**
-   * @param rateEstimate sessions per second expected in the start phase, used to place the window
+   * @param rateEstimate sessions per second measured in an earlier start phase
+   * @param rateFromN the number of sessions that start phase started
    * @param window width of the window of scheduled ends
    */
-  Result run(String label, int n, double rateEstimate, Duration window)
+  Result run(String label, int n, double rateEstimate, int rateFromN, Duration window)
       throws InterruptedException {
     phases.begin(label + ": insert " + n + " PC stations", Duration.ofSeconds(60 + n / 100));
     long[] stations = insertStations(label, n);
     phases.end();
 
     long heapIdle = heapAfterGc();
-    long estimateMs = (long) (n / rateEstimate * 1500) + 3000;
+    // -Dbench.startEstimate.<N>=seconds overrides the estimate of the start phase's length.
+    Integer estimateOverride = Integer.getInteger("bench.startEstimate." + n);
+    long estimateMs =
+        estimateOverride != null
+            ? estimateOverride * 1000L
+            // The test server slows down as it accumulates state (see TestServerProbe): a bigger
+            // N than the one that gave the rate starts at a lower average rate.
+            : (long) (n / rateEstimate * 1500 * Math.sqrt(Math.max(1.0, n / (double) rateFromN)))
+                + 3000;
+    Integer limitOverride = Integer.getInteger("bench.startLimit." + n);
+    Duration startLimit = Duration.ofSeconds(limitOverride != null ? limitOverride : 60 + n / 25);
     long windowStartMs = System.currentTimeMillis() + estimateMs + GAP.toMillis();
     long windowMs = window.toMillis();
     List<Integer> slots = new ArrayList<>(n);
@@ -97,6 +115,7 @@ final class TemporalExpiryRun {
 
     long[] ids = new long[n];
     long[] scheduledEnds = new long[n];
+    double[] callMs = new double[n];
     AtomicInteger failed = new AtomicInteger();
     AtomicReference<String> firstFailure = new AtomicReference<>();
     Semaphore permits = new Semaphore(starters);
@@ -106,8 +125,10 @@ final class TemporalExpiryRun {
             "%s: start %d sessions, %d concurrent starters (ends planned in a %d s window"
                 + " opening in %.1f s)",
             label, n, starters, window.toSeconds(), (windowStartMs - now()) / 1000.0),
-        Duration.ofSeconds(60 + n * 40L / 1000));
+        startLimit);
+    CpuAccounting.Snapshot startCpuBefore = cpu.take();
     long t0 = System.nanoTime();
+    Thread progress = Thread.ofVirtual().start(() -> reportProgress(label, n, done, t0));
     ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
     try {
       for (int i = 0; i < n; i++) {
@@ -122,8 +143,10 @@ final class TemporalExpiryRun {
               try {
                 long id = infra.sessions().nextId();
                 ids[index] = id;
+                long callStart = System.nanoTime();
                 SessionView view =
                     infra.service().startWorkflow(request(id, stations[index], targetEnd));
+                callMs[index] = (System.nanoTime() - callStart) / 1e6;
                 if (view.status() != SessionStatus.ACTIVE || view.scheduledEndAt() == null) {
                   throw new IllegalStateException("session " + id + " is " + view.status());
                 }
@@ -143,10 +166,17 @@ final class TemporalExpiryRun {
       }
     } catch (RuntimeException | InterruptedException e) {
       executor.shutdownNow();
+      phases.log(
+          String.format(
+              "%s: %d of %d sessions started when the start phase was abandoned; %s",
+              label, n - done.getCount(), n, server.describe()));
       throw e;
+    } finally {
+      progress.interrupt();
     }
     executor.close();
     Duration startPhase = Duration.ofNanos(System.nanoTime() - t0);
+    CpuAccounting.Usage startCpu = CpuAccounting.between(startCpuBefore, cpu.take());
     long startPhaseEnd = now();
     phases.end();
     int started = n - failed.get();
@@ -157,6 +187,7 @@ final class TemporalExpiryRun {
     if (firstFailure.get() != null) {
       phases.log("first failure: " + firstFailure.get());
     }
+    String serverAfterStart = server.describe();
 
     long[] liveIds = new long[started];
     long[] liveEnds = new long[started];
@@ -193,15 +224,11 @@ final class TemporalExpiryRun {
             label, mib(heapSleeping), started, mib(heapIdle), (firstEnd - now()) / 1000.0));
 
     String idArray = Infra.bigintArray(liveIds);
-    Duration expiryLimit = Duration.ofMillis(Math.max(0, lastEnd - now()) + 60_000 + started * 10L);
+    Duration expiryLimit =
+        Duration.ofMillis(Math.max(0, lastEnd - now()) + 120_000 + started * 40L);
     phases.begin(label + ": wait until all " + started + " rows are EXPIRED", expiryLimit);
     GcSnapshot gcBefore = GcSnapshot.take();
-    OperatingSystemMXBean os = ManagementFactory.getPlatformMXBean(OperatingSystemMXBean.class);
-    long cpuBefore = os.getProcessCpuTime();
-    long wallBefore = System.nanoTime();
-    double cpuSum = 0;
-    double cpuMax = 0;
-    int cpuSamples = 0;
+    CpuAccounting.Snapshot windowCpuBefore = null;
     long lastProgress = 0;
     while (true) {
       Integer expired =
@@ -211,11 +238,8 @@ final class TemporalExpiryRun {
                   "select count(*) from sessions where id = any(?::bigint[]) and status = 'EXPIRED'",
                   Integer.class,
                   idArray);
-      double load = os.getCpuLoad();
-      if (load >= 0 && now() >= firstEnd && now() <= lastEnd + 2000) {
-        cpuSum += load;
-        cpuMax = Math.max(cpuMax, load);
-        cpuSamples++;
+      if (windowCpuBefore == null && now() >= firstEnd) {
+        windowCpuBefore = cpu.take();
       }
       if (expired != null && expired >= started) {
         break;
@@ -226,15 +250,17 @@ final class TemporalExpiryRun {
       }
       phases.sleep(Duration.ofSeconds(1));
     }
-    double cores = (os.getProcessCpuTime() - cpuBefore) / (double) (System.nanoTime() - wallBefore);
+    CpuAccounting.Usage windowCpu =
+        CpuAccounting.between(windowCpuBefore == null ? cpu.take() : windowCpuBefore, cpu.take());
     GcSnapshot gc = GcSnapshot.take().minus(gcBefore);
     Duration expiryWait = phases.end();
+    String serverAfterExpiry = server.describe();
 
     // The workflows still deliver (to an offline agent) and write station_enforced: let them
     // finish before the next measurement or the history reads.
     phases.begin(
         label + ": wait for the " + started + " workflows to enforce the end",
-        Duration.ofSeconds(60 + started / 100));
+        Duration.ofSeconds(60 + started / 20));
     while (true) {
       Integer enforced =
           infra
@@ -288,13 +314,39 @@ final class TemporalExpiryRun {
         expiryWait,
         gc.count(),
         gc.millis(),
-        cores,
-        cpuSamples == 0 ? Double.NaN : cpuSum / cpuSamples,
-        cpuMax,
+        Percentiles.of(Arrays.stream(callMs).filter(ms -> ms > 0).toArray()),
+        serverAfterStart,
+        serverAfterExpiry,
+        startCpu,
+        windowCpu,
         Percentiles.of(lateness),
         liveIds,
         scheduled,
         actual);
+  }
+
+  private void reportProgress(String label, int n, CountDownLatch done, long t0) {
+    long previous = 0;
+    long previousAt = t0;
+    try {
+      while (!done.await(10, TimeUnit.SECONDS)) {
+        long count = n - done.getCount();
+        long at = System.nanoTime();
+        phases.log(
+            String.format(
+                "%s: %d of %d started, %.1f sessions/s over the last %.0f s; %s",
+                label,
+                count,
+                n,
+                (count - previous) / ((at - previousAt) / 1e9),
+                (at - previousAt) / 1e9,
+                server.describe()));
+        previous = count;
+        previousAt = at;
+      }
+    } catch (InterruptedException e) {
+      // the start phase is over
+    }
   }
 
   private SessionRequest request(long sessionId, long stationId, long targetEndMs) {

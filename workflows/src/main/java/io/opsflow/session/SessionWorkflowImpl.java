@@ -69,6 +69,7 @@ public class SessionWorkflowImpl implements SessionWorkflow {
   private int extensionsInFlight;
   private SessionFailure failure;
   private String failureMessage;
+  private boolean publishesStatus;
 
   @WorkflowInit
   public SessionWorkflowImpl(SessionRequest request) {
@@ -127,6 +128,11 @@ public class SessionWorkflowImpl implements SessionWorkflow {
 
   @Override
   public SessionView run(SessionRequest ignored) {
+    // Version 1 mirrors the status into a search attribute. Asked first, before any command, so
+    // histories recorded before it replay unchanged (getVersion yields the workflow thread).
+    publishesStatus =
+        Workflow.getVersion("status-search-attribute", Workflow.DEFAULT_VERSION, 1) >= 1
+            && Workflow.getTypedSearchAttributes().containsKey(SessionSearchAttributes.STATUS);
     Saga saga = new Saga(new Saga.Options.Builder().build());
     try {
       db.reserve(
@@ -141,12 +147,14 @@ public class SessionWorkflowImpl implements SessionWorkflow {
       // Nothing was taken: the row was not written, so there is nothing to end either.
       fail(e, SessionFailure.STATION_UNAVAILABLE);
       status = SessionStatus.FAILED;
+      publishStatus();
       return finish();
     }
     if (!pay(saga)) {
       // The row says FAILED before the caller hears it, so a retry finds the station free.
       db.end(new Ending(request.sessionId(), SessionStatus.FAILED, failureMessage));
       status = SessionStatus.FAILED;
+      publishStatus();
       return finish();
     }
     try {
@@ -157,6 +165,7 @@ public class SessionWorkflowImpl implements SessionWorkflow {
       fail(e, SessionFailure.DEVICE_UNAVAILABLE);
       db.end(new Ending(request.sessionId(), SessionStatus.FAILED, failureMessage));
       status = SessionStatus.FAILED;
+      publishStatus();
       return finish();
     }
     CancellationScope powerMonitor = startPowerMonitor();
@@ -213,6 +222,7 @@ public class SessionWorkflowImpl implements SessionWorkflow {
     clientSecret = intent.clientSecret();
     db.linkIntent(new IntentLink(payment.paymentId(), intent.id(), intent.clientSecret()));
     status = SessionStatus.AWAITING_PAYMENT;
+    publishStatus();
     boolean decided =
         Workflow.await(settings.paymentTimeout(), () -> cardDecision != null || cancelRequested);
     if (decided && cardDecision != null && cardDecision.succeeded()) {
@@ -264,6 +274,7 @@ public class SessionWorkflowImpl implements SessionWorkflow {
     scheduledEndAt = startedAt.plus(request.duration());
     db.activate(new Activation(request.sessionId(), startedAt, scheduledEndAt));
     status = SessionStatus.ACTIVE;
+    publishStatus();
     if (station.type() == StationType.PC) {
       Map<String, Object> fields = sessionFields();
       fields.put("duration_seconds", request.duration().toSeconds());
@@ -303,6 +314,7 @@ public class SessionWorkflowImpl implements SessionWorkflow {
 
   private void expire() {
     status = SessionStatus.EXPIRED;
+    publishStatus();
     endedAt = now();
     db.end(new Ending(request.sessionId(), SessionStatus.EXPIRED, "scheduled end reached"));
   }
@@ -578,6 +590,7 @@ public class SessionWorkflowImpl implements SessionWorkflow {
       // Paid just before the stop arrived: the session started, so stop it like any other.
     }
     status = SessionStatus.STOPPED;
+    publishStatus();
     endedAt = now();
     String reason = stop.reason() == null || stop.reason().isBlank() ? "stopped" : stop.reason();
     db.end(new Ending(request.sessionId(), SessionStatus.STOPPED, reason));
@@ -659,6 +672,17 @@ public class SessionWorkflowImpl implements SessionWorkflow {
 
   private SessionEvent event(String type, Map<String, Object> data) {
     return new SessionEvent(type, station.stationId(), request.sessionId(), data);
+  }
+
+  /**
+   * Mirrors the status into the OpsflowSessionStatus search attribute, when the workflow was
+   * started with the attributes (they are registered on the namespace) and runs version 1.
+   */
+  private void publishStatus() {
+    if (!publishesStatus) {
+      return;
+    }
+    Workflow.upsertTypedSearchAttributes(SessionSearchAttributes.STATUS.valueSet(status.name()));
   }
 
   private static Instant now() {

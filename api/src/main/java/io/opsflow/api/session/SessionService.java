@@ -4,6 +4,7 @@ import io.opsflow.TaskQueueProperties;
 import io.opsflow.api.session.SessionDtos.ExtendSession;
 import io.opsflow.api.session.SessionDtos.SessionResponse;
 import io.opsflow.api.session.SessionDtos.StartSession;
+import io.opsflow.api.temporal.SearchAttributeRegistrar;
 import io.opsflow.api.web.ApiException;
 import io.opsflow.session.ConfirmPayment;
 import io.opsflow.session.ExtendRequest;
@@ -11,6 +12,7 @@ import io.opsflow.session.PaymentMethod;
 import io.opsflow.session.SessionFailure;
 import io.opsflow.session.SessionProperties;
 import io.opsflow.session.SessionRequest;
+import io.opsflow.session.SessionSearchAttributes;
 import io.opsflow.session.SessionStatus;
 import io.opsflow.session.SessionView;
 import io.opsflow.session.SessionWorkflow;
@@ -32,6 +34,7 @@ import io.temporal.client.WorkflowNotFoundException;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.client.WorkflowServiceException;
 import io.temporal.client.WorkflowUpdateStage;
+import io.temporal.common.SearchAttributes;
 import io.temporal.failure.ApplicationFailure;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
@@ -71,6 +74,7 @@ public class SessionService {
   private final SessionProperties properties;
   private final TaskQueueProperties queues;
   private final Clock clock;
+  private final SearchAttributeRegistrar searchAttributes;
 
   public SessionService(
       WorkflowClient client,
@@ -79,7 +83,9 @@ public class SessionService {
       SessionRepository sessions,
       PaymentRepository payments,
       SessionProperties properties,
-      TaskQueueProperties queues) {
+      TaskQueueProperties queues,
+      SearchAttributeRegistrar searchAttributes) {
+    this.searchAttributes = searchAttributes;
     this.client = client;
     this.stations = stations;
     this.users = users;
@@ -142,20 +148,25 @@ public class SessionService {
 
   /** Starts the workflow with update-with-start: one round trip, no polling. */
   public SessionView startWorkflow(SessionRequest request) {
-    SessionWorkflow stub =
-        client.newWorkflowStub(
-            SessionWorkflow.class,
-            WorkflowOptions.newBuilder()
-                .setWorkflowId(SessionRequest.workflowId(request.sessionId()))
-                .setTaskQueue(queues.orchestration())
-                .setWorkflowIdConflictPolicy(
-                    WorkflowIdConflictPolicy.WORKFLOW_ID_CONFLICT_POLICY_FAIL)
-                .setMemo(
-                    Map.of(
-                        "station_id", request.station().stationId(),
-                        "user_id", request.userId(),
-                        "payment_method", request.paymentMethod().name()))
-                .build());
+    WorkflowOptions.Builder options =
+        WorkflowOptions.newBuilder()
+            .setWorkflowId(SessionRequest.workflowId(request.sessionId()))
+            .setTaskQueue(queues.orchestration())
+            .setWorkflowIdConflictPolicy(WorkflowIdConflictPolicy.WORKFLOW_ID_CONFLICT_POLICY_FAIL)
+            .setMemo(
+                Map.of(
+                    "station_id", request.station().stationId(),
+                    "user_id", request.userId(),
+                    "payment_method", request.paymentMethod().name()));
+    if (searchAttributes.available()) {
+      options.setTypedSearchAttributes(
+          SearchAttributes.newBuilder()
+              .set(SessionSearchAttributes.STATION_ID, request.station().stationId())
+              .set(SessionSearchAttributes.USER_ID, request.userId())
+              .set(SessionSearchAttributes.STATUS, SessionStatus.PENDING.name())
+              .build());
+    }
+    SessionWorkflow stub = client.newWorkflowStub(SessionWorkflow.class, options.build());
     return call(
         () ->
             WorkflowClient.executeUpdateWithStart(

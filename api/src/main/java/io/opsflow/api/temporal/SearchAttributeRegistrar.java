@@ -1,0 +1,82 @@
+package io.opsflow.api.temporal;
+
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.opsflow.session.SessionSearchAttributes;
+import io.temporal.api.enums.v1.IndexedValueType;
+import io.temporal.api.operatorservice.v1.AddSearchAttributesRequest;
+import io.temporal.common.SearchAttributeKey;
+import io.temporal.serviceclient.OperatorServiceStubs;
+import io.temporal.serviceclient.OperatorServiceStubsOptions;
+import io.temporal.serviceclient.WorkflowServiceStubs;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.stereotype.Component;
+
+/**
+ * Registers the custom search attributes on the namespace once, so sessions can be found in the
+ * Temporal UI by station, user and status. Where the caller may not (a locked-down cluster),
+ * sessions run without them and a warning says what to register by hand.
+ */
+@Component
+public class SearchAttributeRegistrar {
+
+  private static final Logger log = LoggerFactory.getLogger(SearchAttributeRegistrar.class);
+
+  private final WorkflowServiceStubs stubs;
+  private final String namespace;
+  private final boolean enabled;
+  private Boolean available;
+
+  public SearchAttributeRegistrar(
+      WorkflowServiceStubs stubs,
+      @Value("${spring.temporal.namespace:default}") String namespace,
+      @Value("${opsflow.temporal.register-search-attributes:true}") boolean enabled) {
+    this.stubs = stubs;
+    this.namespace = namespace;
+    this.enabled = enabled;
+  }
+
+  /** Whether workflows may be started with the session search attributes. */
+  public synchronized boolean available() {
+    if (available == null) {
+      available = enabled && register();
+    }
+    return available;
+  }
+
+  private boolean register() {
+    AddSearchAttributesRequest.Builder request =
+        AddSearchAttributesRequest.newBuilder().setNamespace(namespace);
+    for (SearchAttributeKey<?> key : SessionSearchAttributes.ALL) {
+      request.putSearchAttributes(
+          key.getName(),
+          key.getValueType() == IndexedValueType.INDEXED_VALUE_TYPE_INT
+              ? IndexedValueType.INDEXED_VALUE_TYPE_INT
+              : IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD);
+    }
+    OperatorServiceStubs operator =
+        OperatorServiceStubs.newServiceStubs(
+            OperatorServiceStubsOptions.newBuilder()
+                .setChannel(stubs.getRawChannel())
+                .validateAndBuildWithDefaults());
+    try {
+      operator.blockingStub().addSearchAttributes(request.build());
+      return true;
+    } catch (StatusRuntimeException e) {
+      if (e.getStatus().getCode() == Status.Code.ALREADY_EXISTS) {
+        return true;
+      }
+      log.warn(
+          "search attributes {} could not be registered on namespace {} ({}); sessions run"
+              + " without them",
+          SessionSearchAttributes.ALL.stream().map(SearchAttributeKey::getName).toList(),
+          namespace,
+          e.getStatus());
+      return false;
+    } finally {
+      operator.shutdown();
+    }
+  }
+}
