@@ -12,14 +12,19 @@
  * -pl benchmarks exec:java -Dexec.args="1000 10000"` works too when nobody reinstalls meanwhile.
  *
  * Arguments: the session counts N to measure, one after the other in this JVM (default 1000 10000).
- * Options (-D...): bench.starters=64 concurrent starters, bench.windowSeconds=30 width of the window
- * of scheduled ends, bench.warmup=100 warm-up sessions (0 = none), bench.breakdownSample=1000
- * histories read for the lateness breakdown, bench.seedPeriodSeconds=10 the seed monitor's period,
- * bench.warningLead (e.g. 10s; default: the application's 60s) passed as
- * opsflow.sessions.warning-lead, bench.startEstimate.<N> seconds from the start of N's start phase
- * to its window (default: from the previous start rate), bench.startLimit.<N> seconds allowed for
- * N's start phase (default 60 + N / 25). Exit code: 0 ok, 1 sessions failed or the run broke, 2 a phase
- * exceeded its time limit.
+ * Options (-D...):
+ *   bench.starters=64            concurrent starters (virtual threads)
+ *   bench.windowSeconds=30       width of the window of scheduled ends
+ *   bench.warmup=100             warm-up sessions, not reported (0 = none)
+ *   bench.breakdownSample=1000   workflow histories read for the lateness breakdown
+ *   bench.seedPeriodSeconds=10   the seed monitor's period
+ *   bench.warningLead            e.g. 10s, passed as opsflow.sessions.warning-lead (default: the
+ *                                application's 60s, longer than the sessions)
+ *   bench.startEstimate.<N>      seconds from the start of N's start phase to its window
+ *                                (default: from the previous start rate)
+ *   bench.startLimit.<N>         seconds allowed for N's start phase (default 60 + N / 25)
+ *
+ * Exit code: 0 ok, 1 sessions failed or the run broke, 2 a phase exceeded its time limit.
  */
 package io.opsflow.benchmarks;
 

@@ -235,7 +235,8 @@ final class TemporalExpiryRun {
           infra
               .jdbc()
               .queryForObject(
-                  "select count(*) from sessions where id = any(?::bigint[]) and status = 'EXPIRED'",
+                  "select count(*) from sessions"
+                      + " where id = any(?::bigint[]) and status = 'EXPIRED'",
                   Integer.class,
                   idArray);
       if (windowCpuBefore == null && now() >= firstEnd) {
