@@ -15,7 +15,11 @@ import org.junit.jupiter.params.provider.ValueSource;
 class SessionWorkflowReplayTest {
 
   @ParameterizedTest
-  @ValueSource(strings = {"expire", "extend", "stop", "card", "device-down"})
+  @ValueSource(
+      strings = {
+        "expire", "extend", "stop", "card", "device-down",
+        "v1-expire", "v1-extend", "v1-stop", "v1-card", "v1-device-down"
+      })
   void replaysRecordedHistory(String scenario) throws Exception {
     WorkflowReplayer.replayWorkflowExecutionFromResource(
         "histories/session-" + scenario + ".json", SessionWorkflowImpl.class);
