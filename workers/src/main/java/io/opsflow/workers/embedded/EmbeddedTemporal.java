@@ -59,7 +59,8 @@ public final class EmbeddedTemporal implements AutoCloseable {
               // SDK clients ping every 30 s even without calls; the gRPC default policy (5 min,
               // only with calls) would answer with GOAWAY "too_many_pings".
               .permitKeepAliveTime(10, TimeUnit.SECONDS)
-              .permitKeepAliveWithoutCalls(true);
+              .permitKeepAliveWithoutCalls(true)
+              .intercept(new NoStickyQueues());
       GRPCServerHelper.registerServicesAndHealthChecks(services.getServices(), builder);
       Server server = builder.build().start();
       EmbeddedTemporal temporal = new EmbeddedTemporal(services, server);

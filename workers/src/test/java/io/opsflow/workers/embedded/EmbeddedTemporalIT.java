@@ -99,4 +99,48 @@ class EmbeddedTemporalIT {
       assertThat(again.port()).isEqualTo(port);
     }
   }
+
+  /**
+   * A worker that is replaced (shut down, a new one started) does not strand the workflows it had
+   * cached: the embedded server routes every task to the normal queue.
+   */
+  @Test
+  void aWorkflowCarriesOnWhenItsWorkerIsReplaced() throws Exception {
+    try (EmbeddedTemporal temporal = EmbeddedTemporal.start(0)) {
+      WorkflowServiceStubs stubs =
+          WorkflowServiceStubs.newServiceStubs(
+              WorkflowServiceStubsOptions.newBuilder().setTarget(temporal.target()).build());
+      try {
+        WorkflowClient client = WorkflowClient.newInstance(stubs);
+        WorkerFactory first = WorkerFactory.newInstance(client);
+        first.newWorker("replaced").registerWorkflowImplementationTypes(SleepyGreetingImpl.class);
+        first.start();
+        SleepyGreeting greeting =
+            client.newWorkflowStub(
+                SleepyGreeting.class,
+                WorkflowOptions.newBuilder()
+                    .setTaskQueue("replaced")
+                    .setWorkflowId("replaced-" + System.nanoTime())
+                    .build());
+        WorkflowClient.start(greeting::greet, "again", 4_000L);
+        Thread.sleep(1_000); // the first worker has run (and cached) the workflow
+        first.shutdown();
+        first.awaitTermination(10, TimeUnit.SECONDS);
+
+        WorkerFactory second = WorkerFactory.newInstance(client);
+        second.newWorker("replaced").registerWorkflowImplementationTypes(SleepyGreetingImpl.class);
+        second.start();
+        try {
+          String result =
+              io.temporal.client.WorkflowStub.fromTyped(greeting)
+                  .getResult(30, TimeUnit.SECONDS, String.class);
+          assertThat(result).startsWith("hello again");
+        } finally {
+          second.shutdown();
+        }
+      } finally {
+        stubs.shutdown();
+      }
+    }
+  }
 }
