@@ -321,7 +321,8 @@ public class SessionWorkflowImpl implements SessionWorkflow {
 
   private void warn(Duration remaining) {
     Map<String, Object> fields = sessionFields();
-    fields.put("remaining_seconds", remaining.toSeconds());
+    // Rounded up: a warning due 60 s before the end says 60 even when it runs a few ms late.
+    fields.put("remaining_seconds", (remaining.toMillis() + 999) / 1000);
     Async.procedure(
         () -> db.recordEvent(event("session_ending_soon", new LinkedHashMap<>(fields))));
     if (station.type() == StationType.PC) {
@@ -495,11 +496,7 @@ public class SessionWorkflowImpl implements SessionWorkflow {
     try {
       int minutes = extend.additionalMinutes();
       int sequence = ++extensionCount;
-      BigDecimal price =
-          station
-              .hourlyRate()
-              .multiply(BigDecimal.valueOf(minutes))
-              .divide(BigDecimal.valueOf(60), 2, RoundingMode.HALF_UP);
+      BigDecimal price = station.priceOf(minutes);
       PaymentRecord payment;
       try {
         payment =

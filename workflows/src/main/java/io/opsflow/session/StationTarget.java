@@ -21,6 +21,13 @@ public record StationTarget(
     String consoleIp,
     BigDecimal hourlyRate) {
 
+  /** The price of {@code minutes} at this station's hourly rate, rounded to cents. */
+  public BigDecimal priceOf(int minutes) {
+    return hourlyRate
+        .multiply(BigDecimal.valueOf(minutes))
+        .divide(BigDecimal.valueOf(60), 2, java.math.RoundingMode.HALF_UP);
+  }
+
   public boolean hasPlug() {
     return type == StationType.CONSOLE && plugUrl != null && !plugUrl.isBlank();
   }

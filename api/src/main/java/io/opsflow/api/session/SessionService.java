@@ -37,7 +37,6 @@ import io.temporal.client.WorkflowUpdateStage;
 import io.temporal.common.SearchAttributes;
 import io.temporal.failure.ApplicationFailure;
 import java.math.BigDecimal;
-import java.math.RoundingMode;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.EnumSet;
@@ -117,25 +116,21 @@ public class SessionService {
       throw new ApiException(HttpStatus.CONFLICT, "Station is not available", "station_id");
     }
     PaymentMethod method = body.paymentMethod() != null ? body.paymentMethod() : PaymentMethod.CASH;
-    BigDecimal amount =
-        body.amount() != null
-            ? body.amount()
-            : station
-                .getHourlyRate()
-                .multiply(BigDecimal.valueOf(body.duration()))
-                .divide(BigDecimal.valueOf(60), 2, RoundingMode.HALF_UP);
     long sessionId = sessions.nextId();
+    StationTarget target =
+        new StationTarget(
+            station.getId(),
+            station.getType(),
+            station.getPlugUrl(),
+            station.getConsoleMac(),
+            station.getConsoleIp(),
+            station.getHourlyRate());
+    BigDecimal amount = body.amount() != null ? body.amount() : target.priceOf(body.duration());
     SessionRequest request =
         new SessionRequest(
             sessionId,
             body.userId(),
-            new StationTarget(
-                station.getId(),
-                station.getType(),
-                station.getPlugUrl(),
-                station.getConsoleMac(),
-                station.getConsoleIp(),
-                station.getHourlyRate()),
+            target,
             body.duration(),
             0,
             method,
