@@ -163,6 +163,10 @@ class SessionFlowIT {
     }
     await().atMost(Duration.ofSeconds(20)).until(() -> !plug.isOn() && router.isMacBlocked(mac));
     assertThat(plug.httpOffCount()).isEqualTo(1);
+    // Power was logged during the console session (every 10 s in this test).
+    JsonNode power = api.get("/api/v1/sessions/" + id(s3) + "/power").body();
+    assertThat(power.size()).isBetween(4, 6);
+    assertThat(power.get(0).path("relay_on").asBoolean()).isTrue();
     assertThat(router.hasAddressListEntry("opsflow-allowed", "127.0.0.50")).isFalse();
 
     away.reconnect();
@@ -375,6 +379,29 @@ class SessionFlowIT {
         s -> s.path("status").asText().equals("ONLINE"),
         Duration.ofSeconds(10));
     agent.close();
+  }
+
+  @Test
+  void anAgentThatStopsHeartbeatingGoesOffline() {
+    JsonNode pc = createStation("{\"name\":\"pc-flow-8\",\"type\":\"PC\"}");
+    PcAgentSimulator silent =
+        PcAgentSimulator.connect(
+            wsUrl(id(pc)),
+            pc.path("agent_token").asText(),
+            PcAgentSimulator.Options.defaults()
+                .withHeartbeatInterval(Duration.ofHours(1))
+                .withAutoReconnect(false));
+    assertThat(silent.awaitConnected(Duration.ofSeconds(10))).isTrue();
+    api.await(
+        "/api/v1/stations/" + id(pc),
+        s -> s.path("status").asText().equals("ONLINE"),
+        Duration.ofSeconds(10));
+    // The socket stays open but no heartbeat comes: OFFLINE after the 5 s timeout of this test.
+    api.await(
+        "/api/v1/stations/" + id(pc),
+        s -> s.path("status").asText().equals("OFFLINE") && !s.path("agent_connected").asBoolean(),
+        Duration.ofSeconds(20));
+    silent.close();
   }
 
   private JsonNode createStation(String json) {

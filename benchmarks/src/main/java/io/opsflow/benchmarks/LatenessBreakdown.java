@@ -40,11 +40,28 @@ final class LatenessBreakdown {
     "End activity start -> row updated",
   };
 
+  /**
+   * Where a start spends its time, summed over the steps from WorkflowExecutionStarted to the
+   * completion of the {@code awaitStart} update (the session is ACTIVE).
+   */
+  static final String[] START_LEGS = {
+    "workflow task wait (scheduled->started)",
+    "workflow task run (started->completed)",
+    "activity wait (scheduled->started)",
+    "activity run (started->completed)",
+  };
+
   // SessionActivities#end, with the interface's name prefix "Session".
   private static final String END_ACTIVITY = "SessionEnd";
 
-  record Result(
-      int sampled, int analysed, Percentiles[] legs, double[] tailMeans, double tailFrom) {}
+  /**
+   * Percentiles of each leg over the analysed histories, and the mean of each leg over the slowest
+   * 1% (total at or above its p99).
+   */
+  record Table(
+      int analysed, Percentiles[] legs, Percentiles total, double[] tailMeans, double tailFrom) {}
+
+  record Result(int sampled, Table expiry, Table start) {}
 
   private LatenessBreakdown() {}
 
@@ -60,7 +77,7 @@ final class LatenessBreakdown {
     int sample = Math.min(n, maxSample);
     phases.begin(
         "breakdown: read " + sample + " workflow histories", Duration.ofSeconds(60 + sample / 20));
-    List<Future<double[]>> futures = new ArrayList<>(sample);
+    List<Future<double[][]>> futures = new ArrayList<>(sample);
     Semaphore permits = new Semaphore(16);
     ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
     try {
@@ -74,21 +91,26 @@ final class LatenessBreakdown {
             executor.submit(
                 () -> {
                   try {
-                    return legs(
-                        client.fetchHistory(SessionRequest.workflowId(ids[i])).getEvents(),
-                        scheduledEndMs[i],
-                        actualEndMs[i]);
+                    List<HistoryEvent> events =
+                        client.fetchHistory(SessionRequest.workflowId(ids[i])).getEvents();
+                    return new double[][] {
+                      legs(events, scheduledEndMs[i], actualEndMs[i]), startLegs(events)
+                    };
                   } finally {
                     permits.release();
                   }
                 }));
       }
-      List<double[]> rows = new ArrayList<>();
-      for (Future<double[]> f : futures) {
+      List<double[]> expiryRows = new ArrayList<>();
+      List<double[]> startRows = new ArrayList<>();
+      for (Future<double[][]> f : futures) {
         try {
-          double[] row = f.get(Math.max(1, phases.remaining().toMillis()), TimeUnit.MILLISECONDS);
-          if (row != null) {
-            rows.add(row);
+          double[][] row = f.get(Math.max(1, phases.remaining().toMillis()), TimeUnit.MILLISECONDS);
+          if (row[0] != null) {
+            expiryRows.add(row[0]);
+          }
+          if (row[1] != null) {
+            startRows.add(row[1]);
           }
         } catch (java.util.concurrent.ExecutionException e) {
           phases.log("history not analysed: " + e.getCause());
@@ -98,15 +120,15 @@ final class LatenessBreakdown {
       }
       executor.close();
       phases.end();
-      return summarise(sample, rows);
+      return new Result(
+          sample, summarise(expiryRows, LEGS.length), summarise(startRows, START_LEGS.length));
     } catch (RuntimeException | InterruptedException e) {
       executor.shutdownNow();
       throw e;
     }
   }
 
-  private static Result summarise(int sample, List<double[]> rows) {
-    int legs = LEGS.length;
+  private static Table summarise(List<double[]> rows, int legs) {
     Percentiles[] perLeg = new Percentiles[legs];
     double[] lateness = rows.stream().mapToDouble(r -> r[legs]).toArray();
     double tailFrom = Percentiles.of(lateness).p99();
@@ -125,7 +147,7 @@ final class LatenessBreakdown {
       perLeg[l] = Percentiles.of(rows.stream().mapToDouble(r -> r[leg]).toArray());
       tailMeans[l] = tail == 0 ? Double.NaN : tailMeans[l] / tail;
     }
-    return new Result(sample, rows.size(), perLeg, tailMeans, tailFrom);
+    return new Table(rows.size(), perLeg, Percentiles.of(lateness), tailMeans, tailFrom);
   }
 
   /** The legs in ms followed by the total lateness, or null if the history has another shape. */
@@ -201,6 +223,64 @@ final class LatenessBreakdown {
       actualEnd - activityStartedAt,
       actualEnd - scheduledEnd,
     };
+  }
+
+  /**
+   * The start legs in ms followed by the total (WorkflowExecutionStarted to the first
+   * WorkflowExecutionUpdateCompleted), or null without a completed update.
+   */
+  static double[] startLegs(List<HistoryEvent> events) {
+    if (events.isEmpty()) {
+      return null;
+    }
+    double started = ms(events.get(0));
+    double active = Double.NaN;
+    for (HistoryEvent e : events) {
+      if (e.getEventType() == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED) {
+        active = ms(e);
+        break;
+      }
+    }
+    if (Double.isNaN(active)) {
+      return null;
+    }
+    java.util.Map<Long, Double> times = new java.util.HashMap<>();
+    for (HistoryEvent e : events) {
+      times.put(e.getEventId(), ms(e));
+    }
+    double[] row = new double[START_LEGS.length + 1];
+    for (HistoryEvent e : events) {
+      double at = ms(e);
+      if (at > active) {
+        continue;
+      }
+      switch (e.getEventType()) {
+        case EVENT_TYPE_WORKFLOW_TASK_STARTED ->
+            row[0] +=
+                at
+                    - times.getOrDefault(
+                        e.getWorkflowTaskStartedEventAttributes().getScheduledEventId(), at);
+        case EVENT_TYPE_WORKFLOW_TASK_COMPLETED ->
+            row[1] +=
+                at
+                    - times.getOrDefault(
+                        e.getWorkflowTaskCompletedEventAttributes().getStartedEventId(), at);
+        case EVENT_TYPE_ACTIVITY_TASK_STARTED ->
+            row[2] +=
+                at
+                    - times.getOrDefault(
+                        e.getActivityTaskStartedEventAttributes().getScheduledEventId(), at);
+        case EVENT_TYPE_ACTIVITY_TASK_COMPLETED -> {
+          var a = e.getActivityTaskCompletedEventAttributes();
+          row[3] += at - times.getOrDefault(a.getStartedEventId(), at);
+        }
+        default -> {
+          // other events take no time of their own
+        }
+      }
+    }
+    row[START_LEGS.length] = active - started;
+    return row;
   }
 
   private static double ms(HistoryEvent e) {

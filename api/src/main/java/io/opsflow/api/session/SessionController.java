@@ -10,6 +10,7 @@ import java.util.List;
 import org.springframework.data.domain.PageRequest;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
+import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
@@ -27,10 +28,12 @@ public class SessionController {
 
   private final SessionService service;
   private final SessionRepository sessions;
+  private final JdbcTemplate jdbc;
 
-  public SessionController(SessionService service, SessionRepository sessions) {
+  public SessionController(SessionService service, SessionRepository sessions, JdbcTemplate jdbc) {
     this.service = service;
     this.sessions = sessions;
+    this.jdbc = jdbc;
   }
 
   /** 201 with the ACTIVE session; 202 with payment_id and client_secret for a card payment. */
@@ -62,6 +65,15 @@ public class SessionController {
   @GetMapping("/sessions/{id}")
   public SessionResponse get(@PathVariable long id) {
     return service.get(id);
+  }
+
+  /** The console's power readings during the session (seed diagram 7: every 60 s). */
+  @GetMapping("/sessions/{id}/power")
+  public List<java.util.Map<String, Object>> power(@PathVariable long id) {
+    service.get(id); // 404 for an unknown session
+    return jdbc.queryForList(
+        "select watts, relay_on, read_at from power_readings where session_id = ? order by read_at",
+        id);
   }
 
   @GetMapping("/sessions")
