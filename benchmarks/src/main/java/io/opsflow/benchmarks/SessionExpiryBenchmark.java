@@ -23,6 +23,8 @@
  *   bench.startEstimate.<N>      seconds from the start of N's start phase to its window
  *                                (default: from the previous start rate)
  *   bench.startLimit.<N>         seconds allowed for N's start phase (default 60 + N / 25)
+ *   bench.stickyTestServer=false true: run against the same in-memory test server started by the
+ *                                benchmark without the app's NoStickyQueues interceptor (A/B)
  *
  * Exit code: 0 ok, 1 sessions failed or the run broke, 2 a phase exceeded its time limit.
  */
@@ -128,6 +130,11 @@ public final class SessionExpiryBenchmark {
     if (warningLead != null) {
       appArgs.add("--opsflow.sessions.warning-lead=" + warningLead);
     }
+    StickyTestServer sticky =
+        Boolean.getBoolean("bench.stickyTestServer") ? new StickyTestServer() : null;
+    if (sticky != null) {
+      appArgs.add("--spring.temporal.connection.target=" + sticky.target());
+    }
     ConfigurableApplicationContext context =
         new SpringApplicationBuilder(OpsflowApplication.class).run(appArgs.toArray(String[]::new));
     phases.end();
@@ -135,13 +142,16 @@ public final class SessionExpiryBenchmark {
     List<Row> rows = new ArrayList<>();
     try (context) {
       Infra infra = infra(context);
-      printServers(context, infra.jdbc());
+      printServers(context, infra.jdbc(), sticky);
       CpuAccounting cpu = new CpuAccounting(postgresPort(context));
       TestServerProbe server =
           new TestServerProbe(
-              context.containsBean(EmbeddedInfrastructure.TEMPORAL_BEAN)
-                  ? context.getBean(EmbeddedInfrastructure.TEMPORAL_BEAN, EmbeddedTemporal.class)
-                  : null);
+              sticky != null
+                  ? sticky.services
+                  : context.containsBean(EmbeddedInfrastructure.TEMPORAL_BEAN)
+                      ? context.getBean(
+                          EmbeddedInfrastructure.TEMPORAL_BEAN, EmbeddedTemporal.class)
+                      : null);
       phases.log(server.describe());
       TemporalExpiryRun temporal = new TemporalExpiryRun(infra, phases, starters, cpu, server);
       SeedMonitorRun seed = new SeedMonitorRun(infra.jdbc(), phases, seedPeriod);
@@ -190,6 +200,9 @@ public final class SessionExpiryBenchmark {
           "%nTotal run time %s s; exit code %d%n",
           Phases.seconds(Duration.ofNanos(System.nanoTime() - began)), code);
       phases.begin("close the application", seconds(120));
+    }
+    if (sticky != null) {
+      sticky.close();
     }
     phases.end();
     return code;
@@ -242,8 +255,15 @@ public final class SessionExpiryBenchmark {
         warningLead == null ? "default (60s)" : warningLead);
   }
 
-  private static void printServers(ConfigurableApplicationContext context, JdbcTemplate jdbc) {
-    if (context.containsBean(EmbeddedInfrastructure.TEMPORAL_BEAN)) {
+  private static void printServers(
+      ConfigurableApplicationContext context, JdbcTemplate jdbc, StickyTestServer sticky) {
+    if (sticky != null) {
+      System.out.printf(
+          "Temporal server: the in-memory Java test server (temporal-test-server %s) started by the"
+              + " benchmark in this JVM WITHOUT the app's NoStickyQueues interceptor (sticky"
+              + " queues kept), gRPC on %s, time skipping locked; workers in this JVM%n",
+          io.temporal.serviceclient.Version.LIBRARY_VERSION, sticky.target());
+    } else if (context.containsBean(EmbeddedInfrastructure.TEMPORAL_BEAN)) {
       EmbeddedTemporal temporal =
           context.getBean(EmbeddedInfrastructure.TEMPORAL_BEAN, EmbeddedTemporal.class);
       String version = TestServicesStarter.class.getPackage().getImplementationVersion();

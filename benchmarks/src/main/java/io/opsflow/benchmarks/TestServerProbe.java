@@ -17,11 +17,15 @@ final class TestServerProbe {
 
   private final Object timer;
 
-  TestServerProbe(EmbeddedTemporal temporal) {
+  /**
+   * @param server the application's {@link EmbeddedTemporal}, or the {@code TestServicesStarter} of
+   *     a server started by the benchmark, or null
+   */
+  TestServerProbe(Object server) {
     Object found = null;
-    if (temporal != null) {
+    if (server != null) {
       try {
-        Object services = read(temporal, "services");
+        Object services = server instanceof EmbeddedTemporal ? read(server, "services") : server;
         found = read(services, "selfAdvancingTimer");
       } catch (ReflectiveOperationException | RuntimeException e) {
         found = null;

@@ -117,7 +117,8 @@ public class EmbeddedInfrastructure implements EnvironmentPostProcessor, Ordered
           properties.put(TEMPORAL_TARGET, address.trim());
           log.info("Temporal server at " + address.trim() + " (from " + TEMPORAL_ADDRESS + ")");
         } else if (settings.temporal().enabled()) {
-          EmbeddedTemporal temporal = startTemporal(settings.temporal().port());
+          EmbeddedTemporal temporal =
+              startTemporal(settings.temporal().port(), settings.temporal().stickyExecution());
           started.put(TEMPORAL_BEAN, temporal);
           properties.put(TEMPORAL_TARGET, temporal.target());
           log.info("Embedded Temporal server at " + temporal.target());
@@ -139,9 +140,9 @@ public class EmbeddedInfrastructure implements EnvironmentPostProcessor, Ordered
     }
   }
 
-  private static EmbeddedTemporal startTemporal(int port) {
+  private static EmbeddedTemporal startTemporal(int port, boolean stickyExecution) {
     try {
-      return EmbeddedTemporal.start(port);
+      return EmbeddedTemporal.start(port, stickyExecution);
     } catch (EmbeddedTemporal.PortInUseException e) {
       String usual =
           port == EmbeddedTemporal.DEFAULT_PORT

@@ -21,7 +21,7 @@ public record EmbeddedProperties(@DefaultValue Postgres postgres, @DefaultValue 
 
   /** Defaults: both enabled, PostgreSQL on a free port, Temporal on 7233. */
   public static EmbeddedProperties defaults() {
-    return new EmbeddedProperties(new Postgres(true, 0), new Temporal(true, 7233));
+    return new EmbeddedProperties(new Postgres(true, 0), new Temporal(true, 7233, true));
   }
 
   /**
@@ -40,6 +40,14 @@ public record EmbeddedProperties(@DefaultValue Postgres postgres, @DefaultValue 
    *     spring.temporal.connection.target nor the environment variable TEMPORAL_ADDRESS is set.
    * @param port TCP port of the embedded Temporal server on 127.0.0.1 (7233, the usual Temporal
    *     port, so that other processes find it); 0 picks a free port.
+   * @param stickyExecution Whether workers may use sticky task queues (fast: no history replay).
+   *     The test server never moves a task off a dead worker's sticky queue, so a restarted or
+   *     separate worker process strands the sessions it had cached; false routes every task to the
+   *     normal queue instead. Under many concurrent update-with-start calls the test server then
+   *     fails internally (NullPointerException in its update handling), hence the default.
    */
-  public record Temporal(@DefaultValue("true") boolean enabled, @DefaultValue("7233") int port) {}
+  public record Temporal(
+      @DefaultValue("true") boolean enabled,
+      @DefaultValue("7233") int port,
+      @DefaultValue("true") boolean stickyExecution) {}
 }

@@ -48,6 +48,14 @@ public final class EmbeddedTemporal implements AutoCloseable {
    * @throws IllegalStateException if the server cannot start for another reason
    */
   public static EmbeddedTemporal start(int port) {
+    return start(port, true);
+  }
+
+  /**
+   * Starts the server; without sticky execution every workflow task goes to the normal queue, so a
+   * replaced worker picks up the workflows its predecessor had cached (see {@link NoStickyQueues}).
+   */
+  public static EmbeddedTemporal start(int port, boolean stickyExecution) {
     if (port < 0 || port > 65535) {
       throw new IllegalArgumentException("port out of range: " + port);
     }
@@ -59,8 +67,10 @@ public final class EmbeddedTemporal implements AutoCloseable {
               // SDK clients ping every 30 s even without calls; the gRPC default policy (5 min,
               // only with calls) would answer with GOAWAY "too_many_pings".
               .permitKeepAliveTime(10, TimeUnit.SECONDS)
-              .permitKeepAliveWithoutCalls(true)
-              .intercept(new NoStickyQueues());
+              .permitKeepAliveWithoutCalls(true);
+      if (!stickyExecution) {
+        builder.intercept(new NoStickyQueues());
+      }
       GRPCServerHelper.registerServicesAndHealthChecks(services.getServices(), builder);
       Server server = builder.build().start();
       EmbeddedTemporal temporal = new EmbeddedTemporal(services, server);

@@ -106,7 +106,7 @@ class EmbeddedTemporalIT {
    */
   @Test
   void aWorkflowCarriesOnWhenItsWorkerIsReplaced() throws Exception {
-    try (EmbeddedTemporal temporal = EmbeddedTemporal.start(0)) {
+    try (EmbeddedTemporal temporal = EmbeddedTemporal.start(0, false)) {
       WorkflowServiceStubs stubs =
           WorkflowServiceStubs.newServiceStubs(
               WorkflowServiceStubsOptions.newBuilder().setTarget(temporal.target()).build());
