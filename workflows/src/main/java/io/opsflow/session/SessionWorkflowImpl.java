@@ -620,7 +620,7 @@ public class SessionWorkflowImpl implements SessionWorkflow {
   }
 
   private void fail(ActivityFailure e, SessionFailure fallback) {
-    ApplicationFailure cause = applicationCause(e);
+    ApplicationFailure cause = SessionFailure.applicationCause(e);
     SessionFailure named = cause == null ? null : SessionFailure.fromType(cause.getType());
     failure = named != null ? named : fallback;
     failureMessage =
@@ -631,7 +631,7 @@ public class SessionWorkflowImpl implements SessionWorkflow {
   }
 
   private static ApplicationFailure rethrow(ActivityFailure e, SessionFailure fallback) {
-    ApplicationFailure cause = applicationCause(e);
+    ApplicationFailure cause = SessionFailure.applicationCause(e);
     SessionFailure named = cause == null ? null : SessionFailure.fromType(cause.getType());
     if (named != null) {
       return ApplicationFailure.newNonRetryableFailure(cause.getOriginalMessage(), named.name());
@@ -642,15 +642,6 @@ public class SessionWorkflowImpl implements SessionWorkflow {
   private static ApplicationFailure failure(SessionFailure kind, String message) {
     return ApplicationFailure.newNonRetryableFailure(
         message != null ? message : kind.defaultMessage(), kind.name());
-  }
-
-  private static ApplicationFailure applicationCause(Throwable e) {
-    for (Throwable t = e; t != null; t = t.getCause()) {
-      if (t instanceof ApplicationFailure af) {
-        return af;
-      }
-    }
-    return null;
   }
 
   private static String rootMessage(Throwable e) {

@@ -239,7 +239,7 @@ public class SessionService {
     try {
       return action.get();
     } catch (WorkflowException e) {
-      ApplicationFailure cause = applicationCause(e);
+      ApplicationFailure cause = SessionFailure.applicationCause(e);
       SessionFailure named = cause == null ? null : SessionFailure.fromType(cause.getType());
       if (named == null && cause != null) {
         named = SessionFailure.fromMessage(cause.getOriginalMessage());
@@ -264,15 +264,6 @@ public class SessionService {
       text = kind.defaultMessage();
     }
     return new ApiException(status, text);
-  }
-
-  private static ApplicationFailure applicationCause(Throwable e) {
-    for (Throwable t = e; t != null; t = t.getCause()) {
-      if (t instanceof ApplicationFailure af) {
-        return af;
-      }
-    }
-    return null;
   }
 
   private SessionWorkflow workflow(long id) {
