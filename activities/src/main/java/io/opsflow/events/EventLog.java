@@ -45,28 +45,49 @@ public class EventLog {
   @Transactional
   public Long append(
       String type, Long stationId, Long sessionId, Map<String, Object> data, String dedupKey) {
+    return insert(type, stationId, sessionId, null, data, dedupKey);
+  }
+
+  /**
+   * Appends a build event ({@code build_status}, {@code job_status}, ...). {@code dedupKey} makes a
+   * repeated append a no-op (null: always appended).
+   *
+   * @return the event id, or null when an event with this key exists
+   */
+  @Transactional
+  public Long appendBuild(String type, long buildId, Map<String, Object> data, String dedupKey) {
+    return insert(type, null, null, buildId, data, dedupKey);
+  }
+
+  private Long insert(
+      String type,
+      Long stationId,
+      Long sessionId,
+      Long buildId,
+      Map<String, Object> data,
+      String dedupKey) {
     String json = toJson(data == null ? Map.of() : data);
-    Long id =
-        jdbc.query(
-            "insert into events (type, station_id, session_id, data, dedup_key)"
-                + " values (?, ?, ?, ?, ?) on conflict (dedup_key) do nothing"
-                + " returning id, created_at",
-            rs ->
-                rs.next()
-                    ? notify(
-                        rs.getLong(1),
-                        type,
-                        stationId,
-                        sessionId,
-                        data,
-                        rs.getTimestamp(2).toInstant().toString())
-                    : null,
-            type,
-            stationId,
-            sessionId,
-            json,
-            dedupKey);
-    return id;
+    return jdbc.query(
+        "insert into events (type, station_id, session_id, build_id, data, dedup_key)"
+            + " values (?, ?, ?, ?, ?, ?) on conflict (dedup_key) do nothing"
+            + " returning id, created_at",
+        rs ->
+            rs.next()
+                ? notify(
+                    rs.getLong(1),
+                    type,
+                    stationId,
+                    sessionId,
+                    buildId,
+                    data,
+                    rs.getTimestamp(2).toInstant().toString())
+                : null,
+        type,
+        stationId,
+        sessionId,
+        buildId,
+        json,
+        dedupKey);
   }
 
   private Long notify(
@@ -74,6 +95,7 @@ public class EventLog {
       String type,
       Long stationId,
       Long sessionId,
+      Long buildId,
       Map<String, Object> data,
       String createdAt) {
     Map<String, Object> payload = new LinkedHashMap<>();
@@ -81,6 +103,9 @@ public class EventLog {
     payload.put("type", type);
     payload.put("station_id", stationId);
     payload.put("session_id", sessionId);
+    if (buildId != null) {
+      payload.put("build_id", buildId);
+    }
     payload.put("data", data == null ? Map.of() : data);
     payload.put("created_at", createdAt);
     String json = toJson(payload);

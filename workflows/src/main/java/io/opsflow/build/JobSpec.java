@@ -1,0 +1,39 @@
+package io.opsflow.build;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One job of a pipeline as parsed from {@code jobs.<id>}.
+ *
+ * @param id the key under {@code jobs}
+ * @param name the job's {@code name}, or the id
+ * @param needs ids of the jobs that must finish first, in the order written
+ * @param image {@code container.image} or {@code image}; null runs on the runner's default image
+ * @param env the job's {@code env}, applied over the pipeline's
+ * @param steps the steps, at least one
+ * @param timeoutMinutes {@code timeout-minutes}, or null for the runner's default
+ * @param continueOnError {@code continue-on-error}: a failure does not fail the build nor skip
+ *     dependents
+ * @param condition the job's {@code if:}
+ * @param retries {@code retries} (opsflow, like Argo's retryStrategy.limit): extra attempts after a
+ *     failed one, each a new resource {@code build-<id>-<job>-<attempt>}
+ */
+public record JobSpec(
+    String id,
+    String name,
+    List<String> needs,
+    String image,
+    Map<String, String> env,
+    List<StepSpec> steps,
+    Integer timeoutMinutes,
+    boolean continueOnError,
+    JobCondition condition,
+    int retries) {
+  public JobSpec {
+    needs = needs == null ? List.of() : List.copyOf(needs);
+    env = env == null ? Map.of() : Map.copyOf(env);
+    steps = steps == null ? List.of() : List.copyOf(steps);
+    condition = condition == null ? JobCondition.SUCCESS : condition;
+  }
+}
