@@ -28,6 +28,9 @@ import java.util.concurrent.TimeUnit;
  *   <li>activity to row: ActivityTaskStarted to {@code actual_end_at} (delivery to the worker,
  *       Spring transaction, the UPDATE)
  * </ol>
+ *
+ * <p>Since the end is a local activity (workflow version "local-end" 1) legs 4 and 5 are 0 and leg
+ * 6 runs from the woken task's start to the row update, inside that task.
  */
 final class LatenessBreakdown {
 
@@ -35,9 +38,9 @@ final class LatenessBreakdown {
     "timer armed late (task start->complete)",
     "timer fire delay (test server)",
     "workflow task wait (fired->started)",
-    "workflow task run (started->completed)",
-    "End activity wait (scheduled->started)",
-    "End activity start -> row updated",
+    "workflow task run (started->completed; 0 local)",
+    "End activity wait (scheduled->started; 0 local)",
+    "End start -> row updated (local: task start)",
   };
 
   /**
@@ -152,7 +155,10 @@ final class LatenessBreakdown {
 
   /** The legs in ms followed by the total lateness, or null if the history has another shape. */
   static double[] legs(List<HistoryEvent> events, double scheduledEnd, double actualEnd) {
+    // Version 1 of "local-end" writes the end as a local activity inside the workflow task the
+    // timer wakes (a LocalActivity marker); before it, a SessionEnd activity task.
     int end = -1;
+    boolean local = false;
     for (int i = 0; i < events.size(); i++) {
       HistoryEvent e = events.get(i);
       if (e.getEventType() == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED
@@ -161,6 +167,12 @@ final class LatenessBreakdown {
               .getName()
               .equals(END_ACTIVITY)) {
         end = i;
+        break;
+      }
+      if (e.getEventType() == EventType.EVENT_TYPE_MARKER_RECORDED
+          && e.getMarkerRecordedEventAttributes().getMarkerName().equals("LocalActivity")) {
+        end = i;
+        local = true;
         break;
       }
     }
@@ -199,18 +211,34 @@ final class LatenessBreakdown {
           && e.getEventType() == EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED) {
         taskCompleted = i;
       }
-      if (e.getEventType() == EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED
+      if (!local
+          && e.getEventType() == EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED
           && e.getActivityTaskStartedEventAttributes().getScheduledEventId() == endScheduledId) {
         activityStarted = e;
       }
     }
-    if (timerStarted == null || taskStarted < 0 || taskCompleted < 0 || activityStarted == null) {
+    if (timerStarted == null || taskStarted < 0 || (!local && taskCompleted < 0)) {
+      return null;
+    }
+    if (!local && activityStarted == null) {
       return null;
     }
     var timeout = timerStarted.getTimerStartedEventAttributes().getStartToFireTimeout();
     double due = ms(timerStarted) + timeout.getSeconds() * 1000.0 + timeout.getNanos() / 1e6;
     double firedAt = ms(events.get(fired));
     double taskStartedAt = ms(events.get(taskStarted));
+    if (local) {
+      // The row is written while the task runs: no task-completion or activity-dispatch leg.
+      return new double[] {
+        due - scheduledEnd,
+        firedAt - due,
+        taskStartedAt - firedAt,
+        0,
+        0,
+        actualEnd - taskStartedAt,
+        actualEnd - scheduledEnd,
+      };
+    }
     double taskCompletedAt = ms(events.get(taskCompleted));
     double activityScheduledAt = ms(events.get(end));
     double activityStartedAt = ms(activityStarted);

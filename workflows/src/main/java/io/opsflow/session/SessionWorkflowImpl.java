@@ -18,6 +18,7 @@ import io.opsflow.session.StationDeviceActivities.PlugCommand;
 import io.opsflow.session.StationDeviceActivities.PowerSample;
 import io.opsflow.session.StationDeviceActivities.RouterCommand;
 import io.temporal.activity.ActivityOptions;
+import io.temporal.activity.LocalActivityOptions;
 import io.temporal.common.RetryOptions;
 import io.temporal.failure.ActivityFailure;
 import io.temporal.failure.ApplicationFailure;
@@ -70,6 +71,8 @@ public class SessionWorkflowImpl implements SessionWorkflow {
   private SessionFailure failure;
   private String failureMessage;
   private boolean publishesStatus;
+  private boolean endsLocally;
+  private final SessionActivities localDb;
 
   @WorkflowInit
   public SessionWorkflowImpl(SessionRequest request) {
@@ -80,6 +83,20 @@ public class SessionWorkflowImpl implements SessionWorkflow {
         Workflow.newActivityStub(
             SessionActivities.class,
             ActivityOptions.newBuilder()
+                .setStartToCloseTimeout(Duration.ofSeconds(10))
+                .setRetryOptions(
+                    RetryOptions.newBuilder()
+                        .setInitialInterval(Duration.ofMillis(200))
+                        .setMaximumInterval(Duration.ofSeconds(10))
+                        .build())
+                .build());
+    // The row's end is a short write in this worker's own process: as a local activity it runs in
+    // the workflow task that the end timer wakes, without a round trip through the server, so
+    // actual_end_at is as close to scheduled_end_at as the engine allows.
+    this.localDb =
+        Workflow.newLocalActivityStub(
+            SessionActivities.class,
+            LocalActivityOptions.newBuilder()
                 .setStartToCloseTimeout(Duration.ofSeconds(10))
                 .setRetryOptions(
                     RetryOptions.newBuilder()
@@ -110,6 +127,10 @@ public class SessionWorkflowImpl implements SessionWorkflow {
                 .build());
   }
 
+  private SessionActivities ender() {
+    return endsLocally ? localDb : db;
+  }
+
   private StationDeviceActivities deviceStub(Duration scheduleToClose) {
     return Workflow.newActivityStub(
         StationDeviceActivities.class,
@@ -133,6 +154,8 @@ public class SessionWorkflowImpl implements SessionWorkflow {
     publishesStatus =
         Workflow.getVersion("status-search-attribute", Workflow.DEFAULT_VERSION, 1) >= 1
             && Workflow.getTypedSearchAttributes().containsKey(SessionSearchAttributes.STATUS);
+    // Version 1 writes the end as a local activity (see localDb).
+    endsLocally = Workflow.getVersion("local-end", Workflow.DEFAULT_VERSION, 1) >= 1;
     Saga saga = new Saga(new Saga.Options.Builder().build());
     try {
       db.reserve(
@@ -152,7 +175,7 @@ public class SessionWorkflowImpl implements SessionWorkflow {
     }
     if (!pay(saga)) {
       // The row says FAILED before the caller hears it, so a retry finds the station free.
-      db.end(new Ending(request.sessionId(), SessionStatus.FAILED, failureMessage));
+      ender().end(new Ending(request.sessionId(), SessionStatus.FAILED, failureMessage));
       status = SessionStatus.FAILED;
       publishStatus();
       return finish();
@@ -163,7 +186,7 @@ public class SessionWorkflowImpl implements SessionWorkflow {
       // Paid but the console cannot be switched on: give the money back.
       saga.compensate();
       fail(e, SessionFailure.DEVICE_UNAVAILABLE);
-      db.end(new Ending(request.sessionId(), SessionStatus.FAILED, failureMessage));
+      ender().end(new Ending(request.sessionId(), SessionStatus.FAILED, failureMessage));
       status = SessionStatus.FAILED;
       publishStatus();
       return finish();
@@ -316,7 +339,7 @@ public class SessionWorkflowImpl implements SessionWorkflow {
     status = SessionStatus.EXPIRED;
     publishStatus();
     endedAt = now();
-    db.end(new Ending(request.sessionId(), SessionStatus.EXPIRED, "scheduled end reached"));
+    ender().end(new Ending(request.sessionId(), SessionStatus.EXPIRED, "scheduled end reached"));
   }
 
   private void warn(Duration remaining) {
@@ -590,7 +613,7 @@ public class SessionWorkflowImpl implements SessionWorkflow {
     publishStatus();
     endedAt = now();
     String reason = stop.reason() == null || stop.reason().isBlank() ? "stopped" : stop.reason();
-    db.end(new Ending(request.sessionId(), SessionStatus.STOPPED, reason));
+    ender().end(new Ending(request.sessionId(), SessionStatus.STOPPED, reason));
     return state();
   }
 

@@ -18,7 +18,8 @@ class SessionWorkflowReplayTest {
   @ValueSource(
       strings = {
         "expire", "extend", "stop", "card", "device-down",
-        "v1-expire", "v1-extend", "v1-stop", "v1-card", "v1-device-down"
+        "v1-expire", "v1-extend", "v1-stop", "v1-card", "v1-device-down",
+        "v2-expire", "v2-extend", "v2-stop", "v2-card", "v2-device-down"
       })
   void replaysRecordedHistory(String scenario) throws Exception {
     WorkflowReplayer.replayWorkflowExecutionFromResource(
