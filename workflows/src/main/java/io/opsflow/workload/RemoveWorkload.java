@@ -1,0 +1,4 @@
+package io.opsflow.workload;
+
+/** Operator delete: stop and remove the container, status REMOVED. */
+public record RemoveWorkload(String reason) {}

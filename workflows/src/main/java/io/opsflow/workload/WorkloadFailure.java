@@ -1,0 +1,17 @@
+package io.opsflow.workload;
+
+/** Failure types of the workload flow, used as ApplicationFailure types. */
+public enum WorkloadFailure {
+  /** The image is not on the node (never pulled here). */
+  IMAGE_NOT_FOUND,
+  /** The engine refused to start the container (command not found, bad config). */
+  START_FAILED,
+  /** No node fits the request before the pending deadline. */
+  NO_CAPACITY,
+  /** The node's agent did not pick the task up in time. */
+  AGENT_UNREACHABLE;
+
+  public String type() {
+    return name();
+  }
+}
