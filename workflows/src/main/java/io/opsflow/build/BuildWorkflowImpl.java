@@ -1,0 +1,322 @@
+package io.opsflow.build;
+
+import io.opsflow.build.BuildActivities.BuildStatusChange;
+import io.opsflow.build.BuildActivities.JobStatusChange;
+import io.temporal.activity.LocalActivityOptions;
+import io.temporal.common.RetryOptions;
+import io.temporal.failure.ActivityFailure;
+import io.temporal.failure.CanceledFailure;
+import io.temporal.workflow.Async;
+import io.temporal.workflow.CancellationScope;
+import io.temporal.workflow.Promise;
+import io.temporal.workflow.Workflow;
+import io.temporal.workflow.WorkflowInit;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Deterministic CI build: the DAG engine of the seed's executor. Every job whose needs have
+ * finished is decided by {@link DagScheduler}; those to run start (up to the parallelism) as a
+ * heartbeating {@link JobRunnerActivities#runJob} on the runner's task queue, each in a coroutine
+ * of its own that retries failed attempts. Rows are written through {@link BuildActivities} as
+ * local activities, always before the workflow state moves on, so the database never lags behind
+ * what the workflow acts upon.
+ */
+public class BuildWorkflowImpl implements BuildWorkflow {
+
+  /** Pause before a failed job's next attempt; a durable timer, so it survives worker restarts. */
+  static final Duration RETRY_BACKOFF = Duration.ofSeconds(10);
+
+  private final BuildRequest request;
+  private final Dag dag;
+  private final DagScheduler scheduler;
+  private final BuildActivities db;
+  private final Map<String, BuildJob> jobs = new LinkedHashMap<>();
+
+  private BuildStatus status = BuildStatus.QUEUED;
+  private Instant startedAt;
+  private Instant finishedAt;
+  private String message;
+  private boolean cancelled;
+  private String cancelMessage;
+
+  /** Bumped whenever a job reaches a final status: wakes the engine loop. */
+  private int settledJobs;
+
+  private boolean publishesStatus;
+
+  @WorkflowInit
+  public BuildWorkflowImpl(BuildRequest request) {
+    this.request = request;
+    // A request without a DAG is reported by run(); the state stays queryable meanwhile.
+    this.dag = request.dag() != null ? request.dag() : new Dag(null, null, List.of(), null);
+    this.scheduler = new DagScheduler(dag);
+    for (JobSpec job : dag.jobs()) {
+      jobs.put(job.id(), new BuildJob(job));
+    }
+    this.db =
+        Workflow.newLocalActivityStub(
+            BuildActivities.class,
+            LocalActivityOptions.newBuilder()
+                .setStartToCloseTimeout(Duration.ofSeconds(10))
+                // Backoffs longer than this wait on durable timers, closing the workflow task: a
+                // database outage must not hold updates (cancel) back.
+                .setLocalRetryThreshold(Duration.ofSeconds(2))
+                .setRetryOptions(
+                    RetryOptions.newBuilder()
+                        .setInitialInterval(Duration.ofSeconds(1))
+                        .setBackoffCoefficient(2.0)
+                        .setMaximumInterval(Duration.ofSeconds(30))
+                        // Effectively unlimited: the rows must follow the workflow. Explicit
+                        // because SDK 1.35 never retries a local activity that has neither a
+                        // maximum of attempts nor a schedule-to-close timeout.
+                        .setMaximumAttempts(Integer.MAX_VALUE)
+                        .build())
+                .build());
+  }
+
+  @Override
+  public BuildView run(BuildRequest ignored) {
+    publishesStatus = Workflow.getTypedSearchAttributes().containsKey(BuildSearchAttributes.STATUS);
+    // A cancel of the workflow itself (Temporal UI, CLI) gets the cancel update's semantics: the
+    // engine runs detached from it, so rows and resources are cleaned up before the run closes
+    // (as Canceled: the SDK closes a run whose cancel was requested so, whatever it returns).
+    Promise<String> workflowCancel = CancellationScope.current().getCancellationRequest();
+    BuildView[] result = new BuildView[1];
+    Workflow.newDetachedCancellationScope(() -> result[0] = build(workflowCancel)).run();
+    return result[0];
+  }
+
+  private BuildView build(Promise<String> workflowCancel) {
+    List<String> problems = BuildRequestCheck.problems(request);
+    if (!problems.isEmpty()) {
+      finish(BuildStatus.FAILED, "invalid build request: " + String.join("; ", problems));
+      return done();
+    }
+    startedAt = now();
+    db.buildStatus(new BuildStatusChange(request.buildId(), BuildStatus.RUNNING, startedAt, null));
+    status = BuildStatus.RUNNING;
+    publishStatus();
+    reuse();
+    while (true) {
+      if (workflowCancel.isCompleted() && !cancelled) {
+        requestCancel(new CancelBuild(workflowCancel.get(), null));
+      }
+      // Read before deciding: a job that settles while a decision is recorded wakes the wait.
+      int seen = settledJobs;
+      boolean sawCancel = cancelled;
+      decide();
+      if (scheduler.finished(statuses())) {
+        break;
+      }
+      Workflow.await(
+          () ->
+              settledJobs != seen
+                  || cancelled != sawCancel
+                  || (workflowCancel.isCompleted() && !cancelled));
+    }
+    BuildStatus result = scheduler.result(statuses(), cancelled);
+    finish(result, BuildMessages.result(result, jobs.values(), cancelMessage));
+    return done();
+  }
+
+  /** A re-run's jobs that succeeded before: SUCCEEDED at once, never run again. */
+  private void reuse() {
+    for (BuildJob job : jobs.values()) {
+      ReusedJob from = request.reused().get(job.id());
+      if (from != null) {
+        job.reused(from);
+        settle(job, JobStatus.SUCCEEDED, 0, "reused from build " + from.fromBuildId());
+      }
+    }
+  }
+
+  /**
+   * Records the scheduler's skips and cancels until it has none left (each may decide the next),
+   * then starts ready jobs in pipeline order while there is room. Starting does not block, so the
+   * decision to run is never stale (a cancel cannot slip in between).
+   */
+  private void decide() {
+    while (true) {
+      DagScheduler.Decision decision = scheduler.next(statuses(), cancelled);
+      if (decision.skip().isEmpty() && decision.cancel().isEmpty()) {
+        int room = Math.max(0, request.settings().parallelism() - running());
+        for (String id : decision.run().subList(0, Math.min(room, decision.run().size()))) {
+          launch(jobs.get(id));
+        }
+        return;
+      }
+      Map<String, JobStatus> before = statuses();
+      for (String id : decision.skip()) {
+        settle(
+            jobs.get(id), JobStatus.SKIPPED, null, BuildMessages.skipped(dag, dag.job(id), before));
+      }
+      for (String id : decision.cancel()) {
+        settle(jobs.get(id), JobStatus.CANCELLED, null, cancelMessage);
+      }
+    }
+  }
+
+  private void launch(BuildJob job) {
+    job.launched(now());
+    Async.procedure(() -> runAttempts(job));
+  }
+
+  /** The job's coroutine: attempt after attempt until it settles. */
+  private void runAttempts(BuildJob job) {
+    long timeoutSeconds = BuildJobRuns.timeoutSeconds(job.spec, request.settings());
+    JobRunnerActivities runner =
+        Workflow.newActivityStub(
+            JobRunnerActivities.class,
+            BuildJobRuns.runnerOptions(request.settings(), timeoutSeconds));
+    for (int attempt = 1; ; attempt++) {
+      Instant attemptStart = attempt == 1 ? job.startedAt() : now();
+      job.attempt(attempt);
+      record(job, JobStatus.RUNNING, null, null, attemptStart);
+      if (job.cancelRequested()) {
+        settle(job, JobStatus.CANCELLED, null, cancelMessage);
+        return;
+      }
+      JobRun run = BuildJobRuns.jobRun(request, job.spec, attempt);
+      JobOutcome outcome;
+      try {
+        outcome = job.inScope(() -> Async.function(runner::runJob, run)).get();
+      } catch (ActivityFailure e) {
+        if (e.getCause() instanceof CanceledFailure) {
+          settle(job, JobStatus.CANCELLED, null, cancelMessage);
+        } else {
+          settle(job, JobStatus.FAILED, null, BuildMessages.runnerFailure(e, run));
+        }
+        return;
+      } catch (CanceledFailure e) {
+        // Cancelled before the activity was even scheduled.
+        settle(job, JobStatus.CANCELLED, null, cancelMessage);
+        return;
+      }
+      if (outcome == null) {
+        settle(job, JobStatus.FAILED, null, "runner failed: no outcome");
+        return;
+      }
+      if (outcome.succeeded()) {
+        settle(job, JobStatus.SUCCEEDED, 0, null);
+        return;
+      }
+      String exit = BuildMessages.exit(outcome);
+      if (attempt > job.spec.retries() || job.cancelRequested()) {
+        settle(job, JobStatus.FAILED, outcome.exitCode(), exit);
+        return;
+      }
+      String retrying =
+          exit + "; attempt " + (attempt + 1) + " in " + RETRY_BACKOFF.toSeconds() + " s";
+      job.attemptFailed(outcome.exitCode(), retrying);
+      record(job, JobStatus.RUNNING, outcome.exitCode(), retrying, now());
+      try {
+        job.inScope(() -> Workflow.newTimer(RETRY_BACKOFF)).get();
+      } catch (CanceledFailure e) {
+        settle(job, JobStatus.CANCELLED, null, cancelMessage);
+        return;
+      }
+    }
+  }
+
+  @Override
+  public void validateCancel(CancelBuild cancel) {
+    // Every job finished means the build is closing: its result is decided, nothing to cancel.
+    if (status.finished() || scheduler.finished(statuses())) {
+      throw new IllegalStateException("Build already finished");
+    }
+  }
+
+  @Override
+  public BuildView cancel(CancelBuild cancel) {
+    List<BuildJob> stopping = requestCancel(cancel);
+    // Answer once the running jobs' resources are deleted and the jobs recorded CANCELLED.
+    Workflow.await(() -> stopping.stream().allMatch(j -> j.status().finished()));
+    return state();
+  }
+
+  /** Marks the build cancelled and cancels every running job; returns those jobs. */
+  private List<BuildJob> requestCancel(CancelBuild cancel) {
+    if (!cancelled) {
+      cancelled = true;
+      cancelMessage = BuildMessages.cancelled(cancel);
+    }
+    // A second cancel also stops if: always() jobs that started after the first one.
+    List<BuildJob> stopping =
+        jobs.values().stream().filter(j -> j.status() == JobStatus.RUNNING).toList();
+    stopping.forEach(BuildJob::cancel);
+    return stopping;
+  }
+
+  @Override
+  public BuildView state() {
+    return new BuildView(
+        request.buildId(),
+        status,
+        startedAt,
+        finishedAt,
+        message,
+        jobs.values().stream().map(BuildJob::view).toList());
+  }
+
+  /** Records a job's final status, then moves the workflow state on. */
+  private void settle(BuildJob job, JobStatus finalStatus, Integer exitCode, String why) {
+    Instant at = now();
+    record(job, finalStatus, exitCode, why, at);
+    job.finished(finalStatus, exitCode, why, at);
+    settledJobs++;
+  }
+
+  private void record(BuildJob job, JobStatus jobStatus, Integer exitCode, String why, Instant at) {
+    db.jobStatus(
+        new JobStatusChange(
+            request.buildId(),
+            job.id(),
+            jobStatus,
+            job.attempt(),
+            exitCode,
+            why,
+            at,
+            job.reusedFromBuild()));
+  }
+
+  private void finish(BuildStatus result, String why) {
+    Instant at = now();
+    db.buildStatus(new BuildStatusChange(request.buildId(), result, at, why));
+    finishedAt = at;
+    message = why;
+    status = result;
+    publishStatus();
+  }
+
+  private BuildView done() {
+    // A cancel still waiting for its jobs must answer before the run closes.
+    Workflow.await(Workflow::isEveryHandlerFinished);
+    return state();
+  }
+
+  /** Every job's status, in pipeline order (the scheduler iterates the DAG, never this map). */
+  private Map<String, JobStatus> statuses() {
+    Map<String, JobStatus> statuses = new LinkedHashMap<>();
+    jobs.forEach((id, job) -> statuses.put(id, job.status()));
+    return statuses;
+  }
+
+  private int running() {
+    return (int) jobs.values().stream().filter(j -> j.status() == JobStatus.RUNNING).count();
+  }
+
+  /** Mirrors the status into OpsflowBuildStatus when the build was started with the attributes. */
+  private void publishStatus() {
+    if (publishesStatus) {
+      Workflow.upsertTypedSearchAttributes(BuildSearchAttributes.STATUS.valueSet(status.name()));
+    }
+  }
+
+  private static Instant now() {
+    return Instant.ofEpochMilli(Workflow.currentTimeMillis());
+  }
+}

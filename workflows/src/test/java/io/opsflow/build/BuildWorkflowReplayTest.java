@@ -1,0 +1,23 @@
+package io.opsflow.build;
+
+import io.temporal.testing.WorkflowReplayer;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Replays histories recorded from {@link BuildWorkflowTest} against the current workflow code:
+ * fails with a NonDeterministicException when a change would break builds already in flight. After
+ * an intended incompatible change (behind Workflow.getVersion), re-record with {@code mvn -pl
+ * workflows test -Dtest=BuildWorkflowTest
+ * -Dopsflow.recordHistories=$PWD/workflows/src/test/resources/histories} and keep the old files
+ * too, under new names, while such builds can still exist.
+ */
+class BuildWorkflowReplayTest {
+
+  @ParameterizedTest
+  @ValueSource(strings = {"diamond", "fail-fast", "cancel", "retry"})
+  void replaysRecordedHistory(String scenario) throws Exception {
+    WorkflowReplayer.replayWorkflowExecutionFromResource(
+        "histories/build-" + scenario + ".json", BuildWorkflowImpl.class);
+  }
+}
