@@ -48,8 +48,15 @@ public abstract class JobBackendContract {
   }
 
   @AfterEach
-  void removeBuild() {
+  void removeBuild() throws Exception {
     backend.deleteWorkspace(buildId);
+    close(backend);
+  }
+
+  protected static void close(JobBackend backend) throws Exception {
+    if (backend instanceof AutoCloseable closeable) {
+      closeable.close();
+    }
   }
 
   protected JobRun job(String jobId, String... scripts) {
@@ -159,7 +166,7 @@ public abstract class JobBackendContract {
   }
 
   @Test
-  void aRestartedWorkerReattachesAndGetsTheRemainingLinesOnce() {
+  void aRestartedWorkerReattachesAndGetsTheRemainingLinesOnce() throws Exception {
     JobRun run =
         job(
             "reattach",
@@ -180,6 +187,7 @@ public abstract class JobBackendContract {
     assertThat(exit.exitCode()).isZero();
     assertThat(after.lines()).containsExactly("c", "d");
     assertThat(after.numbers()).containsExactly(3L, 4L);
+    close(restarted);
     Lines runs = new Lines();
     runToEnd(job("count", "wc -l < runs.txt | tr -d ' '"), runs);
     assertThat(runs.output()).containsExactly("1");
