@@ -31,6 +31,22 @@ public interface JobBackend {
   /** Stops and deletes the resource and everything it owns; a no-op when it is gone. */
   void delete(JobRun run);
 
+  /**
+   * Frees a finished attempt's resource once its output is stored (the logs live on in the
+   * database). The default deletes it; a backend may keep what it needs to answer a retried
+   * activity with the same exit instead of running the job again.
+   */
+  default void release(JobRun run, JobExit exit) {
+    delete(run);
+  }
+
+  /**
+   * Removes what the build's jobs shared (a workspace volume or directory) and any of its attempt
+   * resources left behind. Call once the build has finished; a no-op when there is nothing, which
+   * is the default for backends without a shared workspace.
+   */
+  default void deleteWorkspace(long buildId) {}
+
   /** Receives output lines; {@code lineNo} is 0-based over the attempt's whole output. */
   @FunctionalInterface
   interface LineSink {
@@ -40,9 +56,13 @@ public interface JobBackend {
   /**
    * How the resource ended.
    *
-   * @param exitCode the script's exit code
+   * @param exitCode the script's exit code; {@link #LOST} when the runner has none (the resource
+   *     vanished or its process was killed from outside)
    * @param timedOut whether the runner stopped it at the job's timeout
    * @param message the runner's reason (deadline exceeded, OOM killed, image missing), or null
    */
-  record JobExit(int exitCode, boolean timedOut, String message) {}
+  record JobExit(int exitCode, boolean timedOut, String message) {
+    /** The exit code reported when the runner could not learn the script's own. */
+    public static final int LOST = -1;
+  }
 }

@@ -16,6 +16,12 @@ public final class JobScript {
 
   private JobScript() {}
 
+  /**
+   * Renders the script.
+   *
+   * @throws IllegalArgumentException when a step env name is not a shell variable name (it is
+   *     written unquoted after {@code export})
+   */
   public static String render(JobRun run) {
     StringBuilder sh = new StringBuilder("set -e\n");
     int n = run.steps().size();
@@ -25,6 +31,10 @@ public final class JobScript {
       sh.append("echo ").append(quote(STEP_MARKER + (i + 1) + "/" + n + "] " + title)).append('\n');
       sh.append("(\n");
       for (Map.Entry<String, String> e : step.env().entrySet()) {
+        if (!isEnvName(e.getKey())) {
+          throw new IllegalArgumentException(
+              "steps[" + i + "].env: '" + e.getKey() + "' is not a valid variable name");
+        }
         sh.append("export ")
             .append(e.getKey())
             .append('=')
@@ -38,6 +48,11 @@ public final class JobScript {
       sh.append(")\n");
     }
     return sh.toString();
+  }
+
+  /** Whether {@code name} is a POSIX shell variable name ({@code [A-Za-z_][A-Za-z0-9_]*}). */
+  public static boolean isEnvName(String name) {
+    return name != null && name.matches("[A-Za-z_][A-Za-z0-9_]*");
   }
 
   /** Single-quotes a value for sh: nothing inside is expanded. */

@@ -1,0 +1,373 @@
+package io.opsflow.build.docker;
+
+import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.command.InspectContainerResponse;
+import com.github.dockerjava.api.exception.ConflictException;
+import com.github.dockerjava.api.exception.NotFoundException;
+import com.github.dockerjava.api.exception.NotModifiedException;
+import com.github.dockerjava.api.model.Container;
+import com.github.dockerjava.api.model.HostConfig;
+import com.github.dockerjava.api.model.LogConfig;
+import com.github.dockerjava.api.model.Mount;
+import com.github.dockerjava.api.model.MountType;
+import io.opsflow.build.BuildFailure;
+import io.opsflow.build.JobRun;
+import io.opsflow.build.runner.JobBackend;
+import io.opsflow.build.runner.JobScript;
+import io.temporal.failure.ApplicationFailure;
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs each job attempt as a Docker container named {@link JobRun#resourceName()}, labelled with
+ * {@value #LABEL_BUILD_ID}, {@value #LABEL_JOB_ID} and {@value #LABEL_ATTEMPT}. The script runs as
+ * {@code sh -c} (the image's entrypoint is overridden, stderr merged into stdout so lines keep the
+ * order they were written in) under docker-init, in {@value #WORKSPACE}, where the build's named
+ * volume {@code build-<id>-workspace} is mounted: the jobs of one build share files there, like
+ * Tekton workspaces. Images are never pulled unless pulling is enabled (this runner's images are
+ * built locally). The output is read back from the engine's json-file log, so a new worker can
+ * re-read it after a restart.
+ *
+ * <p>Cleanup: a finished attempt's container is removed once its output is stored; the workspace
+ * volume stays until {@link #deleteWorkspace(long)} is called after the build.
+ */
+public final class DockerJobBackend implements JobBackend, AutoCloseable {
+
+  public static final String LABEL_BUILD_ID = "opsflow.build-id";
+  public static final String LABEL_JOB_ID = "opsflow.job-id";
+  public static final String LABEL_ATTEMPT = "opsflow.attempt";
+
+  /** The jobs' working directory, where the workspace volume is mounted. */
+  public static final String WORKSPACE = "/workspace";
+
+  private static final Logger log = LoggerFactory.getLogger(DockerJobBackend.class);
+
+  private static final long POLL_MILLIS = 200;
+  private static final long ALIVE_EVERY_MILLIS = 200;
+  private static final int MAX_STREAM_REOPENS = 5;
+  private static final Duration EXIT_WAIT = Duration.ofSeconds(30);
+  private static final Instant NEVER_STARTED = Instant.parse("0001-01-01T00:00:00Z");
+
+  private final DockerClient docker;
+  private final String network;
+  private final boolean pull;
+  private final Duration stopGrace;
+
+  /**
+   * @param docker the engine's client; closed by {@link #close()}
+   * @param network the containers' network mode ({@code none}: jobs get no network)
+   * @param pull whether a missing image is pulled (false: it fails the job)
+   * @param stopGrace time between TERM and KILL when a job is stopped at its timeout or cancelled
+   */
+  public DockerJobBackend(DockerClient docker, String network, boolean pull, Duration stopGrace) {
+    this.docker = docker;
+    this.network = network;
+    this.pull = pull;
+    this.stopGrace = stopGrace;
+  }
+
+  @Override
+  public String kind() {
+    return "docker";
+  }
+
+  /** The name of the build's workspace volume. */
+  public static String workspaceVolume(long buildId) {
+    return "build-" + buildId + "-workspace";
+  }
+
+  @Override
+  public boolean ensureStarted(JobRun run) {
+    String name = run.resourceName();
+    InspectContainerResponse container = inspect(name);
+    boolean created = false;
+    if (container == null) {
+      created = create(run);
+      container = inspect(name);
+      if (container == null) {
+        throw new IllegalStateException("container " + name + " vanished right after creation");
+      }
+    }
+    if ("created".equals(container.getState().getStatus())) {
+      try {
+        docker.startContainerCmd(name).exec();
+      } catch (NotModifiedException alreadyStarted) {
+        // a concurrent call started it
+      }
+    }
+    return created;
+  }
+
+  private boolean create(JobRun run) {
+    String image = run.image();
+    if (image == null || image.isBlank()) {
+      throw ApplicationFailure.newNonRetryableFailure(
+          "image is required by the docker runner", BuildFailure.INVALID_JOB.type());
+    }
+    docker
+        .createVolumeCmd()
+        .withName(workspaceVolume(run.buildId()))
+        .withLabels(Map.of(LABEL_BUILD_ID, Long.toString(run.buildId())))
+        .exec();
+    for (int tries = 0; ; tries++) {
+      try {
+        docker
+            .createContainerCmd(image)
+            .withName(run.resourceName())
+            .withLabels(
+                Map.of(
+                    LABEL_BUILD_ID, Long.toString(run.buildId()),
+                    LABEL_JOB_ID, run.jobId(),
+                    LABEL_ATTEMPT, Integer.toString(run.attempt())))
+            .withEnv(
+                run.env().entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList())
+            .withEntrypoint("sh", "-c")
+            .withCmd("exec 2>&1\n" + JobScript.render(run))
+            .withWorkingDir(WORKSPACE)
+            .withTty(false)
+            .withHostConfig(
+                HostConfig.newHostConfig()
+                    .withNetworkMode(network)
+                    .withInit(true)
+                    .withLogConfig(new LogConfig(LogConfig.LoggingType.JSON_FILE))
+                    .withMounts(
+                        List.of(
+                            new Mount()
+                                .withType(MountType.VOLUME)
+                                .withSource(workspaceVolume(run.buildId()))
+                                .withTarget(WORKSPACE))))
+            .exec();
+        return true;
+      } catch (ConflictException exists) {
+        return false; // created by an earlier or concurrent call
+      } catch (NotFoundException e) {
+        if (imageExists(image)) {
+          throw ApplicationFailure.newNonRetryableFailure(
+              "cannot create container " + run.resourceName() + ": " + e.getMessage(),
+              BuildFailure.INVALID_JOB.type());
+        }
+        if (!pull || tries > 0) {
+          throw ApplicationFailure.newNonRetryableFailure(
+              "image '" + image + "' not found on the runner", BuildFailure.IMAGE_NOT_FOUND.type());
+        }
+        pull(image);
+      }
+    }
+  }
+
+  private boolean imageExists(String image) {
+    try {
+      docker.inspectImageCmd(image).exec();
+      return true;
+    } catch (NotFoundException e) {
+      return false;
+    }
+  }
+
+  private void pull(String image) {
+    try {
+      docker.pullImageCmd(image).start().awaitCompletion(10, TimeUnit.MINUTES);
+    } catch (NotFoundException e) {
+      throw ApplicationFailure.newNonRetryableFailure(
+          "image '" + image + "' not found on the runner nor in its registry",
+          BuildFailure.IMAGE_NOT_FOUND.type());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while pulling " + image, e);
+    }
+  }
+
+  @Override
+  public JobExit follow(JobRun run, long skip, LineSink lines, Runnable alive) {
+    String name = run.resourceName();
+    InspectContainerResponse container = inspect(name);
+    if (container == null) {
+      return new JobExit(JobExit.LOST, false, "container " + name + " is gone");
+    }
+    Instant deadline = startedAt(container).plusSeconds(run.timeoutSeconds());
+    boolean timedOut = false;
+    long next = skip; // the next line number to hand on
+    long seen = 0; // lines read from the current stream
+    int reopens = 0;
+    long lastAlive = System.nanoTime();
+    LogPump pump = open(name);
+    try {
+      while (true) {
+        Object item = pump.poll(POLL_MILLIS);
+        if (item instanceof String line) {
+          if (seen >= next) {
+            lines.accept(seen, line);
+            next = seen + 1;
+            reopens = 0;
+          }
+          seen++;
+        } else if (item instanceof Throwable error) {
+          // A broken stream is re-read from the start; numbering skips what was handed on.
+          if (++reopens > MAX_STREAM_REOPENS) {
+            throw new IllegalStateException("log stream of " + name + " keeps failing", error);
+          }
+          log.warn("log stream of {} failed, reading it again: {}", name, error.toString());
+          pump.close();
+          pump = open(name);
+          seen = 0;
+        } else if (item == LogPump.END) {
+          break;
+        }
+        if (System.nanoTime() - lastAlive >= TimeUnit.MILLISECONDS.toNanos(ALIVE_EVERY_MILLIS)) {
+          alive.run();
+          lastAlive = System.nanoTime();
+        }
+        if (!timedOut && Instant.now().isAfter(deadline)) {
+          timedOut = stop(name); // the stream then ends and the loop drains it
+        }
+      }
+    } finally {
+      pump.close();
+    }
+    InspectContainerResponse exited = awaitExit(name, alive);
+    if (exited == null) {
+      return new JobExit(JobExit.LOST, timedOut, "container " + name + " is gone");
+    }
+    InspectContainerResponse.ContainerState state = exited.getState();
+    Long code = state.getExitCodeLong();
+    int exitCode = code == null ? JobExit.LOST : code.intValue();
+    if (timedOut) {
+      return new JobExit(exitCode, true, "timed out after " + run.timeoutSeconds() + " s");
+    }
+    String message = null;
+    if (Boolean.TRUE.equals(state.getOOMKilled())) {
+      message = "killed: out of memory";
+    } else if (state.getError() != null && !state.getError().isBlank()) {
+      message = state.getError();
+    }
+    return new JobExit(exitCode, false, message);
+  }
+
+  private LogPump open(String name) {
+    LogPump pump = new LogPump();
+    docker
+        .logContainerCmd(name)
+        .withStdOut(true)
+        .withStdErr(true)
+        .withFollowStream(true)
+        .withTimestamps(false)
+        .exec(pump);
+    return pump;
+  }
+
+  /** Waits until the engine reports the container stopped; null when it is gone. */
+  private InspectContainerResponse awaitExit(String name, Runnable alive) {
+    long end = System.nanoTime() + EXIT_WAIT.toNanos();
+    while (true) {
+      InspectContainerResponse c = inspect(name);
+      if (c == null || !Boolean.TRUE.equals(c.getState().getRunning())) {
+        return c;
+      }
+      if (System.nanoTime() > end) {
+        throw new IllegalStateException(
+            "container " + name + " still runs " + EXIT_WAIT + " after its log ended");
+      }
+      alive.run();
+      sleep(POLL_MILLIS);
+    }
+  }
+
+  /** Stops the container (TERM, KILL after the grace). Returns true; false when it is gone. */
+  private boolean stop(String name) {
+    try {
+      docker.stopContainerCmd(name).withTimeout((int) stopGrace.toSeconds()).exec();
+    } catch (NotModifiedException alreadyStopped) {
+      // it ended on its own at the deadline
+    } catch (NotFoundException gone) {
+      return false;
+    }
+    return true;
+  }
+
+  @Override
+  public void delete(JobRun run) {
+    String name = run.resourceName();
+    InspectContainerResponse c = inspect(name);
+    if (c == null) {
+      return;
+    }
+    if (Boolean.TRUE.equals(c.getState().getRunning())) {
+      stop(name); // TERM first: a cancelled job may clean up
+    }
+    remove(name);
+  }
+
+  @Override
+  public void deleteWorkspace(long buildId) {
+    List<Container> left =
+        docker
+            .listContainersCmd()
+            .withShowAll(true)
+            .withLabelFilter(Map.of(LABEL_BUILD_ID, Long.toString(buildId)))
+            .exec();
+    for (Container c : left) {
+      remove(c.getId());
+    }
+    try {
+      docker.removeVolumeCmd(workspaceVolume(buildId)).exec();
+    } catch (NotFoundException gone) {
+      // nothing to remove
+    }
+  }
+
+  private void remove(String nameOrId) {
+    try {
+      docker.removeContainerCmd(nameOrId).withForce(true).withRemoveVolumes(false).exec();
+    } catch (NotFoundException gone) {
+      // removed already
+    } catch (ConflictException inProgress) {
+      // "removal already in progress": wait for the engine to finish it
+      long end = System.nanoTime() + EXIT_WAIT.toNanos();
+      while (inspect(nameOrId) != null) {
+        if (System.nanoTime() > end) {
+          throw new IllegalStateException("container " + nameOrId + " is not removed", inProgress);
+        }
+        sleep(POLL_MILLIS);
+      }
+    }
+  }
+
+  private InspectContainerResponse inspect(String name) {
+    try {
+      return docker.inspectContainerCmd(name).exec();
+    } catch (NotFoundException e) {
+      return null;
+    }
+  }
+
+  private static Instant startedAt(InspectContainerResponse c) {
+    String started = c.getState().getStartedAt();
+    try {
+      Instant at = started == null ? NEVER_STARTED : Instant.parse(started);
+      return at.equals(NEVER_STARTED) ? Instant.now() : at;
+    } catch (DateTimeParseException e) {
+      return Instant.now();
+    }
+  }
+
+  private static void sleep(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted", e);
+    }
+  }
+
+  @Override
+  public void close() throws IOException {
+    docker.close();
+  }
+}

@@ -1,0 +1,177 @@
+package io.opsflow.build.docker;
+
+import static io.opsflow.build.runner.Runs.run;
+import static io.opsflow.build.runner.Runs.step;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.command.ExecCreateCmdResponse;
+import com.github.dockerjava.api.command.InspectContainerResponse;
+import com.github.dockerjava.api.exception.NotFoundException;
+import com.github.dockerjava.api.model.Frame;
+import io.opsflow.build.BuildFailure;
+import io.opsflow.build.JobRun;
+import io.opsflow.build.runner.JobBackend;
+import io.opsflow.build.runner.JobBackendContract;
+import io.opsflow.build.runner.Runs.Lines;
+import io.temporal.failure.ApplicationFailure;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The Docker runner against the real engine (DOCKER_HOST or the default socket) with the locally
+ * built image {@value #IMAGE} (see {@code start_docker} in {@code .ci/run}). Fails, never skips,
+ * when the engine is not there: CI always has it.
+ */
+class DockerJobBackendIT extends JobBackendContract {
+
+  static final String IMAGE = "opsflow/busybox:local";
+
+  private static DockerClient docker;
+
+  @BeforeAll
+  static void connect() {
+    String host = DockerClients.resolveHost(null);
+    assertThat(DockerClients.answers(host, Duration.ofSeconds(5)))
+        .as("the Docker engine at %s answers (start it with .ci/run's start_docker)", host)
+        .isTrue();
+    docker = DockerClients.connect(host);
+    try {
+      docker.inspectImageCmd(IMAGE).exec();
+    } catch (NotFoundException e) {
+      throw new AssertionError(IMAGE + " is missing: build it with .ci/run's start_docker", e);
+    }
+  }
+
+  @AfterAll
+  static void disconnect() throws IOException {
+    docker.close();
+  }
+
+  @Override
+  protected JobBackend newBackend() {
+    // Each "worker" has its own client, as a restarted process would.
+    return new DockerJobBackend(
+        DockerClients.connect(DockerClients.resolveHost(null)),
+        "none",
+        false,
+        Duration.ofSeconds(1));
+  }
+
+  @Override
+  protected String image() {
+    return IMAGE;
+  }
+
+  @Override
+  protected void touchInWorkspace(JobRun run, String name) {
+    ExecCreateCmdResponse exec =
+        docker
+            .execCreateCmd(run.resourceName())
+            .withCmd("touch", DockerJobBackend.WORKSPACE + "/" + name)
+            .exec();
+    try {
+      docker
+          .execStartCmd(exec.getId())
+          .exec(new com.github.dockerjava.api.async.ResultCallback.Adapter<Frame>())
+          .awaitCompletion(30, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  @Override
+  protected void assertStopped(JobRun run) {
+    // The container's processes all die with it: it is enough that it no longer runs.
+    try {
+      InspectContainerResponse c = docker.inspectContainerCmd(run.resourceName()).exec();
+      assertThat(c.getState().getRunning())
+          .as("container %s running", run.resourceName())
+          .isFalse();
+    } catch (NotFoundException removed) {
+      // removed: stopped too
+    }
+  }
+
+  @Test
+  void theContainerIsNamedAndLabelledForTheAttemptAndMountsTheWorkspace() {
+    JobRun run = run(buildId, "Lint & Test", IMAGE, step("pwd"));
+    Lines lines = new Lines();
+
+    runToEnd(run, lines);
+
+    InspectContainerResponse c = docker.inspectContainerCmd(run.resourceName()).exec();
+    assertThat(c.getName()).isEqualTo("/build-" + buildId + "-lint---test-1");
+    assertThat(c.getConfig().getLabels())
+        .containsEntry("opsflow.build-id", Long.toString(buildId))
+        .containsEntry("opsflow.job-id", "Lint & Test")
+        .containsEntry("opsflow.attempt", "1");
+    assertThat(c.getHostConfig().getNetworkMode()).isEqualTo("none");
+    assertThat(c.getMounts())
+        .anySatisfy(
+            m -> {
+              assertThat(m.getName()).isEqualTo("build-" + buildId + "-workspace");
+              assertThat(m.getDestination().getPath()).isEqualTo("/workspace");
+            });
+    assertThat(lines.output()).containsExactly("/workspace");
+  }
+
+  @Test
+  void aJobHasNoNetwork() {
+    Lines lines = new Lines();
+
+    runToEnd(job("offline", "ls /sys/class/net | sort"), lines);
+
+    assertThat(lines.output()).containsExactly("lo");
+  }
+
+  @Test
+  void aMissingImageFailsTheJobWithoutRetry() {
+    JobRun run = run(buildId, "ghost", "opsflow/no-such-image:never", step("true"));
+
+    assertThatThrownBy(() -> backend.ensureStarted(run))
+        .isInstanceOfSatisfying(
+            ApplicationFailure.class,
+            f -> {
+              assertThat(f.getType()).isEqualTo(BuildFailure.IMAGE_NOT_FOUND.type());
+              assertThat(f.getOriginalMessage())
+                  .isEqualTo("image 'opsflow/no-such-image:never' not found on the runner");
+              assertThat(f.isNonRetryable()).isTrue();
+            });
+    assertThatThrownBy(() -> docker.inspectContainerCmd(run.resourceName()).exec())
+        .isInstanceOf(NotFoundException.class);
+  }
+
+  @Test
+  void releaseRemovesTheContainerAndDeleteWorkspaceTheVolume() {
+    JobRun run = job("cleanup", "echo data > kept.txt");
+    JobBackend.JobExit exit = runToEnd(run, new Lines());
+
+    backend.release(run, exit);
+    assertThatThrownBy(() -> docker.inspectContainerCmd(run.resourceName()).exec())
+        .isInstanceOf(NotFoundException.class);
+    Lines read = new Lines();
+    runToEnd(job("reader", "cat kept.txt"), read);
+    assertThat(read.output()).containsExactly("data");
+
+    backend.deleteWorkspace(buildId);
+
+    assertThat(
+            docker
+                .listContainersCmd()
+                .withShowAll(true)
+                .withLabelFilter(Map.of("opsflow.build-id", Long.toString(buildId)))
+                .exec())
+        .isEmpty();
+    assertThatThrownBy(
+            () -> docker.inspectVolumeCmd(DockerJobBackend.workspaceVolume(buildId)).exec())
+        .isInstanceOf(NotFoundException.class);
+  }
+}

@@ -1,0 +1,236 @@
+package io.opsflow.build.runner;
+
+import static io.opsflow.build.runner.Runs.crashAfter;
+import static io.opsflow.build.runner.Runs.run;
+import static io.opsflow.build.runner.Runs.step;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.opsflow.build.JobRun;
+import io.opsflow.build.runner.JobBackend.JobExit;
+import io.opsflow.build.runner.Runs.Lines;
+import io.opsflow.build.runner.Runs.WorkerLost;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What every runner must do, run against a real backend by each runner's test: shared workspace,
+ * output, exit codes, env, timeout, re-attach after a worker restart, delete.
+ */
+public abstract class JobBackendContract {
+
+  protected long buildId;
+  protected JobBackend backend;
+
+  /** A backend as a freshly started worker would create it (same host, same state). */
+  protected abstract JobBackend newBackend();
+
+  /** The image jobs run on. */
+  protected abstract String image();
+
+  /** Creates the file {@code name} in the build's workspace, from outside the job. */
+  protected abstract void touchInWorkspace(JobRun run, String name);
+
+  /**
+   * Asserts that the process whose pid the job wrote to {@code child.pid} in its workspace, and the
+   * job itself, no longer run.
+   */
+  protected abstract void assertStopped(JobRun run);
+
+  @BeforeEach
+  void createBackend() {
+    buildId = Runs.newBuildId();
+    backend = newBackend();
+  }
+
+  @AfterEach
+  void removeBuild() throws Exception {
+    backend.deleteWorkspace(buildId);
+    close(backend);
+  }
+
+  protected static void close(JobBackend backend) throws Exception {
+    if (backend instanceof AutoCloseable closeable) {
+      closeable.close();
+    }
+  }
+
+  protected JobRun job(String jobId, String... scripts) {
+    return run(
+        buildId,
+        jobId,
+        image(),
+        List.of(scripts).stream().map(Runs::step).toArray(io.opsflow.build.StepSpec[]::new));
+  }
+
+  protected JobExit runToEnd(JobRun run, Lines lines) {
+    backend.ensureStarted(run);
+    return backend.follow(run, 0, lines, () -> {});
+  }
+
+  @Test
+  void jobsOfOneBuildShareTheWorkspace() {
+    Lines first = new Lines();
+    assertThat(runToEnd(job("write", "echo 'from write' > shared.txt"), first).exitCode()).isZero();
+
+    Lines second = new Lines();
+    JobExit exit = runToEnd(job("read", "cat shared.txt"), second);
+
+    assertThat(exit.exitCode()).isZero();
+    assertThat(second.output()).containsExactly("from write");
+  }
+
+  @Test
+  void linesAreNumberedInOrderWithStepMarkersAndAnUnterminatedLastLine() {
+    JobRun run =
+        run(
+            buildId,
+            "lines",
+            image(),
+            step("greet", "echo one\necho two", Map.of()),
+            step("printf 'no newline'"));
+    Lines lines = new Lines();
+
+    JobExit exit = runToEnd(run, lines);
+
+    assertThat(exit).isEqualTo(new JobExit(0, false, null));
+    assertThat(lines.lines())
+        .containsExactly(
+            "##[step 1/2] greet", "one", "two", "##[step 2/2] printf 'no newline'", "no newline");
+    assertThat(lines.numbers()).containsExactly(0L, 1L, 2L, 3L, 4L);
+  }
+
+  @Test
+  void stdoutAndStderrAreBothKept() {
+    Lines lines = new Lines();
+
+    runToEnd(job("streams", "echo out; echo err >&2; echo out again"), lines);
+
+    assertThat(lines.output()).containsExactly("out", "err", "out again");
+  }
+
+  @Test
+  void aFailingStepEndsTheJobWithItsExitCode() {
+    Lines lines = new Lines();
+
+    JobExit exit = runToEnd(job("fails", "echo before; exit 3", "echo never"), lines);
+
+    assertThat(exit.exitCode()).isEqualTo(3);
+    assertThat(exit.timedOut()).isFalse();
+    assertThat(lines.lines()).contains("before").doesNotContain("never");
+    assertThat(lines.lines()).noneMatch(l -> l.startsWith("##[step 2/2]"));
+  }
+
+  @Test
+  void jobEnvReachesEveryStepAndStepEnvOnlyItsOwn() {
+    JobRun run =
+        run(
+            buildId,
+            "env",
+            image(),
+            Map.of("GREETING", "hello", "WHO", "job"),
+            60,
+            step("first", "echo \"$GREETING $WHO\"", Map.of("WHO", "step one")),
+            step("echo \"$GREETING $WHO\""));
+    Lines lines = new Lines();
+
+    runToEnd(run, lines);
+
+    assertThat(lines.output()).containsExactly("hello step one", "hello job");
+  }
+
+  @Test
+  void aJobPastItsTimeoutIsStoppedWithEverythingItStarted() {
+    JobRun run =
+        run(
+            buildId,
+            "slow",
+            image(),
+            Map.of(),
+            2,
+            step("sleep 300 & echo $! > child.pid; echo started; wait"));
+    Lines lines = new Lines();
+    long start = System.nanoTime();
+
+    JobExit exit = runToEnd(run, lines);
+
+    assertThat(exit.timedOut()).isTrue();
+    assertThat(exit.message()).isEqualTo("timed out after 2 s");
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(30));
+    assertThat(lines.output()).containsExactly("started");
+    assertStopped(run);
+  }
+
+  @Test
+  void aRestartedWorkerReattachesAndGetsTheRemainingLinesOnce() throws Exception {
+    JobRun run =
+        job(
+            "reattach",
+            "echo ran >> runs.txt; echo a; echo b; while [ ! -f go ]; do sleep 0.1; done;"
+                + " echo c; echo d");
+    assertThat(backend.ensureStarted(run)).isTrue();
+    Lines before = new Lines();
+    assertThatThrownBy(() -> backend.follow(run, 0, crashAfter("b", before), () -> {}))
+        .isInstanceOf(WorkerLost.class);
+    assertThat(before.output()).containsExactly("a", "b");
+
+    JobBackend restarted = newBackend();
+    assertThat(restarted.ensureStarted(run)).isFalse();
+    touchInWorkspace(run, "go");
+    Lines after = new Lines();
+    JobExit exit = restarted.follow(run, before.lines().size(), after, () -> {});
+
+    assertThat(exit.exitCode()).isZero();
+    assertThat(after.lines()).containsExactly("c", "d");
+    assertThat(after.numbers()).containsExactly(3L, 4L);
+    close(restarted);
+    Lines runs = new Lines();
+    runToEnd(job("count", "wc -l < runs.txt | tr -d ' '"), runs);
+    assertThat(runs.output()).containsExactly("1");
+  }
+
+  @Test
+  void ensureStartedTwiceRunsTheJobOnce() {
+    JobRun run = job("twice", "echo ran >> runs.txt");
+
+    assertThat(backend.ensureStarted(run)).isTrue();
+    assertThat(backend.ensureStarted(run)).isFalse();
+    assertThat(backend.follow(run, 0, new Lines(), () -> {}).exitCode()).isZero();
+
+    Lines runs = new Lines();
+    runToEnd(job("count", "wc -l < runs.txt | tr -d ' '"), runs);
+    assertThat(runs.output()).containsExactly("1");
+  }
+
+  @Test
+  void aliveIsCalledWhileTheJobIsSilent() {
+    JobRun run = job("quiet", "sleep 2");
+    int[] calls = {0};
+
+    backend.ensureStarted(run);
+    backend.follow(run, 0, new Lines(), () -> calls[0]++);
+
+    // Two silent seconds: a runner that only called alive on output would not have called it.
+    assertThat(calls[0]).isGreaterThanOrEqualTo(3);
+  }
+
+  @Test
+  void deleteStopsARunningJobAndRemovesIt() {
+    JobRun run = job("doomed", "sleep 300 & echo $! > child.pid; echo started; wait");
+    backend.ensureStarted(run);
+    Lines lines = new Lines();
+    assertThatThrownBy(() -> backend.follow(run, 0, crashAfter("started", lines), () -> {}))
+        .isInstanceOf(WorkerLost.class);
+
+    backend.delete(run);
+
+    assertStopped(run);
+    backend.delete(run); // a second delete is a no-op
+    JobExit gone = backend.follow(run, 0, new Lines(), () -> {});
+    assertThat(gone.exitCode()).isEqualTo(JobExit.LOST);
+  }
+}
