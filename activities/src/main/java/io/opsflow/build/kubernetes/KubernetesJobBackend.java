@@ -21,9 +21,9 @@ import java.util.concurrent.CancellationException;
 
 /**
  * Runs each job attempt as a batch/v1 Job named {@link JobRun#resourceName()} with one pod (the
- * seed's executor: create a Job, follow its pod, stream the log, read the result). The cluster
- * never retries ({@code backoffLimit: 0}) and enforces the job's timeout ({@code
- * activeDeadlineSeconds}); finished Jobs are removed by the TTL controller after {@link
+ * seed's executor: create a Job, follow its pod and its log, read the result). The cluster never
+ * retries ({@code backoffLimit: 0}) and enforces the job's timeout ({@code activeDeadlineSeconds});
+ * finished Jobs are removed by the TTL controller after {@link
  * KubernetesRunnerProperties#ttlSecondsAfterFinished()}.
  *
  * <p>An attempt whose pod ended without a container exit code (evicted, deleted, never scheduled
@@ -174,6 +174,11 @@ public final class KubernetesJobBackend implements JobBackend {
         && pod.getMetadata().getOwnerReferences().stream().anyMatch(o -> uid.equals(o.getUid()));
   }
 
+  /**
+   * Reads the whole log again: the API has no offset, and the streaming reads of fabric8 7.4 over
+   * its Vert.x client ({@code watchLog}, {@code getLogInputStream}) cancel their response when it
+   * ends, which can close the pooled connection under the next request ("Connection was closed").
+   */
   private void readLog(Pod pod, LogCursor log, boolean complete) {
     String text;
     try {

@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.StatusBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobSpec;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -164,6 +165,32 @@ class KubernetesJobBackendTest {
               assertThat(f.getOriginalMessage()).contains("image");
             });
     assertThat(client.batch().v1().jobs().inNamespace(NS).list().getItems()).isEmpty();
+  }
+
+  @Test
+  void jobRefusedByTheApiServerIsAnInvalidJob() {
+    JobRun run = run("test", 1);
+    server
+        .expect()
+        .post()
+        .withPath("/apis/batch/v1/namespaces/" + NS + "/jobs")
+        .andReturn(
+            422,
+            new StatusBuilder()
+                .withCode(422)
+                .withReason("Invalid")
+                .withMessage("Job.batch \"" + run.resourceName() + "\" is invalid: env[0].name")
+                .build())
+        .once();
+
+    assertThatThrownBy(() -> backend.ensureStarted(run))
+        .isInstanceOfSatisfying(
+            ApplicationFailure.class,
+            f -> {
+              assertThat(f.getType()).isEqualTo(BuildFailure.INVALID_JOB.type());
+              assertThat(f.isNonRetryable()).isTrue();
+              assertThat(f.getOriginalMessage()).contains(run.resourceName(), "env[0].name");
+            });
   }
 
   @Test
@@ -345,6 +372,20 @@ class KubernetesJobBackendTest {
 
     assertThat(exit).isEqualTo(new JobExit(0, false, null));
     assertThat(lines).containsExactly("0:fresh output");
+  }
+
+  @Test
+  void jobFailedWithoutAPodReportsTheControllersReason() {
+    JobRun run = run("test", 1);
+    backend.ensureStarted(run);
+    kubelet.jobCondition(
+        run.resourceName(), "Failed", "BackoffLimitExceeded", "Job has reached the backoff limit");
+
+    JobExit exit = backend.follow(run, 0, this::collect, () -> {});
+
+    assertThat(exit.exitCode()).isEqualTo(KubernetesJobBackend.NO_EXIT_CODE);
+    assertThat(exit.message())
+        .contains("BackoffLimitExceeded", "Job has reached the backoff limit");
   }
 
   @Test
