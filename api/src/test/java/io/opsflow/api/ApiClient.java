@@ -18,12 +18,97 @@ final class ApiClient {
   /** Status and parsed body of one answer. */
   record Answer(int status, JsonNode body) {}
 
+  /** One server-sent event as a client sees it. */
+  record SseEvent(String id, String name, String data) {}
+
+  /** A followed SSE stream: events so far, and whether the server ended it. */
+  record SseStream(List<SseEvent> events, java.util.concurrent.CompletableFuture<Integer> ended) {}
+
   private final HttpClient http = HttpClient.newHttpClient();
   private final ObjectMapper mapper = new ObjectMapper();
   private final String base;
+  private final String user;
 
   ApiClient(int port) {
-    this.base = "http://127.0.0.1:" + port;
+    this("http://127.0.0.1:" + port, null);
+  }
+
+  private ApiClient(String base, String user) {
+    this.base = base;
+    this.user = user;
+  }
+
+  /** The same client acting as an operator, named in the X-Forwarded-User header. */
+  ApiClient as(String operator) {
+    return new ApiClient(base, operator);
+  }
+
+  /** GET with Accept: text/plain. */
+  String text(String path) {
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(URI.create(base + path))
+            .timeout(Duration.ofSeconds(60))
+            .header("Accept", "text/plain");
+    try {
+      HttpResponse<String> response =
+          http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+      if (response.statusCode() != 200) {
+        throw new AssertionError("GET " + path + " -> " + response.statusCode() + response.body());
+      }
+      return response.body();
+    } catch (IOException | InterruptedException e) {
+      throw new AssertionError("GET " + path + " failed: " + e, e);
+    }
+  }
+
+  /**
+   * Follows an SSE endpoint: every event (id, name, data) is collected as it arrives; {@code ended}
+   * completes with the HTTP status once the server closes the stream.
+   */
+  SseStream sse(String path, String lastEventId) {
+    List<SseEvent> events = new CopyOnWriteArrayList<>();
+    var ended = new java.util.concurrent.CompletableFuture<Integer>();
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(URI.create(base + path)).header("Accept", "text/event-stream");
+    if (lastEventId != null) {
+      request.header("Last-Event-ID", lastEventId);
+    }
+    Thread.ofVirtual()
+        .start(
+            () -> {
+              try {
+                HttpResponse<java.util.stream.Stream<String>> response =
+                    http.send(request.build(), HttpResponse.BodyHandlers.ofLines());
+                String[] current = new String[3];
+                StringBuilder data = new StringBuilder();
+                response
+                    .body()
+                    .forEach(
+                        line -> {
+                          if (line.isEmpty()) {
+                            if (current[1] != null || data.length() > 0) {
+                              events.add(new SseEvent(current[0], current[1], data.toString()));
+                            }
+                            current[0] = null;
+                            current[1] = null;
+                            data.setLength(0);
+                          } else if (line.startsWith("id:")) {
+                            current[0] = line.substring(3);
+                          } else if (line.startsWith("event:")) {
+                            current[1] = line.substring(6);
+                          } else if (line.startsWith("data:")) {
+                            if (data.length() > 0) {
+                              data.append('\n');
+                            }
+                            data.append(line.substring(5));
+                          }
+                        });
+                ended.complete(response.statusCode());
+              } catch (IOException | InterruptedException e) {
+                ended.completeExceptionally(e);
+              }
+            });
+    return new SseStream(events, ended);
   }
 
   Answer post(String path, String json) {
@@ -59,6 +144,10 @@ final class ApiClient {
             : HttpRequest.BodyPublishers.ofString(json));
     if (json != null) {
       request.header("Content-Type", "application/json");
+    }
+    request.header("Accept", "application/json");
+    if (user != null) {
+      request.header("X-Forwarded-User", user);
     }
     try {
       HttpResponse<String> response =

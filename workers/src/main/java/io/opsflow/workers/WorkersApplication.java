@@ -5,13 +5,14 @@ import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 
 /**
- * Worker pools only (orchestration and devices), as a separate process: it connects to
- * TEMPORAL_ADDRESS (default 127.0.0.1:7233, the all-in-one app's embedded server) and to the
+ * Worker pools only (orchestration, devices, the CI job runner), as a separate process: it connects
+ * to TEMPORAL_ADDRESS (default 127.0.0.1:7233, the all-in-one app's embedded server) and to the
  * PostgreSQL of SPRING_DATASOURCE_URL. Scale it independently of the API.
  */
 @SpringBootApplication(
     scanBasePackages = {
       "io.opsflow.session",
+      "io.opsflow.build",
       "io.opsflow.devices",
       "io.opsflow.payments",
       "io.opsflow.events"

@@ -19,6 +19,11 @@ public record BuildRequest(
   }
 
   public String workflowId() {
+    return workflowId(buildId);
+  }
+
+  /** {@code build-<id>}: the business key is the workflow id. */
+  public static String workflowId(long buildId) {
     return "build-" + buildId;
   }
 }

@@ -11,8 +11,9 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * CI build configuration ({@code opsflow.builds.*}), validated at start-up; copied into each
  * build's workflow input as {@link BuildSettings}.
  *
- * @param runner where jobs run: {@code auto} (the default: Docker when the engine answers a ping,
- *     else local processes), {@code docker} or {@code local}
+ * @param runner where jobs run: {@code auto} (the default: Kubernetes when a kubeconfig or an
+ *     in-cluster config is present, else Docker when the engine answers a ping, else local
+ *     processes), {@code kubernetes}, {@code docker} or {@code local}
  * @param taskQueue the task queue of the runner's workers; unset means {@code builds-<kind>} (e.g.
  *     {@code builds-docker}). Jobs of a build share a workspace on one host, so with several runner
  *     hosts give each its own queue (and its own API instance, which records the queue per build)
@@ -37,7 +38,7 @@ public record BuildProperties(
     @DefaultValue Docker docker) {
 
   /** The accepted values of {@code opsflow.builds.runner}. */
-  public static final List<String> RUNNERS = List.of("auto", "docker", "local");
+  public static final List<String> RUNNERS = List.of("auto", "kubernetes", "docker", "local");
 
   public BuildProperties {
     if (runner == null || !RUNNERS.contains(runner)) {
@@ -62,7 +63,11 @@ public record BuildProperties(
 
   /** The task queue of a runner of {@code kind}: {@link #taskQueue} if set. */
   public String taskQueueFor(String kind) {
-    return taskQueue != null ? taskQueue : "builds-" + kind;
+    if (taskQueue != null) {
+      return taskQueue;
+    }
+    // The Kubernetes pool holds the cluster credentials: its queue is DESIGN's "kubernetes".
+    return kind.equals("kubernetes") ? "kubernetes" : "builds-" + kind;
   }
 
   /** The settings recorded in a new build's workflow input. */

@@ -1,7 +1,10 @@
 package io.opsflow.build.runner;
 
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.opsflow.build.docker.DockerClients;
 import io.opsflow.build.docker.DockerJobBackend;
+import io.opsflow.build.kubernetes.KubernetesJobBackend;
+import io.opsflow.build.kubernetes.KubernetesRunnerProperties;
 import io.opsflow.build.local.LocalJobBackend;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -19,18 +22,25 @@ import org.springframework.context.annotation.Configuration;
  * a ping, else local processes.
  */
 @Configuration(proxyBeanMethods = false)
-@EnableConfigurationProperties(BuildProperties.class)
+@EnableConfigurationProperties({BuildProperties.class, KubernetesRunnerProperties.class})
 public class BuildRunnerConfiguration {
 
   private static final Logger log = LoggerFactory.getLogger(BuildRunnerConfiguration.class);
   private static final Duration PING_TIMEOUT = Duration.ofSeconds(3);
 
   @Bean
-  JobBackend buildJobBackend(BuildProperties properties) {
+  JobBackend buildJobBackend(
+      BuildProperties properties, KubernetesRunnerProperties kubernetesProperties) {
     String host = DockerClients.resolveHost(properties.docker().host());
-    String kind = chooseKind(properties.runner(), () -> DockerClients.answers(host, PING_TIMEOUT));
+    String kind =
+        chooseKind(
+            properties.runner(),
+            BuildRunnerConfiguration::kubernetesConfigured,
+            () -> DockerClients.answers(host, PING_TIMEOUT));
     JobBackend backend =
         switch (kind) {
+          case "kubernetes" ->
+              new KubernetesJobBackend(new KubernetesClientBuilder().build(), kubernetesProperties);
           case "docker" ->
               new DockerJobBackend(
                   DockerClients.connect(host),
@@ -58,13 +68,33 @@ public class BuildRunnerConfiguration {
   }
 
   /**
+   * Whether a cluster is configured the way fabric8 finds one: KUBECONFIG, ~/.kube/config, or the
+   * in-cluster service environment. Only then does {@code auto} choose Kubernetes (DESIGN).
+   */
+  static boolean kubernetesConfigured() {
+    String kubeconfig = System.getenv("KUBECONFIG");
+    if (kubeconfig != null && !kubeconfig.isBlank()) {
+      return true;
+    }
+    if (System.getenv("KUBERNETES_SERVICE_HOST") != null) {
+      return true;
+    }
+    return java.nio.file.Files.isRegularFile(
+        Path.of(System.getProperty("user.home"), ".kube", "config"));
+  }
+
+  /**
    * The runner kind for {@code opsflow.builds.runner}: {@code docker} or {@code local} as given;
    * {@code auto} is {@code docker} when the engine answers, else {@code local}.
    */
-  static String chooseKind(String runner, BooleanSupplier dockerAnswers) {
+  static String chooseKind(
+      String runner, BooleanSupplier kubernetesConfigured, BooleanSupplier dockerAnswers) {
     return switch (runner) {
-      case "docker", "local" -> runner;
-      case "auto" -> dockerAnswers.getAsBoolean() ? "docker" : "local";
+      case "kubernetes", "docker", "local" -> runner;
+      case "auto" ->
+          kubernetesConfigured.getAsBoolean()
+              ? "kubernetes"
+              : dockerAnswers.getAsBoolean() ? "docker" : "local";
       default ->
           throw new IllegalArgumentException(
               "opsflow.builds.runner must be one of "

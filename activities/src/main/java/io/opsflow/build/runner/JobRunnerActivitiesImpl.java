@@ -73,6 +73,14 @@ public class JobRunnerActivitiesImpl implements JobRunnerActivities {
       // Worker shutting down or this attempt superseded: the retry re-attaches, so keep it.
       flushQuietly(buffer, e);
       throw e;
+    } catch (ApplicationFailure e) {
+      flushQuietly(buffer, e);
+      if (e.isNonRetryable()) {
+        // Final for this attempt (e.g. a pod stuck pulling a missing image): nothing will
+        // re-attach, so the resource must not linger until its deadline.
+        backend.delete(run);
+      }
+      throw e;
     } catch (RuntimeException e) {
       flushQuietly(buffer, e);
       throw e;

@@ -6,7 +6,7 @@ import jakarta.persistence.Id;
 import jakarta.persistence.Table;
 import java.time.Instant;
 
-/** An append-only event (session_started, session_expired, station_status, ...). */
+/** An append-only event (session_started, station_status, build_status, job_status, ...). */
 @Entity
 @Table(name = "events")
 public class EventRow {
@@ -20,6 +20,9 @@ public class EventRow {
 
   @Column(name = "session_id")
   private Long sessionId;
+
+  @Column(name = "build_id")
+  private Long buildId;
 
   /** JSON object. */
   private String data;
@@ -43,6 +46,10 @@ public class EventRow {
 
   public Long getSessionId() {
     return sessionId;
+  }
+
+  public Long getBuildId() {
+    return buildId;
   }
 
   public String getData() {

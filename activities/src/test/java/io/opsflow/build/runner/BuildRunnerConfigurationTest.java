@@ -9,9 +9,19 @@ import org.junit.jupiter.api.Test;
 class BuildRunnerConfigurationTest {
 
   @Test
-  void autoTakesDockerWhenTheEngineAnswersElseLocal() {
-    assertThat(BuildRunnerConfiguration.chooseKind("auto", () -> true)).isEqualTo("docker");
-    assertThat(BuildRunnerConfiguration.chooseKind("auto", () -> false)).isEqualTo("local");
+  void autoTakesKubernetesWhenConfiguredElseDockerWhenTheEngineAnswersElseLocal() {
+    assertThat(BuildRunnerConfiguration.chooseKind("auto", () -> true, () -> true))
+        .isEqualTo("kubernetes");
+    assertThat(BuildRunnerConfiguration.chooseKind("auto", () -> false, () -> true))
+        .isEqualTo("docker");
+    assertThat(BuildRunnerConfiguration.chooseKind("auto", () -> false, () -> false))
+        .isEqualTo("local");
+  }
+
+  @Test
+  void theKubernetesPoolPollsTheKubernetesQueue() {
+    BuildProperties properties = properties("kubernetes", 4, Duration.ofSeconds(30));
+    assertThat(properties.taskQueueFor("kubernetes")).isEqualTo("kubernetes");
   }
 
   @Test
@@ -20,17 +30,22 @@ class BuildRunnerConfigurationTest {
             BuildRunnerConfiguration.chooseKind(
                 "local",
                 () -> {
+                  throw new AssertionError("looked for a cluster");
+                },
+                () -> {
                   throw new AssertionError("pinged");
                 }))
         .isEqualTo("local");
-    assertThat(BuildRunnerConfiguration.chooseKind("docker", () -> false)).isEqualTo("docker");
+    assertThat(BuildRunnerConfiguration.chooseKind("docker", () -> true, () -> false))
+        .isEqualTo("docker");
   }
 
   @Test
   void anUnknownRunnerIsRejectedNamingTheProperty() {
     assertThatThrownBy(() -> properties("podman", 4, Duration.ofSeconds(30)))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("opsflow.builds.runner must be one of [auto, docker, local], was 'podman'");
+        .hasMessage(
+            "opsflow.builds.runner must be one of [auto, kubernetes, docker, local], was 'podman'");
   }
 
   @Test

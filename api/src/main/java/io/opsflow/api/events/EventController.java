@@ -13,7 +13,7 @@ import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
 
-/** Station and session events: a live SSE stream for the admin dashboard, and history. */
+/** Station, session and build events: a live SSE stream for dashboards, and history. */
 @RestController
 @RequestMapping("/api/v1")
 public class EventController {
@@ -36,12 +36,14 @@ public class EventController {
   public SseEmitter stream(
       @RequestParam(name = "station_id", required = false) Long stationId,
       @RequestParam(name = "session_id", required = false) Long sessionId,
+      @RequestParam(name = "build_id", required = false) Long buildId,
       @RequestHeader(name = "Last-Event-ID", required = false) Long lastEventId)
       throws IOException {
     Predicate<JsonNode> filter =
         e ->
             (stationId == null || e.path("station_id").asLong(-1) == stationId)
-                && (sessionId == null || e.path("session_id").asLong(-1) == sessionId);
+                && (sessionId == null || e.path("session_id").asLong(-1) == sessionId)
+                && (buildId == null || e.path("build_id").asLong(-1) == buildId);
     SseEmitter emitter = new SseEmitter(0L);
     hub.subscribe(emitter, filter);
     if (lastEventId != null) {
@@ -58,6 +60,11 @@ public class EventController {
   @GetMapping("/events")
   public List<JsonNode> latest(@RequestParam(defaultValue = "100") int limit) {
     return queries.latest(Math.max(1, Math.min(limit, 1000)));
+  }
+
+  @GetMapping("/builds/{id}/events")
+  public List<JsonNode> ofBuild(@PathVariable long id) {
+    return queries.ofBuild(id);
   }
 
   @GetMapping("/sessions/{id}/events")

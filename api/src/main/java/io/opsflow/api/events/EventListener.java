@@ -2,6 +2,8 @@ package io.opsflow.api.events;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.opsflow.api.build.LogHub;
+import io.opsflow.build.runner.BuildLogStore;
 import io.opsflow.events.EventLog;
 import java.sql.Connection;
 import java.sql.Statement;
@@ -14,8 +16,9 @@ import org.springframework.context.SmartLifecycle;
 import org.springframework.stereotype.Component;
 
 /**
- * Listens on PostgreSQL's {@code opsflow_events} channel and hands each event to the hub. Events
- * written by any process (workers elsewhere included) reach this instance's dashboards.
+ * Listens on PostgreSQL's {@code opsflow_events} channel and hands each event to the hub, and on
+ * the build-log channel to wake log followers. Events and log lines written by any process (workers
+ * elsewhere included) reach this instance's dashboards.
  */
 @Component
 public class EventListener implements SmartLifecycle {
@@ -26,13 +29,15 @@ public class EventListener implements SmartLifecycle {
   private final EventHub hub;
   private final EventQueries queries;
   private final ObjectMapper mapper;
+  private final LogHub logs;
   private volatile boolean running;
   private volatile boolean listening;
   private Thread thread;
 
   public EventListener(
-      DataSource dataSource, EventHub hub, EventQueries queries, ObjectMapper mapper) {
+      DataSource dataSource, EventHub hub, EventQueries queries, ObjectMapper mapper, LogHub logs) {
     this.dataSource = dataSource;
+    this.logs = logs;
     this.hub = hub;
     this.queries = queries;
     this.mapper = mapper;
@@ -67,6 +72,7 @@ public class EventListener implements SmartLifecycle {
       try (Connection connection = dataSource.getConnection()) {
         try (Statement st = connection.createStatement()) {
           st.execute("LISTEN " + EventLog.CHANNEL);
+          st.execute("LISTEN " + BuildLogStore.CHANNEL);
         }
         listening = true;
         PGConnection pg = connection.unwrap(PGConnection.class);
@@ -76,7 +82,11 @@ public class EventListener implements SmartLifecycle {
             continue;
           }
           for (PGNotification n : notifications) {
-            dispatch(n.getParameter());
+            if (n.getName().equals(BuildLogStore.CHANNEL)) {
+              wakeLogFollowers(n.getParameter());
+            } else {
+              dispatch(n.getParameter());
+            }
           }
         }
       } catch (Exception e) {
@@ -105,8 +115,21 @@ public class EventListener implements SmartLifecycle {
         }
       }
       hub.publish(event);
+      if (event.hasNonNull("build_id")) {
+        // A job's status changed: its log followers may be done.
+        logs.touchBuild(event.path("build_id").asLong());
+      }
     } catch (Exception e) {
       log.warn("could not dispatch event {}: {}", payload, e.getMessage());
+    }
+  }
+
+  private void wakeLogFollowers(String payload) {
+    try {
+      JsonNode n = mapper.readTree(payload);
+      logs.touch(n.path("build_id").asLong(), n.path("job_id").asText());
+    } catch (Exception e) {
+      log.warn("could not read build-log notification {}: {}", payload, e.getMessage());
     }
   }
 }

@@ -41,6 +41,10 @@ public class EventQueries {
     return events.findBySessionIdOrderByIdAsc(sessionId).stream().map(this::json).toList();
   }
 
+  public List<JsonNode> ofBuild(long buildId) {
+    return events.findByBuildIdOrderByIdAsc(buildId).stream().map(this::json).toList();
+  }
+
   JsonNode json(EventRow row) {
     ObjectNode node = mapper.createObjectNode();
     node.put("id", row.getId());
@@ -54,6 +58,9 @@ public class EventQueries {
       node.putNull("session_id");
     } else {
       node.put("session_id", row.getSessionId());
+    }
+    if (row.getBuildId() != null) {
+      node.put("build_id", row.getBuildId());
     }
     try {
       node.set("data", mapper.readTree(row.getData()));

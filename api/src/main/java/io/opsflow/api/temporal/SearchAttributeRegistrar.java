@@ -2,6 +2,7 @@ package io.opsflow.api.temporal;
 
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.opsflow.build.BuildSearchAttributes;
 import io.opsflow.session.SessionSearchAttributes;
 import io.temporal.api.enums.v1.IndexedValueType;
 import io.temporal.api.operatorservice.v1.AddSearchAttributesRequest;
@@ -9,6 +10,8 @@ import io.temporal.common.SearchAttributeKey;
 import io.temporal.serviceclient.OperatorServiceStubs;
 import io.temporal.serviceclient.OperatorServiceStubsOptions;
 import io.temporal.serviceclient.WorkflowServiceStubs;
+import java.util.List;
+import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Value;
@@ -16,13 +19,19 @@ import org.springframework.stereotype.Component;
 
 /**
  * Registers the custom search attributes on the namespace once, so sessions can be found in the
- * Temporal UI by station, user and status. Where the caller may not (a locked-down cluster),
- * sessions run without them and a warning says what to register by hand.
+ * Temporal UI by station, user and status, and builds by pipeline and status. Where the caller may
+ * not (a locked-down cluster), sessions run without them and a warning says what to register by
+ * hand.
  */
 @Component
 public class SearchAttributeRegistrar {
 
   private static final Logger log = LoggerFactory.getLogger(SearchAttributeRegistrar.class);
+
+  /** Every custom search attribute of every flow. */
+  static final List<SearchAttributeKey<?>> ALL =
+      Stream.concat(SessionSearchAttributes.ALL.stream(), BuildSearchAttributes.ALL.stream())
+          .toList();
 
   private final WorkflowServiceStubs stubs;
   private final String namespace;
@@ -38,7 +47,7 @@ public class SearchAttributeRegistrar {
     this.enabled = enabled;
   }
 
-  /** Whether workflows may be started with the session search attributes. */
+  /** Whether workflows may be started with the custom search attributes. */
   public synchronized boolean available() {
     if (available == null) {
       available = enabled && register();
@@ -47,34 +56,38 @@ public class SearchAttributeRegistrar {
   }
 
   private boolean register() {
-    AddSearchAttributesRequest.Builder request =
-        AddSearchAttributesRequest.newBuilder().setNamespace(namespace);
-    for (SearchAttributeKey<?> key : SessionSearchAttributes.ALL) {
-      request.putSearchAttributes(
-          key.getName(),
-          key.getValueType() == IndexedValueType.INDEXED_VALUE_TYPE_INT
-              ? IndexedValueType.INDEXED_VALUE_TYPE_INT
-              : IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD);
-    }
     OperatorServiceStubs operator =
         OperatorServiceStubs.newServiceStubs(
             OperatorServiceStubsOptions.newBuilder()
                 .setChannel(stubs.getRawChannel())
                 .validateAndBuildWithDefaults());
     try {
-      operator.blockingStub().addSearchAttributes(request.build());
-      return true;
-    } catch (StatusRuntimeException e) {
-      if (e.getStatus().getCode() == Status.Code.ALREADY_EXISTS) {
-        return true;
+      // One request per key: a key that exists (ALREADY_EXISTS) must not keep the others out.
+      for (SearchAttributeKey<?> key : ALL) {
+        AddSearchAttributesRequest request =
+            AddSearchAttributesRequest.newBuilder()
+                .setNamespace(namespace)
+                .putSearchAttributes(
+                    key.getName(),
+                    key.getValueType() == IndexedValueType.INDEXED_VALUE_TYPE_INT
+                        ? IndexedValueType.INDEXED_VALUE_TYPE_INT
+                        : IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD)
+                .build();
+        try {
+          operator.blockingStub().addSearchAttributes(request);
+        } catch (StatusRuntimeException e) {
+          if (e.getStatus().getCode() != Status.Code.ALREADY_EXISTS) {
+            log.warn(
+                "search attributes {} could not be registered on namespace {} ({}); workflows run"
+                    + " without them",
+                ALL.stream().map(SearchAttributeKey::getName).toList(),
+                namespace,
+                e.getStatus());
+            return false;
+          }
+        }
       }
-      log.warn(
-          "search attributes {} could not be registered on namespace {} ({}); sessions run"
-              + " without them",
-          SessionSearchAttributes.ALL.stream().map(SearchAttributeKey::getName).toList(),
-          namespace,
-          e.getStatus());
-      return false;
+      return true;
     } finally {
       operator.shutdown();
     }

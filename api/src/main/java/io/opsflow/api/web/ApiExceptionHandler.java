@@ -28,7 +28,9 @@ public class ApiExceptionHandler {
 
   @ExceptionHandler(ApiException.class)
   ResponseEntity<Map<String, Object>> api(ApiException e) {
-    return body(e.status(), e.getMessage(), e.field());
+    ResponseEntity<Map<String, Object>> response = body(e.status(), e.getMessage(), e.field());
+    response.getBody().putAll(e.extra());
+    return response;
   }
 
   @ExceptionHandler(MethodArgumentNotValidException.class)

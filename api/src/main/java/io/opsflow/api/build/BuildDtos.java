@@ -1,0 +1,59 @@
+package io.opsflow.api.build;
+
+import java.time.Instant;
+import java.util.List;
+
+/** Response bodies of the build routes (snake_case on the wire). */
+public final class BuildDtos {
+
+  private BuildDtos() {}
+
+  public record BuildView(
+      long id,
+      long pipelineId,
+      int number,
+      String status,
+      String runner,
+      String triggeredBy,
+      Long rerunOf,
+      int pipelineVersion,
+      String message,
+      Instant createdAt,
+      Instant startedAt,
+      Instant finishedAt,
+      List<JobRowView> jobs) {}
+
+  public record JobRowView(
+      String id,
+      String name,
+      List<String> needs,
+      String status,
+      int attempt,
+      Integer exitCode,
+      String message,
+      Instant startedAt,
+      Instant finishedAt,
+      Long reusedFromBuild) {}
+
+  /**
+   * @param reason shown on the build; optional
+   */
+  public record CancelRequest(String reason) {}
+
+  public record LogLine(long n, String text) {}
+
+  /**
+   * A page of one job attempt's log.
+   *
+   * @param next pass as {@code after} to read on
+   * @param finished whether the job has finished (no more lines will come for this attempt)
+   */
+  public record LogPage(
+      long buildId,
+      String jobId,
+      int attempt,
+      List<LogLine> lines,
+      long next,
+      boolean finished,
+      String status) {}
+}

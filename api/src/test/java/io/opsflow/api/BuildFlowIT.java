@@ -1,0 +1,371 @@
+package io.opsflow.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.opsflow.api.ApiClient.SseEvent;
+import io.opsflow.api.ApiClient.SseStream;
+import io.opsflow.api.events.EventHub;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+
+/**
+ * CI builds end to end over HTTP on the embedded default with the local runner: pipelines with
+ * members, a build whose jobs share files and print logs followed live over SSE, fail-fast with a
+ * re-run that reuses what succeeded, and cancel.
+ */
+@SpringBootTest(
+    webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+    properties = {
+      "server.address=127.0.0.1",
+      "opsflow.embedded.temporal.port=0",
+      "opsflow.task-queues.instance-id=build-it",
+      "opsflow.builds.runner=local",
+      "opsflow.builds.parallelism=4"
+    })
+class BuildFlowIT {
+
+  static final String PIPELINE =
+      """
+      name: demo
+      on: push
+      env:
+        GREETING: hello
+      jobs:
+        build:
+          runs-on: ubuntu-latest
+          env:
+            FLAVOUR: release
+          steps:
+            - name: compile
+              run: |
+                echo "compiling with $GREETING"
+                mkdir -p out && echo "artifact-$FLAVOUR" > out/app.txt
+        test:
+          needs: build
+          steps:
+            - run: cat out/app.txt
+            - name: unit
+              run: echo "unit tests passed for $SUITE"
+              env:
+                SUITE: core
+        lint:
+          needs: [build]
+          steps:
+            - run: echo lint ok
+        deploy:
+          needs: [test, lint]
+          steps:
+            - run: echo "deploying $(cat out/app.txt)"
+      """;
+
+  @LocalServerPort int port;
+  @Autowired EventHub hub;
+  ApiClient anonymous;
+  ApiClient alice;
+  ApiClient bob;
+  ApiClient carol;
+
+  @BeforeEach
+  void clients() {
+    anonymous = new ApiClient(port);
+    alice = anonymous.as("alice");
+    bob = anonymous.as("bob");
+    carol = anonymous.as("carol");
+  }
+
+  private long createPipeline(String name, String yaml) {
+    return alice
+        .ok(alice.post("/api/v1/pipelines", pipelineJson(name, yaml, List.of("bob"))), 201)
+        .path("id")
+        .asLong();
+  }
+
+  private static String pipelineJson(String name, String yaml, List<String> members) {
+    var node = new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode();
+    node.put("name", name);
+    node.put("yaml", yaml);
+    var array = node.putArray("members");
+    members.forEach(array::add);
+    return node.toString();
+  }
+
+  private JsonNode awaitBuild(long id, String status) {
+    return bob.await(
+        "/api/v1/builds/" + id,
+        b -> b.path("status").asText().equals(status),
+        Duration.ofSeconds(60));
+  }
+
+  private static JsonNode job(JsonNode build, String id) {
+    for (JsonNode j : build.path("jobs")) {
+      if (j.path("id").asText().equals(id)) {
+        return j;
+      }
+    }
+    throw new AssertionError("no job " + id + " in " + build);
+  }
+
+  @Test
+  void aBuildRunsItsDagAndItsLogsCanBeFollowedLive() throws Exception {
+    List<JsonNode> events = anonymous.subscribe("");
+    await().atMost(Duration.ofSeconds(5)).until(() -> hub.subscriberCount() > 0);
+
+    JsonNode dag =
+        alice.ok(
+            alice.post(
+                "/api/v1/pipelines/validate",
+                "{\"yaml\":"
+                    + new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(PIPELINE)
+                    + "}"),
+            200);
+    assertThat(dag.path("levels").toString())
+        .isEqualTo("[[\"build\"],[\"test\",\"lint\"],[\"deploy\"]]");
+    assertThat(dag.path("ignored").toString()).contains("on").contains("jobs.build.runs-on");
+
+    long pipeline = createPipeline("demo-" + UUID.randomUUID(), PIPELINE);
+    assertThat(anonymous.post("/api/v1/pipelines/" + pipeline + "/builds", null).status())
+        .isEqualTo(401);
+    assertThat(carol.post("/api/v1/pipelines/" + pipeline + "/builds", null).status())
+        .isEqualTo(403);
+    assertThat(bob.post("/api/v1/pipelines/999999/builds", null).status()).isEqualTo(404);
+
+    JsonNode queued = bob.ok(bob.post("/api/v1/pipelines/" + pipeline + "/builds", null), 201);
+    long id = queued.path("id").asLong();
+    assertThat(queued.path("status").asText()).isEqualTo("QUEUED");
+    assertThat(queued.path("number").asInt()).isEqualTo(1);
+    assertThat(queued.path("triggered_by").asText()).isEqualTo("bob");
+    assertThat(queued.path("jobs")).hasSize(4);
+
+    // Follow the last job's log before it has even started: lines, then the end.
+    SseStream deployLog = bob.sse("/api/v1/builds/" + id + "/jobs/deploy/logs", null);
+    JsonNode done = awaitBuild(id, "SUCCEEDED");
+    assertThat(deployLog.ended().get(30, TimeUnit.SECONDS)).isEqualTo(200);
+    List<SseEvent> lines =
+        deployLog.events().stream().filter(e -> "line".equals(e.name())).toList();
+    assertThat(lines).extracting(SseEvent::data).contains("deploying artifact-release");
+    assertThat(lines.get(0).id()).isEqualTo("1:0");
+    SseEvent end = deployLog.events().get(deployLog.events().size() - 1);
+    assertThat(end.name()).isEqualTo("end");
+    assertThat(end.data()).contains("SUCCEEDED");
+
+    for (JsonNode j : done.path("jobs")) {
+      assertThat(j.path("status").asText()).as(j.toString()).isEqualTo("SUCCEEDED");
+      assertThat(j.path("attempt").asInt()).isEqualTo(1);
+      assertThat(j.path("exit_code").asInt()).isZero();
+      assertThat(Instant.parse(j.path("finished_at").asText()))
+          .isAfterOrEqualTo(Instant.parse(j.path("started_at").asText()));
+    }
+    // test and lint ran after build and before deploy.
+    Instant buildEnd = Instant.parse(job(done, "build").path("finished_at").asText());
+    Instant deployStart = Instant.parse(job(done, "deploy").path("started_at").asText());
+    for (String mid : List.of("test", "lint")) {
+      assertThat(Instant.parse(job(done, mid).path("started_at").asText()))
+          .isAfterOrEqualTo(buildEnd);
+      assertThat(Instant.parse(job(done, mid).path("finished_at").asText()))
+          .isBeforeOrEqualTo(deployStart);
+    }
+
+    String testLog = bob.text("/api/v1/builds/" + id + "/jobs/test/logs");
+    assertThat(testLog).contains("artifact-release").contains("unit tests passed for core");
+    assertThat(bob.text("/api/v1/builds/" + id + "/jobs/build/logs"))
+        .contains("compiling with hello");
+    JsonNode page = bob.ok(bob.get("/api/v1/builds/" + id + "/jobs/test/logs?after=-1"), 200);
+    assertThat(page.path("finished").asBoolean()).isTrue();
+    for (int i = 0; i < page.path("lines").size(); i++) {
+      assertThat(page.path("lines").get(i).path("n").asLong()).isEqualTo(i);
+    }
+    // Resuming with Last-Event-ID gives only what comes after, then the end.
+    SseStream resumed = bob.sse("/api/v1/builds/" + id + "/jobs/test/logs", "1:0");
+    resumed.ended().get(30, TimeUnit.SECONDS);
+    assertThat(resumed.events().stream().filter(e -> "line".equals(e.name())).map(SseEvent::id))
+        .doesNotContain("1:0")
+        .contains("1:1");
+
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(
+            () ->
+                assertThat(
+                        events.stream()
+                            .filter(e -> e.path("build_id").asLong() == id)
+                            .map(e -> e.path("type").asText()))
+                    .contains("build_status", "job_status"));
+    List<String> buildStatuses = new ArrayList<>();
+    for (JsonNode e : events) {
+      if (e.path("build_id").asLong() == id && e.path("type").asText().equals("build_status")) {
+        buildStatuses.add(e.path("data").path("status").asText());
+      }
+    }
+    assertThat(buildStatuses).containsSubsequence("RUNNING", "SUCCEEDED");
+
+    // The next build is number 2; the list shows both, newest first.
+    long second =
+        bob.ok(bob.post("/api/v1/pipelines/" + pipeline + "/builds", null), 201)
+            .path("id")
+            .asLong();
+    awaitBuild(second, "SUCCEEDED");
+    JsonNode list = bob.ok(bob.get("/api/v1/pipelines/" + pipeline + "/builds"), 200);
+    assertThat(list.get(0).path("number").asInt()).isEqualTo(2);
+    assertThat(list.get(1).path("number").asInt()).isEqualTo(1);
+  }
+
+  @Test
+  void invalidPipelinesAreRejectedWithLineAndColumn() {
+    String cyclic =
+        """
+        jobs:
+          a:
+            needs: c
+            steps: [{run: echo a}]
+          b:
+            needs: a
+            steps: [{run: echo b}]
+          c:
+            needs: b
+            steps: [{run: echo c}]
+        """;
+    ApiClient.Answer answer =
+        alice.post("/api/v1/pipelines", pipelineJson("cyclic", cyclic, List.of()));
+    assertThat(answer.status()).isEqualTo(400);
+    assertThat(answer.body().path("field").asText()).isEqualTo("yaml");
+    assertThat(answer.body().path("detail").asText()).contains("cycle");
+    JsonNode problem = answer.body().path("problems").get(0);
+    assertThat(problem.path("line").asInt()).isPositive();
+    assertThat(problem.path("column").asInt()).isPositive();
+
+    ApiClient.Answer unknown =
+        alice.post(
+            "/api/v1/pipelines/validate",
+            "{\"yaml\":\"jobs:\\n  a:\\n    needs: bild\\n    steps: [{run: x}]\\n\"}");
+    assertThat(unknown.status()).isEqualTo(400);
+    assertThat(unknown.body().path("detail").asText()).contains("bild");
+    assertThat(unknown.body().path("problems").get(0).path("line").asInt()).isEqualTo(3);
+  }
+
+  @Test
+  void aFailedJobSkipsItsDependentsAndARerunReusesWhatSucceeded() throws IOException {
+    Path gate = Files.createTempFile("opsflow-gate", ".txt");
+    Files.delete(gate);
+    String yaml =
+        """
+        jobs:
+          prepare:
+            steps:
+              - run: echo prepared
+          flaky:
+            needs: prepare
+            steps:
+              - run: test -f %s && echo gate open
+          report:
+            needs: flaky
+            steps:
+              - run: echo report
+          cleanup:
+            needs: flaky
+            if: always()
+            steps:
+              - run: echo cleaning up
+          docs:
+            steps:
+              - run: echo docs built
+        """
+            .formatted(gate);
+    long pipeline = createPipeline("flaky-" + UUID.randomUUID(), yaml);
+    long first =
+        bob.ok(bob.post("/api/v1/pipelines/" + pipeline + "/builds", null), 201)
+            .path("id")
+            .asLong();
+    JsonNode failed = awaitBuild(first, "FAILED");
+    assertThat(job(failed, "prepare").path("status").asText()).isEqualTo("SUCCEEDED");
+    assertThat(job(failed, "flaky").path("status").asText()).isEqualTo("FAILED");
+    assertThat(job(failed, "flaky").path("exit_code").asInt()).isEqualTo(1);
+    assertThat(job(failed, "report").path("status").asText()).isEqualTo("SKIPPED");
+    assertThat(job(failed, "cleanup").path("status").asText()).isEqualTo("SUCCEEDED");
+    assertThat(job(failed, "docs").path("status").asText()).isEqualTo("SUCCEEDED");
+
+    assertThat(carol.post("/api/v1/builds/" + first + "/rerun", null).status()).isEqualTo(403);
+    Files.writeString(gate, "open");
+    try {
+      JsonNode rerun = bob.ok(bob.post("/api/v1/builds/" + first + "/rerun", null), 201);
+      long second = rerun.path("id").asLong();
+      assertThat(rerun.path("rerun_of").asLong()).isEqualTo(first);
+      JsonNode ok = awaitBuild(second, "SUCCEEDED");
+      assertThat(job(ok, "prepare").path("reused_from_build").asLong()).isEqualTo(first);
+      assertThat(job(ok, "docs").path("reused_from_build").asLong()).isEqualTo(first);
+      assertThat(job(ok, "flaky").path("reused_from_build").isNull()).isTrue();
+      assertThat(job(ok, "report").path("status").asText()).isEqualTo("SUCCEEDED");
+      assertThat(bob.text("/api/v1/builds/" + second + "/jobs/flaky/logs")).contains("gate open");
+      // A reused job shows the log of the build that ran it.
+      assertThat(bob.text("/api/v1/builds/" + second + "/jobs/prepare/logs")).contains("prepared");
+      assertThat(bob.post("/api/v1/builds/" + second + "/rerun", null).status()).isEqualTo(409);
+    } finally {
+      Files.deleteIfExists(gate);
+    }
+  }
+
+  @Test
+  void cancelStopsTheRunningProcessAndMarksEverythingCancelled() throws Exception {
+    Path pidFile = Files.createTempFile("opsflow-cancel", ".pid");
+    String yaml =
+        """
+        jobs:
+          long:
+            steps:
+              - run: |
+                  echo $$ > %s
+                  echo started
+                  sleep 300
+          after:
+            needs: long
+            steps:
+              - run: echo never
+          always:
+            needs: long
+            if: always()
+            steps:
+              - run: echo cleanup ran
+        """
+            .formatted(pidFile);
+    long pipeline = createPipeline("cancel-" + UUID.randomUUID(), yaml);
+    long id =
+        bob.ok(bob.post("/api/v1/pipelines/" + pipeline + "/builds", null), 201)
+            .path("id")
+            .asLong();
+    bob.await(
+        "/api/v1/builds/" + id + "/jobs/long/logs?after=-1",
+        p -> p.path("lines").toString().contains("started"),
+        Duration.ofSeconds(30));
+    long pid = Long.parseLong(Files.readString(pidFile).strip());
+    assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive)).contains(true);
+
+    JsonNode cancelled =
+        bob.ok(bob.post("/api/v1/builds/" + id + "/cancel", "{\"reason\":\"wrong branch\"}"), 200);
+    assertThat(job(cancelled, "long").path("status").asText()).isEqualTo("CANCELLED");
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false) == false);
+    JsonNode end = awaitBuild(id, "CANCELLED");
+    assertThat(job(end, "after").path("status").asText()).isEqualTo("CANCELLED");
+    assertThat(job(end, "always").path("status").asText()).isEqualTo("SUCCEEDED");
+    assertThat(bob.text("/api/v1/builds/" + id + "/jobs/always/logs")).contains("cleanup ran");
+
+    ApiClient.Answer again = bob.post("/api/v1/builds/" + id + "/cancel", null);
+    assertThat(again.status()).isEqualTo(409);
+    assertThat(again.body().path("detail").asText()).isEqualTo("Build already finished");
+    Files.deleteIfExists(pidFile);
+  }
+}
