@@ -54,6 +54,12 @@ public class EventListener implements SmartLifecycle {
     running = false;
     if (thread != null) {
       thread.interrupt();
+      try {
+        // Let the loop close its connection before the pool (and an embedded PostgreSQL) goes.
+        thread.join(2000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
     }
   }
 
