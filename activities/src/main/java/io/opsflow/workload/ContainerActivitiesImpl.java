@@ -48,6 +48,7 @@ public class ContainerActivitiesImpl implements ContainerActivities {
   public static final String LABEL_NODE = "opsflow.node";
 
   private static final long SUBSCRIBE_TIMEOUT_MILLIS = 5_000;
+  private static final long RESUBSCRIBE_PAUSE_MILLIS = 1_000;
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final DockerClient docker;
@@ -116,7 +117,10 @@ public class ContainerActivitiesImpl implements ContainerActivities {
         }
         // Throws when the workflow cancelled this activity (remove, node lost).
         context.heartbeat(container.getId());
-        if (wake.tryAcquire(intervalMillis, TimeUnit.MILLISECONDS)) {
+        if (watch.ended()) {
+          // The stream broke: subscribe again, but not in a hot loop if it keeps breaking.
+          Thread.sleep(Math.min(intervalMillis, RESUBSCRIBE_PAUSE_MILLIS));
+        } else if (wake.tryAcquire(intervalMillis, TimeUnit.MILLISECONDS)) {
           wake.drainPermits();
         }
       }

@@ -220,6 +220,69 @@ class ContainerActivitiesIT {
   }
 
   @Test
+  void aContainerLeftCreatedByACrashedAttemptIsStartedNotCreatedAgain() {
+    String id = UUID.randomUUID().toString();
+    // What an attempt that died between create and start leaves behind.
+    String created =
+        docker
+            .createContainerCmd(IMAGE)
+            .withName(id)
+            .withLabels(
+                Map.of(
+                    "workloadId",
+                    id,
+                    "displayName",
+                    "job",
+                    "opsflow.revision",
+                    "1",
+                    "opsflow.node",
+                    nodeId))
+            .withCmd("sh", "-c", "echo started")
+            .withHostConfig(
+                com.github.dockerjava.api.model.HostConfig.newHostConfig().withNetworkMode("none"))
+            .exec()
+            .getId();
+
+    ContainerState started = containers.start(spec(id, "echo started"));
+    ContainerState ended = containers.follow(new ContainerRef(id, 1));
+
+    assertThat(started.containerId()).isEqualTo(created);
+    assertThat(ours()).extracting(Container::getId).containsExactly(created);
+    assertThat(ended.logs()).isEqualTo("started\n");
+  }
+
+  @Test
+  void followWakesOnTheEnginesEventNotOnTheInspectInterval() {
+    TestActivityEnvironment slow = TestActivityEnvironment.newInstance();
+    try {
+      // Inspect only every 2 minutes: only the Docker event can end the follow sooner.
+      slow.registerActivitiesImplementations(
+          new ContainerActivitiesImpl(
+              docker,
+              new ContainerSettings(
+                  nodeId, "none", Duration.ofSeconds(2), 200, Duration.ofMinutes(2))));
+      ContainerActivities slowContainers =
+          slow.newActivityStub(
+              ContainerActivities.class,
+              ActivityOptions.newBuilder()
+                  .setStartToCloseTimeout(Duration.ofMinutes(5))
+                  .setHeartbeatTimeout(Duration.ofMinutes(10))
+                  .setRetryOptions(RetryOptions.newBuilder().setMaximumAttempts(1).build())
+                  .build());
+      String id = UUID.randomUUID().toString();
+      slowContainers.start(spec(id, "sleep 2; exit 4"));
+      long before = System.nanoTime();
+
+      ContainerState ended = slowContainers.follow(new ContainerRef(id, 1));
+
+      assertThat(ended.exitCode()).isEqualTo(4);
+      assertThat(Duration.ofNanos(System.nanoTime() - before)).isLessThan(Duration.ofSeconds(30));
+    } finally {
+      slow.close();
+    }
+  }
+
+  @Test
   void restartRunsTheExitedContainerAgain() {
     String id = UUID.randomUUID().toString();
     ContainerState first = containers.start(spec(id, "echo attempt; exit 3"));

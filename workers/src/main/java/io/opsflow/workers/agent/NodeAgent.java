@@ -84,7 +84,13 @@ public final class NodeAgent implements AutoCloseable {
 
   private static NodeAgent start(Options options, DockerClient docker, boolean ownsDocker) {
     NodeAgent agent = new NodeAgent(options, docker, ownsDocker);
-    agent.startWorker();
+    try {
+      // Fails when Temporal cannot be reached: an agent that polls nothing must not register.
+      agent.startWorker();
+    } catch (RuntimeException e) {
+      agent.close();
+      throw e;
+    }
     agent.scheduler.execute(agent::register);
     return agent;
   }
