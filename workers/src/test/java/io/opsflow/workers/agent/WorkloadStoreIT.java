@@ -1,0 +1,461 @@
+package io.opsflow.workers.agent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.opsflow.events.EventLog;
+import io.opsflow.workers.embedded.EmbeddedPostgres;
+import io.opsflow.workload.Heartbeat;
+import io.opsflow.workload.NodeActivities.NodeStatusChange;
+import io.opsflow.workload.NodeActivitiesImpl;
+import io.opsflow.workload.NodeRegistry;
+import io.opsflow.workload.NodeStatus;
+import io.opsflow.workload.Placement;
+import io.opsflow.workload.PlacementPolicy;
+import io.opsflow.workload.RestartMode;
+import io.opsflow.workload.RestartPolicy;
+import io.opsflow.workload.WorkloadSpec;
+import io.opsflow.workload.WorkloadStatus;
+import io.opsflow.workload.WorkloadStoreActivities.PlaceRequest;
+import io.opsflow.workload.WorkloadStoreActivities.StatusChange;
+import io.opsflow.workload.WorkloadStoreActivitiesImpl;
+import io.temporal.failure.ApplicationFailure;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.flywaydb.core.Flyway;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.dao.DataAccessException;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.datasource.DataSourceTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/**
+ * The workload store and node activities against PostgreSQL (embedded, migrated by Flyway):
+ * placement by free capacity under concurrency, idempotent writes, node loss.
+ */
+class WorkloadStoreIT {
+
+  private static EmbeddedPostgres postgres;
+  private static HikariDataSource dataSource;
+  private static JdbcTemplate jdbc;
+
+  private SimpleMeterRegistry meters;
+  private WorkloadStoreActivitiesImpl store;
+  private NodeActivitiesImpl nodeActivities;
+  private NodeRegistry registry;
+
+  @BeforeAll
+  static void database() {
+    postgres = EmbeddedPostgres.start();
+    HikariConfig config = new HikariConfig();
+    config.setJdbcUrl(postgres.jdbcUrl());
+    config.setUsername(postgres.username());
+    config.setPassword(postgres.password());
+    config.setMaximumPoolSize(24);
+    dataSource = new HikariDataSource(config);
+    Flyway.configure().dataSource(dataSource).load().migrate();
+    jdbc = new JdbcTemplate(dataSource);
+  }
+
+  @AfterAll
+  static void stop() {
+    dataSource.close();
+    postgres.close();
+  }
+
+  @BeforeEach
+  void emptyTables() {
+    jdbc.execute("truncate workload_events, workloads, nodes, events restart identity");
+    ObjectMapper mapper = new ObjectMapper();
+    TransactionTemplate tx = new TransactionTemplate(new DataSourceTransactionManager(dataSource));
+    EventLog eventLog = new EventLog(jdbc, mapper);
+    meters = new SimpleMeterRegistry();
+    store = new WorkloadStoreActivitiesImpl(jdbc, tx, mapper, meters);
+    nodeActivities = new NodeActivitiesImpl(jdbc, tx, eventLog, mapper);
+    registry = new NodeRegistry(jdbc, eventLog);
+  }
+
+  @Test
+  void spreadPicksTheNodeWithTheMostRoomLeft() {
+    node("big", 4, 8192);
+    node("small", 2, 4096);
+
+    Placement placement = place(UUID.randomUUID(), 1, 1024, PlacementPolicy.SPREAD);
+
+    assertThat(placement.nodeId()).isEqualTo("big");
+    assertThat(placement.status()).isEqualTo(WorkloadStatus.SCHEDULED);
+    Map<String, Object> row = row(placement.workloadId());
+    assertThat(row)
+        .containsEntry("status", "SCHEDULED")
+        .containsEntry("node_id", "big")
+        .containsEntry("name", "celery-worker")
+        .containsEntry("image", "python:3.9")
+        .containsEntry("restart_mode", "ON_FAILURE")
+        .containsEntry("restart_max", 3)
+        .containsEntry("revision", 1);
+    assertThat(
+            jdbc.queryForObject(
+                "select array_to_string(command, '|') from workloads where id = ?::uuid",
+                String.class,
+                placement.workloadId()))
+        .isEqualTo("celery|worker");
+    assertThat(
+            jdbc.queryForObject(
+                "select env->>'BROKER' from workloads where id = ?::uuid",
+                String.class,
+                placement.workloadId()))
+        .isEqualTo("redis://127.0.0.1");
+    assertThat(events(placement.workloadId())).containsExactly("placed:SCHEDULED:big");
+  }
+
+  @Test
+  void binPackPicksTheFullestNodeThatStillFits() {
+    node("big", 4, 8192);
+    node("small", 2, 4096);
+    node("tiny", 0.5, 512);
+
+    Placement placement = place(UUID.randomUUID(), 1, 1024, PlacementPolicy.BIN_PACK);
+
+    assertThat(placement.nodeId()).isEqualTo("small");
+  }
+
+  @Test
+  void neverPlacesOnANodeWithoutRoomForCpuOrMemory() {
+    node("cpu-poor", 1, 8192);
+    node("memory-poor", 8, 512);
+    node("gone", 16, 65536);
+    nodeActivities.status(
+        new NodeStatusChange("gone", NodeStatus.INACTIVE, Instant.now(), null, "no heartbeat"));
+
+    Placement placement = place(UUID.randomUUID(), 2, 1024, PlacementPolicy.SPREAD);
+
+    assertThat(placement.status()).isEqualTo(WorkloadStatus.PENDING);
+    assertThat(placement.nodeId()).isNull();
+    assertThat(row(placement.workloadId()))
+        .containsEntry("status", "PENDING")
+        .containsEntry("node_id", null);
+    assertThat((String) row(placement.workloadId()).get("message"))
+        .startsWith("no node fits cpu=2.0 memory=1024MiB");
+    assertThat(events(placement.workloadId())).containsExactly("pending:PENDING:null");
+  }
+
+  @Test
+  void liveWorkloadsUseTheirNodesCapacityUntilTheyEnd() {
+    node("only", 2, 4096);
+    UUID first = UUID.randomUUID();
+    UUID second = UUID.randomUUID();
+    assertThat(place(first, 1.5, 1024, PlacementPolicy.SPREAD).nodeId()).isEqualTo("only");
+
+    assertThat(place(second, 1, 1024, PlacementPolicy.SPREAD).status())
+        .isEqualTo(WorkloadStatus.PENDING);
+    // Still pending on a re-check: nothing new is recorded.
+    assertThat(place(second, 1, 1024, PlacementPolicy.SPREAD).status())
+        .isEqualTo(WorkloadStatus.PENDING);
+    store.status(change(first, 1, WorkloadStatus.EXITED, 0));
+    Placement placed = place(second, 1, 1024, PlacementPolicy.SPREAD);
+
+    assertThat(placed.status()).isEqualTo(WorkloadStatus.SCHEDULED);
+    assertThat(placed.nodeId()).isEqualTo("only");
+    assertThat(events(second.toString()))
+        .containsExactly("pending:PENDING:null", "placed:SCHEDULED:only");
+  }
+
+  @Test
+  void concurrentPlacementsNeverOvercommitANode() throws Exception {
+    node("a", 4, 4096);
+    node("b", 4, 4096);
+    ExecutorService pool = Executors.newFixedThreadPool(20);
+    try {
+      List<Callable<Placement>> requests = new ArrayList<>();
+      for (int i = 0; i < 20; i++) {
+        requests.add(() -> place(UUID.randomUUID(), 1, 512, PlacementPolicy.SPREAD));
+      }
+      List<Placement> placements = new ArrayList<>();
+      for (Future<Placement> f : pool.invokeAll(requests, 60, TimeUnit.SECONDS)) {
+        placements.add(f.get());
+      }
+
+      assertThat(placements).filteredOn(p -> p.status() == WorkloadStatus.SCHEDULED).hasSize(8);
+      assertThat(placements).filteredOn(p -> p.status() == WorkloadStatus.PENDING).hasSize(12);
+      List<Map<String, Object>> load =
+          jdbc.queryForList(
+              "select node_id, sum(cpu) as cpu, sum(memory_mb) as memory from workloads"
+                  + " where status = 'SCHEDULED' group by node_id order by node_id");
+      assertThat(load)
+          .extracting(r -> r.get("node_id"), r -> ((Number) r.get("cpu")).doubleValue())
+          .containsExactly(
+              org.assertj.core.groups.Tuple.tuple("a", 4.0),
+              org.assertj.core.groups.Tuple.tuple("b", 4.0));
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
+  void placingTheSameRevisionTwiceReturnsTheStoredPlacement() {
+    node("a", 4, 4096);
+    node("b", 4, 4096);
+    UUID id = UUID.randomUUID();
+
+    Placement first = place(id, 1, 512, PlacementPolicy.SPREAD);
+    node("c", 64, 65536);
+    Placement again = place(id, 1, 512, PlacementPolicy.SPREAD);
+
+    assertThat(again).isEqualTo(first);
+    assertThat(events(id.toString())).hasSize(1);
+    assertThat(meters.get(WorkloadStoreActivitiesImpl.PLACEMENTS_METRIC).counter().count())
+        .isEqualTo(1.0);
+  }
+
+  @Test
+  void statusIsWrittenOnceAndAnOlderChangeNeverOverwritesANewerOne() {
+    node("a", 4, 4096);
+    UUID id = UUID.randomUUID();
+    place(id, 1, 512, PlacementPolicy.SPREAD);
+
+    store.status(change(id, 1, WorkloadStatus.RUNNING, null));
+    store.status(change(id, 1, WorkloadStatus.RUNNING, null));
+    StatusChange exited =
+        new StatusChange(
+            id.toString(),
+            1,
+            2,
+            WorkloadStatus.EXITED,
+            "a",
+            3,
+            "exited with code 3",
+            "boom\n",
+            Instant.now());
+    store.status(exited);
+    // A late retry of the earlier change.
+    store.status(change(id, 1, WorkloadStatus.RUNNING, null));
+
+    assertThat(row(id.toString()))
+        .containsEntry("status", "EXITED")
+        .containsEntry("exit_code", 3)
+        .containsEntry("logs", "boom\n")
+        .containsEntry("message", "exited with code 3")
+        .containsEntry("sequence", 2);
+    assertThat(events(id.toString()))
+        .containsExactly("placed:SCHEDULED:a", "status:RUNNING:a", "status:EXITED:a");
+  }
+
+  @Test
+  void restartsAreCountedOncePerRestartingChange() {
+    node("a", 4, 4096);
+    UUID id = UUID.randomUUID();
+    place(id, 1, 512, PlacementPolicy.SPREAD);
+
+    store.status(change(id, 1, WorkloadStatus.RUNNING, null));
+    store.status(change(id, 2, WorkloadStatus.RESTARTING, 1));
+    store.status(change(id, 2, WorkloadStatus.RESTARTING, 1));
+    store.status(change(id, 3, WorkloadStatus.RUNNING, null));
+    store.status(change(id, 4, WorkloadStatus.RESTARTING, 1));
+
+    assertThat(row(id.toString()))
+        .containsEntry("restarts", 2)
+        .containsEntry("status", "RESTARTING");
+  }
+
+  @Test
+  void aNewRevisionIsPlacedAfreshAndClearsTheOldOutcome() {
+    node("a", 4, 4096);
+    UUID id = UUID.randomUUID();
+    place(id, 1, 512, PlacementPolicy.SPREAD);
+    store.status(
+        new StatusChange(
+            id.toString(), 1, 5, WorkloadStatus.FAILED, "a", 127, "not found", "x", Instant.now()));
+
+    Placement retried = store.place(request(id, 2, 1, 512, PlacementPolicy.SPREAD, List.of()));
+
+    assertThat(retried.status()).isEqualTo(WorkloadStatus.SCHEDULED);
+    assertThat(row(id.toString()))
+        .containsEntry("revision", 2)
+        .containsEntry("sequence", 0)
+        .containsEntry("status", "SCHEDULED")
+        .containsEntry("exit_code", null)
+        .containsEntry("logs", null);
+    // Sequence 1 of revision 2 is a new event, not a duplicate of revision 1's.
+    store.status(change(id, 2, 1, WorkloadStatus.RUNNING));
+    assertThat(row(id.toString())).containsEntry("status", "RUNNING");
+  }
+
+  @Test
+  void statusOfAWorkloadNeverPlacedFailsWithoutRetry() {
+    assertThatThrownBy(
+            () -> store.status(change(UUID.randomUUID(), 1, WorkloadStatus.RUNNING, null)))
+        .isInstanceOfSatisfying(
+            ApplicationFailure.class, f -> assertThat(f.isNonRetryable()).isTrue());
+  }
+
+  @Test
+  void inactiveNodeMarksItsLiveWorkloadsLostAndReturnsThemAlsoOnRetry() {
+    node("a", 8, 8192);
+    UUID running = uuid("00000000-0000-0000-0000-00000000000a");
+    UUID scheduled = uuid("00000000-0000-0000-0000-00000000000b");
+    UUID exited = uuid("00000000-0000-0000-0000-00000000000c");
+    for (UUID id : List.of(running, scheduled, exited)) {
+      place(id, 1, 512, PlacementPolicy.SPREAD);
+    }
+    store.status(change(running, 1, WorkloadStatus.RUNNING, null));
+    store.status(change(exited, 1, WorkloadStatus.EXITED, 0));
+    Instant lastHeartbeat = Instant.parse("2026-01-01T10:00:00Z");
+    Instant at = lastHeartbeat.plus(10, ChronoUnit.MINUTES);
+    NodeStatusChange inactive =
+        new NodeStatusChange("a", NodeStatus.INACTIVE, at, lastHeartbeat, "no heartbeat for 600 s");
+
+    List<String> lost = nodeActivities.status(inactive);
+    List<String> again = nodeActivities.status(inactive);
+
+    assertThat(lost).containsExactly(running.toString(), scheduled.toString());
+    assertThat(again).isEqualTo(lost);
+    assertThat(row(running.toString()))
+        .containsEntry("status", "LOST")
+        .containsEntry("message", "no heartbeat for 600 s");
+    assertThat(row(exited.toString())).containsEntry("status", "EXITED");
+    assertThat(events(running.toString()))
+        .containsExactly("placed:SCHEDULED:a", "status:RUNNING:a", "node_lost:LOST:a");
+    Map<String, Object> node = jdbc.queryForMap("select * from nodes where node_id = 'a'");
+    assertThat(node.get("status")).isEqualTo("INACTIVE");
+    assertThat(((java.sql.Timestamp) node.get("inactive_since")).toInstant()).isEqualTo(at);
+    assertThat(nodeStatusEvents()).containsExactly("Inactive");
+
+    nodeActivities.status(
+        new NodeStatusChange("a", NodeStatus.ACTIVE, at.plusSeconds(30), at.plusSeconds(30), null));
+
+    assertThat(jdbc.queryForMap("select * from nodes where node_id = 'a'"))
+        .containsEntry("status", "ACTIVE")
+        .containsEntry("inactive_since", null);
+    assertThat(nodeStatusEvents()).containsExactly("Inactive", "Active");
+  }
+
+  @Test
+  void aLostWorkloadIsPlacedAgainAwayFromTheLostNode() {
+    node("a", 8, 8192);
+    node("b", 2, 2048);
+    UUID id = UUID.randomUUID();
+    assertThat(place(id, 1, 512, PlacementPolicy.SPREAD).nodeId()).isEqualTo("a");
+    nodeActivities.status(
+        new NodeStatusChange("a", NodeStatus.INACTIVE, Instant.now(), null, null));
+
+    Placement moved = store.place(request(id, 1, 1, 512, PlacementPolicy.SPREAD, List.of("a")));
+
+    assertThat(moved.nodeId()).isEqualTo("b");
+    assertThat(row(id.toString()))
+        .containsEntry("status", "SCHEDULED")
+        .containsEntry("node_id", "b");
+    assertThat(
+            nodeActivities.status(
+                new NodeStatusChange("a", NodeStatus.INACTIVE, Instant.now(), null, null)))
+        .isEmpty();
+  }
+
+  @Test
+  void registrationAndHeartbeatsRecordAddressAndOffer() {
+    Instant at = Instant.parse("2026-01-01T10:00:00Z");
+    registry.register("node-1", "127.0.0.1", "worker-1", at);
+    registry.heartbeat(new Heartbeat("node-1", "active", 2.5, 8192, at.plusSeconds(30)));
+    registry.heartbeat(new Heartbeat("node-1", "active", 3.0, 4096, at.plusSeconds(60)));
+
+    Map<String, Object> node = jdbc.queryForMap("select * from nodes where node_id = 'node-1'");
+    assertThat(node)
+        .containsEntry("ip_address", "127.0.0.1")
+        .containsEntry("hostname", "worker-1")
+        .containsEntry("status", "ACTIVE")
+        .containsEntry("offered_cpu", 3.0)
+        .containsEntry("offered_memory_mb", 4096L)
+        .containsEntry("heartbeats", 2L);
+    assertThat(((java.sql.Timestamp) node.get("last_heartbeat_at")).toInstant())
+        .isEqualTo(at.plusSeconds(60));
+  }
+
+  @Test
+  void theEventLogIsAppendOnly() {
+    node("a", 1, 1024);
+    UUID id = UUID.randomUUID();
+    place(id, 0.5, 128, PlacementPolicy.SPREAD);
+
+    assertThatThrownBy(() -> jdbc.update("update workload_events set message = 'rewritten'"))
+        .isInstanceOf(DataAccessException.class)
+        .hasMessageContaining("append-only");
+    assertThatThrownBy(() -> jdbc.update("delete from workload_events"))
+        .isInstanceOf(DataAccessException.class);
+  }
+
+  private void node(String id, double cpu, long memoryMb) {
+    registry.register(id, "127.0.0.1", id + ".local", Instant.now());
+    registry.heartbeat(new Heartbeat(id, "active", cpu, memoryMb, Instant.now()));
+  }
+
+  private Placement place(UUID id, double cpu, long memoryMb, PlacementPolicy policy) {
+    return store.place(request(id, 1, cpu, memoryMb, policy, List.of()));
+  }
+
+  private static PlaceRequest request(
+      UUID id,
+      int revision,
+      double cpu,
+      long memoryMb,
+      PlacementPolicy policy,
+      List<String> exclude) {
+    WorkloadSpec spec =
+        new WorkloadSpec(
+            "celery-worker",
+            "docker-container",
+            "python:3.9",
+            List.of("celery", "worker"),
+            Map.of("BROKER", "redis://127.0.0.1"),
+            cpu,
+            memoryMb,
+            new RestartPolicy(RestartMode.ON_FAILURE, 3));
+    return new PlaceRequest(id.toString(), spec, revision, policy, exclude);
+  }
+
+  private static StatusChange change(UUID id, int sequence, WorkloadStatus status, Integer exit) {
+    return new StatusChange(
+        id.toString(), 1, sequence, status, null, exit, null, null, Instant.now());
+  }
+
+  private static StatusChange change(UUID id, int revision, int sequence, WorkloadStatus status) {
+    return new StatusChange(
+        id.toString(), revision, sequence, status, null, null, null, null, Instant.now());
+  }
+
+  private static Map<String, Object> row(String id) {
+    return jdbc.queryForMap("select * from workloads where id = ?::uuid", id);
+  }
+
+  private static List<String> events(String id) {
+    return jdbc.queryForList(
+        "select type || ':' || coalesce(status, '') || ':' || coalesce(node_id, 'null')"
+            + " from workload_events where workload_id = ?::uuid order by id",
+        String.class,
+        id);
+  }
+
+  private static List<String> nodeStatusEvents() {
+    return jdbc.queryForList(
+        "select data::json->>'status' from events where type = 'node_status' order by id",
+        String.class);
+  }
+
+  private static UUID uuid(String value) {
+    return UUID.fromString(value);
+  }
+}
