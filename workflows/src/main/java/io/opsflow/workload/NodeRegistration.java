@@ -6,8 +6,10 @@ import java.time.Instant;
 /**
  * Input of {@code node-<id>} (seed's register body) and its settings.
  *
- * @param inactiveAfter no heartbeat for this long marks the node Inactive (seed: 10 min)
- * @param heartbeatsPerRun heartbeats handled before continue-as-new (bounded history)
+ * @param inactiveAfter no heartbeat for this long marks the node Inactive (seed: 10 min; null:
+ *     that)
+ * @param heartbeatsPerRun heartbeats handled before continue-as-new (bounded history; 0 or less:
+ *     {@link #DEFAULT_HEARTBEATS_PER_RUN})
  * @param carryOver null when the node registers; the state a run hands to the next one when it
  *     continues as new
  */
@@ -18,6 +20,17 @@ public record NodeRegistration(
     Duration inactiveAfter,
     int heartbeatsPerRun,
     CarryOver carryOver) {
+
+  /** The seed's node monitor threshold. */
+  public static final Duration DEFAULT_INACTIVE_AFTER = Duration.ofMinutes(10);
+
+  /** About 2,000 history events per run (some ten per heartbeat), 100 minutes at one per 30 s. */
+  public static final int DEFAULT_HEARTBEATS_PER_RUN = 200;
+
+  public NodeRegistration {
+    inactiveAfter = inactiveAfter == null ? DEFAULT_INACTIVE_AFTER : inactiveAfter;
+    heartbeatsPerRun = heartbeatsPerRun <= 0 ? DEFAULT_HEARTBEATS_PER_RUN : heartbeatsPerRun;
+  }
 
   /** A fresh registration (no carried state). */
   public NodeRegistration(
