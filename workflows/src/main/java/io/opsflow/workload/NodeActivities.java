@@ -9,15 +9,51 @@ import java.util.List;
 public interface NodeActivities {
 
   /**
-   * Sets the node's status and last heartbeat time and appends a {@code node_status} event when the
-   * status changes. Turning INACTIVE also marks every live workload on the node LOST and returns
-   * their ids, for the workflow to signal them.
+   * Creates the node row on registration or updates it: status, last heartbeat time and what the
+   * agent reported (null report fields keep the stored values); appends a {@code node_status} event
+   * when the status changes. Called on registration, on every heartbeat and when the node turns
+   * INACTIVE.
+   *
+   * @return the workloads the node workflow must signal. INACTIVE: every live workload on the node
+   *     (SCHEDULED, RUNNING, RESTARTING), which this call marks LOST; the workflow sends each
+   *     {@code nodeLost}. ACTIVE: when the node is new, turned active again or offers more CPU or
+   *     memory than before, the PENDING workloads (oldest first), which the workflow nudges with
+   *     {@code capacityChanged}; otherwise empty.
    */
   List<String> status(NodeStatusChange change);
 
   /**
+   * @param at workflow time of the change
    * @param lastHeartbeatAt the heartbeat the decision is based on
+   * @param report what the agent reported with this registration or heartbeat; null when the
+   *     workflow decides alone (INACTIVE)
    */
   record NodeStatusChange(
-      String nodeId, NodeStatus status, Instant at, Instant lastHeartbeatAt, String reason) {}
+      String nodeId,
+      NodeStatus status,
+      Instant at,
+      Instant lastHeartbeatAt,
+      String reason,
+      NodeReport report) {
+
+    public NodeStatusChange(
+        String nodeId, NodeStatus status, Instant at, Instant lastHeartbeatAt, String reason) {
+      this(nodeId, status, at, lastHeartbeatAt, reason, null);
+    }
+  }
+
+  /**
+   * What an agent reported (seed's register and heartbeat bodies); null fields are unknown.
+   *
+   * @param agentStatus the agent's own status string, e.g. {@code active}; recorded, while the node
+   *     status is decided by heartbeats alone
+   * @param availableCpu cores the node offers
+   * @param availableMemoryMb memory the node offers, MiB
+   */
+  record NodeReport(
+      String ipAddress,
+      String hostname,
+      String agentStatus,
+      Double availableCpu,
+      Long availableMemoryMb) {}
 }

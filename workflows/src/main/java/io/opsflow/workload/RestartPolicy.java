@@ -10,4 +10,16 @@ public record RestartPolicy(RestartMode mode, int maxAttempts) {
   public RestartPolicy {
     mode = mode == null ? RestartMode.NEVER : mode;
   }
+
+  /**
+   * Restart after a non-zero exit, a failure or a vanished container, at most {@code max} times.
+   */
+  public static RestartPolicy onFailure(int max) {
+    return new RestartPolicy(RestartMode.ON_FAILURE, max);
+  }
+
+  /** Restart after any exit, at most {@code max} times (0: no limit). */
+  public static RestartPolicy always(int max) {
+    return new RestartPolicy(RestartMode.ALWAYS, max);
+  }
 }

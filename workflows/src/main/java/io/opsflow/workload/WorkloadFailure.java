@@ -9,7 +9,9 @@ public enum WorkloadFailure {
   /** No node fits the request before the pending deadline. */
   NO_CAPACITY,
   /** The node's agent did not pick the task up in time. */
-  AGENT_UNREACHABLE;
+  AGENT_UNREACHABLE,
+  /** A remove of a workload that is already removed or being removed (update rejection). */
+  ALREADY_REMOVED;
 
   public String type() {
     return name();

@@ -15,6 +15,8 @@ import java.time.Duration;
  * @param restartMaxBackoff backoff cap (120 s)
  * @param actionAttempts attempts of one Docker action (5)
  * @param nodeQueuePrefix {@code node-}: a node's Docker activities run on prefix + node id
+ * @param actionTimeout start-to-close of one attempt of a Docker action (create and start, restart,
+ *     stop and remove): a hung agent is retried after this long. Null: 1 minute.
  */
 public record WorkloadSettings(
     PlacementPolicy placement,
@@ -25,7 +27,58 @@ public record WorkloadSettings(
     Duration restartInitialBackoff,
     Duration restartMaxBackoff,
     int actionAttempts,
-    String nodeQueuePrefix) {
+    String nodeQueuePrefix,
+    Duration actionTimeout) {
+
+  public static final Duration DEFAULT_ACTION_TIMEOUT = Duration.ofMinutes(1);
+
+  public WorkloadSettings {
+    placement = placement == null ? PlacementPolicy.SPREAD : placement;
+    actionTimeout = actionTimeout == null ? DEFAULT_ACTION_TIMEOUT : actionTimeout;
+  }
+
+  /** Settings with the default action timeout. */
+  public WorkloadSettings(
+      PlacementPolicy placement,
+      Duration pendingDeadline,
+      Duration pendingRecheck,
+      Duration agentPickupTimeout,
+      Duration followHeartbeatTimeout,
+      Duration restartInitialBackoff,
+      Duration restartMaxBackoff,
+      int actionAttempts,
+      String nodeQueuePrefix) {
+    this(
+        placement,
+        pendingDeadline,
+        pendingRecheck,
+        agentPickupTimeout,
+        followHeartbeatTimeout,
+        restartInitialBackoff,
+        restartMaxBackoff,
+        actionAttempts,
+        nodeQueuePrefix,
+        null);
+  }
+
+  /**
+   * The defaults: spread; pending for at most 10 minutes, re-checked every 30 s; an agent that does
+   * not pick a task up within 60 s (two heartbeat intervals) is unreachable; the follower must
+   * heartbeat every 30 s; the seed's newer backoff (5 s doubling to 120 s, 5 attempts).
+   */
+  public static WorkloadSettings defaults() {
+    return new WorkloadSettings(
+        PlacementPolicy.SPREAD,
+        Duration.ofMinutes(10),
+        Duration.ofSeconds(30),
+        Duration.ofSeconds(60),
+        Duration.ofSeconds(30),
+        Duration.ofSeconds(5),
+        Duration.ofSeconds(120),
+        5,
+        "node-",
+        DEFAULT_ACTION_TIMEOUT);
+  }
 
   public String nodeQueue(String nodeId) {
     return nodeQueuePrefix + nodeId;

@@ -20,6 +20,11 @@ public enum WorkloadStatus {
   /** Deleted by the operator: container stopped and removed. */
   REMOVED;
 
+  /** Holds its node's capacity: counted against the node's free CPU and memory. */
+  public boolean isLive() {
+    return this == SCHEDULED || this == RUNNING || this == RESTARTING;
+  }
+
   public boolean isFinal() {
     return this == EXITED || this == FAILED || this == MISSING || this == REMOVED;
   }

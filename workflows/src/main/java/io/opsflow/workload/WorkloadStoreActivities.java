@@ -11,7 +11,10 @@ public interface WorkloadStoreActivities {
   /**
    * Chooses a node by free capacity ({@link NodeSelector}, under a lock so concurrent placements
    * see each other's requests) and stores the workload as SCHEDULED on it, or as PENDING when none
-   * fits. Idempotent: a placement already stored for this (workload, revision) is returned as is.
+   * fits; appends a {@code workload_event} keyed by the request's sequence when the placement
+   * changed. Idempotent: a live placement already stored for this (workload, revision) on a node
+   * that is not excluded is returned as is. Called again for the same revision after the node was
+   * lost (its node excluded) and while PENDING (to re-check).
    */
   Placement place(PlaceRequest request);
 
@@ -22,17 +25,26 @@ public interface WorkloadStoreActivities {
   void status(StatusChange change);
 
   /**
-   * @param exclude nodes not to use (the node just lost)
+   * @param exclude nodes not to use (the node just lost, agents that did not answer)
+   * @param sequence the workflow's counter of store writes in this revision, shared with {@link
+   *     StatusChange#sequence()}: the dedup key of the event this placement appends
    */
   record PlaceRequest(
       String workloadId,
       WorkloadSpec spec,
       int revision,
       PlacementPolicy policy,
-      List<String> exclude) {}
+      List<String> exclude,
+      int sequence) {
+
+    public PlaceRequest {
+      exclude = exclude == null ? List.of() : List.copyOf(exclude);
+    }
+  }
 
   /**
-   * @param sequence the workflow's counter of changes in this revision (the event's dedup key)
+   * @param sequence the workflow's counter of store writes in this revision (the event's dedup key;
+   *     gaps are normal: a re-check that changes nothing appends nothing)
    * @param logs the container's captured logs (tail), or null to keep what is stored
    */
   record StatusChange(

@@ -19,24 +19,35 @@ public interface WorkloadWorkflow {
   WorkloadView run(WorkloadRequest request);
 
   /**
-   * Returns once the workload is placed (SCHEDULED with its node) or PENDING; sent with
-   * update-with-start so the schedule request is answered without waiting for Docker.
+   * Returns once the first placement was stored: SCHEDULED with its node, or PENDING; sent with
+   * update-with-start so the schedule request is answered without waiting for Docker. Later calls
+   * get the latest placement (after a node loss, the new node).
    */
   @UpdateMethod
   Placement placement();
 
-  /** Stops and removes the container; rejected once REMOVED ("Workload already removed"). */
+  /**
+   * Stops and removes the container, stores REMOVED and answers; the run then ends. Rejected while
+   * a remove is in progress or done ("Workload already removed"); once the run has ended the API
+   * answers from the row.
+   */
   @UpdateMethod
   WorkloadView remove(RemoveWorkload remove);
 
   @UpdateValidatorMethod(updateName = "remove")
   void validateRemove(RemoveWorkload remove);
 
-  /** The node turned Inactive: mark LOST and reschedule on another node. */
+  /**
+   * The node turned Inactive (its row already says LOST): the container there is abandoned and the
+   * workload is placed on another node. Ignored unless the workload is live on that node.
+   */
   @SignalMethod
   void nodeLost(NodeLost lost);
 
-  /** A node registered or reported capacity: a PENDING workload tries to place itself again. */
+  /**
+   * A node registered, came back or offers more: a PENDING workload tries to place itself again at
+   * once instead of at its next re-check.
+   */
   @SignalMethod
   void capacityChanged();
 
