@@ -1,6 +1,7 @@
 package io.opsflow.api;
 
 import io.opsflow.workers.WorkersApplication;
+import io.opsflow.workers.agent.AgentApplication;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.SpringBootConfiguration;
 import org.springframework.boot.autoconfigure.AutoConfigurationExcludeFilter;
@@ -23,8 +24,10 @@ import org.springframework.scheduling.annotation.EnableScheduling;
       @ComponentScan.Filter(
           type = FilterType.CUSTOM,
           classes = AutoConfigurationExcludeFilter.class),
-      // The worker-only process's entry point is not part of this application.
-      @ComponentScan.Filter(type = FilterType.ASSIGNABLE_TYPE, classes = WorkersApplication.class)
+      // The worker-only and agent-only processes' entry points are not part of this application.
+      @ComponentScan.Filter(
+          type = FilterType.ASSIGNABLE_TYPE,
+          classes = {WorkersApplication.class, AgentApplication.class})
     })
 @EnableScheduling
 public class OpsflowApplication {

@@ -13,11 +13,17 @@ import org.springframework.boot.builder.SpringApplicationBuilder;
     scanBasePackages = {
       "io.opsflow.session",
       "io.opsflow.build",
+      "io.opsflow.workload",
       "io.opsflow.devices",
       "io.opsflow.payments",
       "io.opsflow.events"
     })
-@org.springframework.context.annotation.Import(io.opsflow.ActivitiesConfiguration.class)
+// The agent's configuration only (conditional on opsflow.agent.node-id): scanning its package would
+// also pick up AgentApplication, whose database exclusions must not apply here.
+@org.springframework.context.annotation.Import({
+  io.opsflow.ActivitiesConfiguration.class,
+  io.opsflow.workers.agent.AgentConfiguration.class
+})
 public class WorkersApplication {
 
   public static void main(String[] args) {

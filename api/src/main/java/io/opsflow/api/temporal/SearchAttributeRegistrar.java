@@ -4,6 +4,7 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.opsflow.build.BuildSearchAttributes;
 import io.opsflow.session.SessionSearchAttributes;
+import io.opsflow.workload.WorkloadSearchAttributes;
 import io.temporal.api.enums.v1.IndexedValueType;
 import io.temporal.api.operatorservice.v1.AddSearchAttributesRequest;
 import io.temporal.common.SearchAttributeKey;
@@ -30,7 +31,9 @@ public class SearchAttributeRegistrar {
 
   /** Every custom search attribute of every flow. */
   static final List<SearchAttributeKey<?>> ALL =
-      Stream.concat(SessionSearchAttributes.ALL.stream(), BuildSearchAttributes.ALL.stream())
+      Stream.of(
+              SessionSearchAttributes.ALL, BuildSearchAttributes.ALL, WorkloadSearchAttributes.ALL)
+          .flatMap(List::stream)
           .toList();
 
   private final WorkflowServiceStubs stubs;

@@ -1,0 +1,268 @@
+package io.opsflow.api.workload;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.opsflow.TaskQueueProperties;
+import io.opsflow.api.temporal.SearchAttributeRegistrar;
+import io.opsflow.api.web.ApiException;
+import io.opsflow.api.workload.WorkloadDtos.NodeHeartbeat;
+import io.opsflow.api.workload.WorkloadDtos.RegisterNode;
+import io.opsflow.api.workload.WorkloadDtos.ScheduleWorkload;
+import io.opsflow.api.workload.WorkloadDtos.Scheduled;
+import io.opsflow.api.workload.WorkloadDtos.WorkloadRow;
+import io.opsflow.workload.Heartbeat;
+import io.opsflow.workload.NodeRegistration;
+import io.opsflow.workload.NodeRegistry;
+import io.opsflow.workload.NodeWorkflow;
+import io.opsflow.workload.Placement;
+import io.opsflow.workload.RemoveWorkload;
+import io.opsflow.workload.RestartMode;
+import io.opsflow.workload.RestartPolicy;
+import io.opsflow.workload.WorkloadRequest;
+import io.opsflow.workload.WorkloadSearchAttributes;
+import io.opsflow.workload.WorkloadSpec;
+import io.opsflow.workload.WorkloadStatus;
+import io.opsflow.workload.WorkloadWorkflow;
+import io.temporal.api.enums.v1.WorkflowIdConflictPolicy;
+import io.temporal.api.enums.v1.WorkflowIdReusePolicy;
+import io.temporal.client.BatchRequest;
+import io.temporal.client.UpdateOptions;
+import io.temporal.client.WithStartWorkflowOperation;
+import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowException;
+import io.temporal.client.WorkflowNotFoundException;
+import io.temporal.client.WorkflowOptions;
+import io.temporal.client.WorkflowUpdateStage;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+import java.util.Locale;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.http.HttpStatus;
+import org.springframework.stereotype.Service;
+
+/**
+ * Schedules, removes and retries workloads, and relays agents' registrations and heartbeats to
+ * their {@code node-<id>} workflows. The reply to a schedule request waits for the placement (node
+ * chosen, row stored as Scheduled), never for Docker.
+ */
+@Service
+@EnableConfigurationProperties(WorkloadProperties.class)
+public class WorkloadService {
+
+  private static final Logger log = LoggerFactory.getLogger(WorkloadService.class);
+  static final String ALREADY_REMOVED = "Workload already removed";
+
+  private final WorkflowClient client;
+  private final TaskQueueProperties queues;
+  private final WorkloadProperties props;
+  private final WorkloadQueries queries;
+  private final SearchAttributeRegistrar searchAttributes;
+  private final MeterRegistry meters;
+  private final NodeRegistry registry;
+  private final Clock clock;
+
+  public WorkloadService(
+      WorkflowClient client,
+      TaskQueueProperties queues,
+      WorkloadProperties props,
+      WorkloadQueries queries,
+      SearchAttributeRegistrar searchAttributes,
+      MeterRegistry meters,
+      NodeRegistry registry) {
+    this.client = client;
+    this.queues = queues;
+    this.props = props;
+    this.queries = queries;
+    this.searchAttributes = searchAttributes;
+    this.meters = meters;
+    this.registry = registry;
+    this.clock = Clock.systemUTC();
+  }
+
+  public Scheduled schedule(ScheduleWorkload body) {
+    WorkloadSpec spec = spec(body);
+    String id = UUID.randomUUID().toString();
+    Placement placement = launch(new WorkloadRequest(id, spec, 1, props.toSettings()));
+    return new Scheduled(id, placement.nodeId(), placement.status().display());
+  }
+
+  static WorkloadSpec spec(ScheduleWorkload body) {
+    String type = body.type() == null ? "docker-container" : body.type();
+    if (!type.equals("docker-container")) {
+      throw ApiException.badRequest(
+          "type", "type: only 'docker-container' is supported, got '" + type + "'");
+    }
+    return new WorkloadSpec(
+        body.name().strip(),
+        type,
+        body.image().strip(),
+        CommandLine.split(body.command()),
+        body.envVars(),
+        body.cpu() == null ? 0 : body.cpu(),
+        body.memory() == null ? 0 : body.memory(),
+        restartPolicy(body.restartPolicy(), body.maxRestarts()));
+  }
+
+  /** never | on-failure[:N] | always, Docker's spelling; max restarts from N or maxRestarts. */
+  static RestartPolicy restartPolicy(String text, Integer maxRestarts) {
+    if (text == null || text.isBlank()) {
+      return RestartPolicy.NEVER;
+    }
+    String[] parts = text.strip().toLowerCase(Locale.ROOT).split(":", 2);
+    Integer max = maxRestarts;
+    if (parts.length == 2) {
+      try {
+        max = Integer.parseInt(parts[1]);
+      } catch (NumberFormatException e) {
+        throw ApiException.badRequest(
+            "restartPolicy", "restartPolicy: '" + parts[1] + "' is not a number of restarts");
+      }
+    }
+    return switch (parts[0]) {
+      case "never", "no" -> RestartPolicy.NEVER;
+      case "on-failure" -> new RestartPolicy(RestartMode.ON_FAILURE, max == null ? 3 : max);
+      case "always", "unless-stopped" ->
+          new RestartPolicy(RestartMode.ALWAYS, max == null ? 0 : max);
+      default ->
+          throw ApiException.badRequest(
+              "restartPolicy",
+              "restartPolicy: expected never, on-failure[:N] or always, got '" + text + "'");
+    };
+  }
+
+  private Placement launch(WorkloadRequest request) {
+    WorkflowOptions.Builder options =
+        WorkflowOptions.newBuilder()
+            .setWorkflowId(WorkloadRequest.workflowId(request.workloadId()))
+            .setTaskQueue(queues.orchestration())
+            // A retry of a closed run starts the same workload id again.
+            .setWorkflowIdReusePolicy(
+                WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE)
+            .setWorkflowIdConflictPolicy(WorkflowIdConflictPolicy.WORKFLOW_ID_CONFLICT_POLICY_FAIL)
+            .setMemo(java.util.Map.of("name", request.spec().name()));
+    if (searchAttributes.available()) {
+      options.setTypedSearchAttributes(
+          io.temporal.common.SearchAttributes.newBuilder()
+              .set(WorkloadSearchAttributes.STATUS, WorkloadStatus.PENDING.name())
+              .build());
+    }
+    WorkloadWorkflow stub = client.newWorkflowStub(WorkloadWorkflow.class, options.build());
+    Placement placement =
+        WorkflowClient.executeUpdateWithStart(
+            stub::placement,
+            UpdateOptions.<Placement>newBuilder()
+                .setWaitForStage(WorkflowUpdateStage.COMPLETED)
+                .build(),
+            new WithStartWorkflowOperation<>(stub::run, request));
+    meters
+        .counter(
+            "opsflow.scheduling.decisions",
+            "outcome",
+            placement.status().name().toLowerCase(Locale.ROOT),
+            "policy",
+            props.placement().name().toLowerCase(Locale.ROOT))
+        .increment();
+    return placement;
+  }
+
+  public WorkloadRow remove(String id) {
+    WorkloadRow row = queries.workload(id);
+    if (WorkloadStatus.valueOf(row.status().toUpperCase(Locale.ROOT)) == WorkloadStatus.REMOVED) {
+      throw ApiException.conflict(ALREADY_REMOVED);
+    }
+    WorkloadWorkflow stub =
+        client.newWorkflowStub(WorkloadWorkflow.class, WorkloadRequest.workflowId(id));
+    try {
+      stub.remove(new RemoveWorkload("deleted by operator"));
+    } catch (WorkflowNotFoundException closed) {
+      // Past its retention the workflow removed the container itself and closed.
+      throw ApiException.conflict(ALREADY_REMOVED);
+    } catch (WorkflowException e) {
+      if (String.valueOf(e.getCause()).contains(ALREADY_REMOVED)) {
+        throw ApiException.conflict(ALREADY_REMOVED);
+      }
+      throw e;
+    }
+    return queries.workload(id);
+  }
+
+  /** Runs a workload that ended (Exited, Failed, Missing) again as its next revision. */
+  public Scheduled retry(String id) {
+    WorkloadRow row = queries.workload(id);
+    WorkloadStatus status = WorkloadStatus.valueOf(row.status().toUpperCase(Locale.ROOT));
+    if (!status.isFinal() || status == WorkloadStatus.REMOVED) {
+      throw ApiException.conflict(
+          "workload " + id + " is " + status.display() + ": only an ended workload can be retried");
+    }
+    Placement placement =
+        launch(new WorkloadRequest(id, queries.spec(id), row.revision() + 1, props.toSettings()));
+    return new Scheduled(id, placement.nodeId(), placement.status().display());
+  }
+
+  public void register(RegisterNode body) {
+    Instant now = clock.instant();
+    registry.register(body.nodeId(), body.ipAddress(), body.hostname(), now);
+    NodeRegistration registration =
+        props.registration(body.nodeId(), body.ipAddress(), body.hostname());
+    signalNode(
+        registration, new Heartbeat(body.nodeId(), statusOr(body.status()), 0, 0, clock.instant()));
+    nudgePending();
+  }
+
+  public void heartbeat(NodeHeartbeat body) {
+    // The agent answers 404 by registering again (after a restart of a cluster that lost it).
+    if (!queries.nodeExists(body.nodeId())) {
+      throw ApiException.notFound("node " + body.nodeId() + " is not registered");
+    }
+    Heartbeat heartbeat =
+        new Heartbeat(
+            body.nodeId(),
+            statusOr(body.status()),
+            body.availableCpu() == null ? 0 : body.availableCpu(),
+            body.availableMemory() == null ? 0 : body.availableMemory(),
+            clock.instant());
+    registry.heartbeat(heartbeat);
+    var node = queries.node(body.nodeId());
+    signalNode(props.registration(body.nodeId(), node.ipAddress(), node.hostname()), heartbeat);
+    nudgePending();
+  }
+
+  private static String statusOr(String status) {
+    return status == null || status.isBlank() ? "active" : status;
+  }
+
+  private void signalNode(NodeRegistration registration, Heartbeat heartbeat) {
+    NodeWorkflow stub =
+        client.newWorkflowStub(
+            NodeWorkflow.class,
+            WorkflowOptions.newBuilder()
+                .setWorkflowId(NodeRegistration.workflowId(registration.nodeId()))
+                .setTaskQueue(queues.orchestration())
+                .build());
+    BatchRequest request = client.newSignalWithStartRequest();
+    request.add(stub::run, registration);
+    request.add(stub::heartbeat, heartbeat);
+    client.signalWithStart(request);
+  }
+
+  /** Capacity may have appeared: every PENDING workload tries to place itself again. */
+  private void nudgePending() {
+    List<String> pending = queries.pendingWorkloads();
+    for (String id : pending) {
+      try {
+        client
+            .newWorkflowStub(WorkloadWorkflow.class, WorkloadRequest.workflowId(id))
+            .capacityChanged();
+      } catch (WorkflowNotFoundException | io.temporal.client.WorkflowServiceException e) {
+        log.debug("pending workload {} is gone: {}", id, e.getMessage());
+      }
+    }
+  }
+
+  static ApiException notFound(String id) {
+    return new ApiException(HttpStatus.NOT_FOUND, "workload " + id + " not found");
+  }
+}
