@@ -26,6 +26,16 @@ final class BuildJobRuns {
    */
   static final int RUNNER_ATTEMPTS = 5;
 
+  /**
+   * How long removing a finished build's workspace may take, retries included. Past it the build
+   * ends anyway and the workspace stays behind: a runner that cannot delete it for that long is
+   * broken, and the build's result must not wait for it.
+   */
+  static final Duration CLEANUP_DEADLINE = Duration.ofMinutes(2);
+
+  /** One cleanup attempt: removing containers (after their stop grace) and a volume. */
+  static final Duration CLEANUP_ATTEMPT = Duration.ofMinutes(1);
+
   private BuildJobRuns() {}
 
   /** Attempt {@code attempt} of {@code job}: pipeline env overlaid with the job's env. */
@@ -68,6 +78,23 @@ final class BuildJobRuns {
                 // A missing image, a deadline or a bad spec is the job's fault: retrying repeats
                 // it.
                 .setDoNotRetry(jobFaults)
+                .build())
+        .build();
+  }
+
+  /** The cleanup activity's options: on the runner's queue, retried until its deadline. */
+  static ActivityOptions cleanupOptions(BuildSettings settings) {
+    return ActivityOptions.newBuilder()
+        .setTaskQueue(settings.runnerTaskQueue())
+        .setScheduleToCloseTimeout(CLEANUP_DEADLINE)
+        .setStartToCloseTimeout(CLEANUP_ATTEMPT)
+        .setRetryOptions(
+            RetryOptions.newBuilder()
+                .setInitialInterval(Duration.ofSeconds(1))
+                .setBackoffCoefficient(2.0)
+                .setMaximumInterval(Duration.ofSeconds(15))
+                // A bad build id stays bad.
+                .setDoNotRetry(BuildFailure.INVALID_JOB.type())
                 .build())
         .build();
   }

@@ -2,6 +2,7 @@ package io.opsflow.build;
 
 import io.opsflow.build.BuildActivities.BuildStatusChange;
 import io.opsflow.build.BuildActivities.JobStatusChange;
+import io.opsflow.build.JobRunnerActivities.BuildCleanup;
 import io.temporal.activity.LocalActivityOptions;
 import io.temporal.common.RetryOptions;
 import io.temporal.failure.ActivityFailure;
@@ -16,6 +17,7 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.slf4j.Logger;
 
 /**
  * Deterministic CI build: the DAG engine of the seed's executor. Every job whose needs have
@@ -23,12 +25,18 @@ import java.util.Map;
  * heartbeating {@link JobRunnerActivities#runJob} on the runner's task queue, each in a coroutine
  * of its own that retries failed attempts. Rows are written through {@link BuildActivities} as
  * local activities, always before the workflow state moves on, so the database never lags behind
- * what the workflow acts upon.
+ * what the workflow acts upon. Once every job has finished, the build's workspace is removed from
+ * the runner ({@link JobRunnerActivities#cleanupBuild}), then the build's result is recorded.
  */
 public class BuildWorkflowImpl implements BuildWorkflow {
 
   /** Pause before a failed job's next attempt; a durable timer, so it survives worker restarts. */
   static final Duration RETRY_BACKOFF = Duration.ofSeconds(10);
+
+  /** The workspace-cleanup change: version 1 removes the runner's workspace after the jobs. */
+  static final String CLEANUP_CHANGE = "workspace-cleanup";
+
+  private static final Logger log = Workflow.getLogger(BuildWorkflowImpl.class);
 
   private final BuildRequest request;
   private final Dag dag;
@@ -47,6 +55,8 @@ public class BuildWorkflowImpl implements BuildWorkflow {
   private int settledJobs;
 
   private boolean publishesStatus;
+
+  private boolean cleansWorkspace;
 
   @WorkflowInit
   public BuildWorkflowImpl(BuildRequest request) {
@@ -80,6 +90,10 @@ public class BuildWorkflowImpl implements BuildWorkflow {
 
   @Override
   public BuildView run(BuildRequest ignored) {
+    // Asked first, before any command: getVersion yields to the other coroutines, so asked later
+    // it could change the order commands are recorded in (the session flow learnt that), and
+    // builds started before the cleanup existed would no longer replay.
+    cleansWorkspace = Workflow.getVersion(CLEANUP_CHANGE, Workflow.DEFAULT_VERSION, 1) >= 1;
     publishesStatus = Workflow.getTypedSearchAttributes().containsKey(BuildSearchAttributes.STATUS);
     // A cancel of the workflow itself (Temporal UI, CLI) gets the cancel update's semantics: the
     // engine runs detached from it, so rows and resources are cleaned up before the run closes
@@ -119,8 +133,31 @@ public class BuildWorkflowImpl implements BuildWorkflow {
                   || (workflowCancel.isCompleted() && !cancelled));
     }
     BuildStatus result = scheduler.result(statuses(), cancelled);
+    if (cleansWorkspace) {
+      cleanup();
+    }
     finish(result, BuildMessages.result(result, jobs.values(), cancelMessage));
     return done();
+  }
+
+  /**
+   * Removes the build's workspace from the runner. Bounded by its own deadline and never fatal: a
+   * runner that cannot clean up leaves the workspace behind (logged), it does not change the
+   * build's result nor hold it back.
+   */
+  private void cleanup() {
+    JobRunnerActivities runner =
+        Workflow.newActivityStub(
+            JobRunnerActivities.class, BuildJobRuns.cleanupOptions(request.settings()));
+    try {
+      runner.cleanupBuild(new BuildCleanup(request.buildId()));
+    } catch (ActivityFailure e) {
+      log.warn(
+          "build {}: workspace not removed by the runner on {}",
+          request.buildId(),
+          request.settings().runnerTaskQueue(),
+          e);
+    }
   }
 
   /** A re-run's jobs that succeeded before: SUCCEEDED at once, never run again. */

@@ -18,4 +18,19 @@ public interface JobRunnerActivities {
    * (non-retryable) when the runner reports those.
    */
   JobOutcome runJob(JobRun run);
+
+  /**
+   * Removes what the build's jobs shared on this runner (the Docker workspace volume, the local
+   * build directory) and any attempt resource left behind. Called once every job of the build has
+   * finished; a no-op when there is nothing left, so a retry is harmless. Fails with {@link
+   * BuildFailure#INVALID_JOB} (non-retryable) when the build id is not positive.
+   */
+  void cleanupBuild(BuildCleanup cleanup);
+
+  /**
+   * What {@link #cleanupBuild} removes.
+   *
+   * @param buildId the finished build
+   */
+  record BuildCleanup(long buildId) {}
 }

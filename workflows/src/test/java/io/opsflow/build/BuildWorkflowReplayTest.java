@@ -10,12 +10,20 @@ import org.junit.jupiter.params.provider.ValueSource;
  * an intended incompatible change (behind Workflow.getVersion), re-record with {@code mvn -pl
  * workflows test -Dtest=BuildWorkflowTest
  * -Dopsflow.recordHistories=$PWD/workflows/src/test/resources/histories} and keep the old files
- * too, under new names, while such builds can still exist.
+ * too, under new names, while such builds can still exist. The test writes {@code
+ * build-<version>-<scenario>.json} with the version it names in {@code RECORDED_VERSION}: bump that
+ * with the next change.
  */
 class BuildWorkflowReplayTest {
 
   @ParameterizedTest
-  @ValueSource(strings = {"diamond", "fail-fast", "cancel", "retry"})
+  @ValueSource(
+      strings = {
+        // before workspace-cleanup (DEFAULT_VERSION): no cleanup
+        "diamond", "fail-fast", "cancel", "retry",
+        // workspace-cleanup 1: the runner removes the workspace after the last job
+        "v1-diamond", "v1-fail-fast", "v1-cancel", "v1-retry"
+      })
   void replaysRecordedHistory(String scenario) throws Exception {
     WorkflowReplayer.replayWorkflowExecutionFromResource(
         "histories/build-" + scenario + ".json", BuildWorkflowImpl.class);

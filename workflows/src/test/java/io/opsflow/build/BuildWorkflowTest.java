@@ -7,17 +7,21 @@ import static org.assertj.core.api.Assertions.tuple;
 import io.opsflow.build.BuildActivities.JobStatusChange;
 import io.opsflow.build.FakeBuildActivities.Window;
 import io.opsflow.build.FakeCluster.Attach;
+import io.opsflow.build.FakeCluster.Cleanup;
 import io.opsflow.build.FakeCluster.Mode;
 import io.opsflow.build.FakeCluster.Script;
+import io.temporal.api.common.v1.Payloads;
 import io.temporal.api.enums.v1.EventType;
 import io.temporal.api.enums.v1.IndexedValueType;
 import io.temporal.api.history.v1.HistoryEvent;
+import io.temporal.api.history.v1.MarkerRecordedEventAttributes;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowFailedException;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.client.WorkflowUpdateException;
 import io.temporal.common.SearchAttributeKey;
 import io.temporal.common.SearchAttributes;
+import io.temporal.common.converter.DefaultDataConverter;
 import io.temporal.failure.ApplicationFailure;
 import io.temporal.failure.CanceledFailure;
 import io.temporal.testing.TestWorkflowEnvironment;
@@ -32,6 +36,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.AfterEach;
@@ -55,6 +60,17 @@ class BuildWorkflowTest {
   private static final BuildSettings SETTINGS =
       new BuildSettings("fake", RUNNER_QUEUE, 4, Duration.ofMinutes(30), HEARTBEAT, "alpine:3.20");
 
+  /**
+   * The workflow version the recorded histories belong to: {@code build-<version>-<scenario>.json}
+   * (histories of older versions keep their names and keep being replayed).
+   */
+  private static final String RECORDED_VERSION = "v1";
+
+  private static final String RUN_JOB = "RunnerRunJob";
+  private static final String CLEANUP = "RunnerCleanupBuild";
+  private static final String JOB_STATUS = "BuildJobStatus";
+  private static final String BUILD_STATUS = "BuildBuildStatus";
+
   /** Longer than any test: such a job ends only when cancelled. */
   private static final Duration FOREVER = Duration.ofMinutes(10);
 
@@ -63,6 +79,7 @@ class BuildWorkflowTest {
   private FakeBuildActivities db;
   private FakeCluster cluster;
   private WorkerFactory runners;
+  private final List<WorkerFactory> extraRunners = new ArrayList<>();
 
   @BeforeEach
   void startTestServer() {
@@ -83,15 +100,18 @@ class BuildWorkflowTest {
   @AfterEach
   void stopTestServer() {
     runners.shutdownNow();
+    extraRunners.forEach(WorkerFactory::shutdownNow);
     env.close();
   }
 
   /** A runner worker on the runner queue, in a factory of its own so it can die alone. */
   private WorkerFactory startRunners(String name) {
+    return startRunners(name, RUNNER_QUEUE);
+  }
+
+  private WorkerFactory startRunners(String name, String queue) {
     WorkerFactory factory = WorkerFactory.newInstance(client);
-    factory
-        .newWorker(RUNNER_QUEUE)
-        .registerActivitiesImplementations(new FakeJobRunner(cluster, name));
+    factory.newWorker(queue).registerActivitiesImplementations(new FakeJobRunner(cluster, name));
     factory.start();
     return factory;
   }
@@ -422,6 +442,8 @@ class BuildWorkflowTest {
     BuildView answered = running(15).cancel(new CancelBuild(null, null));
 
     assertThat(answered.jobs().get(0).status()).isEqualTo(JobStatus.CANCELLED);
+    // The build's cleanup waits on that queue too, until a runner frees up and takes it.
+    extraRunners.add(startRunners("runner-freed", "runners-all-busy"));
     BuildView ended = result(15);
     assertThat(ended.status()).isEqualTo(BuildStatus.CANCELLED);
     assertThat(ended.message()).isEqualTo("cancelled");
@@ -430,6 +452,7 @@ class BuildWorkflowTest {
         .containsExactly(JobStatus.CANCELLED, JobStatus.CANCELLED);
     assertThat(cluster.attaches()).isEmpty();
     assertThat(cluster.createdNames()).isEmpty();
+    assertThat(cluster.cleanups()).containsExactly(new Cleanup(15, "runner-freed", List.of()));
   }
 
   @Test
@@ -496,11 +519,89 @@ class BuildWorkflowTest {
     assertThat(db.last("compile").status()).isEqualTo(JobStatus.CANCELLED);
     assertThat(db.last("cleanup").status()).isEqualTo(JobStatus.SUCCEEDED);
     assertThat(cluster.deleted()).containsExactly("build-17-compile-1");
+    // The engine runs detached from the workflow's cancel: the workspace is still removed.
+    assertThat(cluster.cleanups()).containsExactly(new Cleanup(17, "runner-1", List.of()));
     BuildView ended = running(17).state();
     assertThat(ended.status()).isEqualTo(BuildStatus.CANCELLED);
     assertThat(ended.jobs())
         .extracting(JobView::status)
         .containsExactly(JobStatus.CANCELLED, JobStatus.SUCCEEDED);
+  }
+
+  // ---- workspace cleanup ---------------------------------------------------------------------
+
+  @Test
+  void workspaceIsRemovedOnceAfterTheLastJobAndBeforeTheResult() {
+    cluster.script("test", Script.succeeds().lasting(Duration.ofMillis(600)));
+
+    BuildView ended = run(request(24, job("build"), job("test").needs("build"), job("lint")));
+
+    assertThat(ended.status()).isEqualTo(BuildStatus.SUCCEEDED);
+    // Nothing of the build was still running when the runner cleaned up.
+    assertThat(cluster.cleanups()).containsExactly(new Cleanup(24, "runner-1", List.of()));
+    List<String> calls = activityCalls(24);
+    assertThat(calls).filteredOn(CLEANUP::equals).hasSize(1);
+    // Every job's final row, then the cleanup, then the build's final row.
+    assertThat(calls.subList(calls.size() - 3, calls.size()))
+        .containsExactly(JOB_STATUS, CLEANUP, BUILD_STATUS);
+    assertThat(db.buildStatuses()).containsExactly(BuildStatus.RUNNING, BuildStatus.SUCCEEDED);
+  }
+
+  @Test
+  void cancelledBuildIsCleanedUpAfterItsAlwaysJobs() {
+    cluster.script("compile", Script.succeeds().lasting(FOREVER));
+    cluster.script("report", Script.succeeds().lasting(Duration.ofMillis(600)));
+    start(
+        request(
+            25,
+            job("compile"),
+            job("test").needs("compile"),
+            job("report").needs("test").when(JobCondition.ALWAYS)));
+    cluster.awaitCreated("build-25-compile-1");
+
+    running(25).cancel(new CancelBuild("wrong branch", "alice"));
+
+    BuildView ended = result(25);
+    assertThat(ended.status()).isEqualTo(BuildStatus.CANCELLED);
+    assertThat(ended.jobs())
+        .extracting(JobView::status)
+        .containsExactly(JobStatus.CANCELLED, JobStatus.CANCELLED, JobStatus.SUCCEEDED);
+    assertThat(cluster.cleanups()).containsExactly(new Cleanup(25, "runner-1", List.of()));
+    List<String> calls = activityCalls(25);
+    assertThat(calls).filteredOn(CLEANUP::equals).hasSize(1);
+    assertThat(calls.lastIndexOf(RUN_JOB)).isLessThan(calls.indexOf(CLEANUP));
+    assertThat(calls.subList(calls.size() - 3, calls.size()))
+        .containsExactly(JOB_STATUS, CLEANUP, BUILD_STATUS);
+  }
+
+  @Test
+  void cleanupIsRetriedUntilTheRunnerAnswers() {
+    cluster.failCleanups(2);
+
+    BuildView ended = run(request(26, job("build")));
+
+    assertThat(ended.status()).isEqualTo(BuildStatus.SUCCEEDED);
+    assertThat(cluster.cleanupAttempts()).isEqualTo(3);
+    assertThat(cluster.cleanups()).extracting(Cleanup::buildId).containsExactly(26L);
+  }
+
+  @Test
+  void cleanupThatKeepsFailingNeitherFailsNorHoldsTheBuild() {
+    cluster.failCleanups(Integer.MAX_VALUE);
+
+    BuildView ended = run(request(27, job("build")));
+
+    assertThat(ended.status()).isEqualTo(BuildStatus.SUCCEEDED);
+    assertThat(ended.message()).isNull();
+    assertThat(cluster.cleanups()).isEmpty();
+    assertThat(cluster.cleanupAttempts()).isGreaterThan(3);
+    assertThat(db.buildStatuses()).containsExactly(BuildStatus.RUNNING, BuildStatus.SUCCEEDED);
+    // Given up at the cleanup's deadline (workflow time), not retried for ever.
+    long waited = ended.finishedAt().toEpochMilli() - db.window("build").endMillis();
+    assertThat(waited)
+        .isBetween(
+            BuildJobRuns.CLEANUP_DEADLINE.toMillis() / 2,
+            BuildJobRuns.CLEANUP_DEADLINE.plusSeconds(20).toMillis());
   }
 
   // ---- re-run, worker restart, search attributes, bad input ----------------------------------
@@ -594,6 +695,8 @@ class BuildWorkflowTest {
                 + "jobs.build.timeout-minutes must be at least 1 (was 0)");
     assertThat(db.buildStatuses()).containsExactly(BuildStatus.FAILED);
     assertThat(cluster.attaches()).isEmpty();
+    // Nothing ran, so there is nothing to clean up.
+    assertThat(cluster.cleanups()).isEmpty();
   }
 
   // ---- helpers -------------------------------------------------------------------------------
@@ -761,6 +864,25 @@ class BuildWorkflowTest {
         .status();
   }
 
+  /** The activities the run called, local ones included, in the order it issued the commands. */
+  private List<String> activityCalls(long buildId) {
+    List<String> calls = new ArrayList<>();
+    for (HistoryEvent event : client.fetchHistory("build-" + buildId).getEvents()) {
+      if (event.hasActivityTaskScheduledEventAttributes()) {
+        calls.add(event.getActivityTaskScheduledEventAttributes().getActivityType().getName());
+      } else if (event.hasMarkerRecordedEventAttributes()) {
+        MarkerRecordedEventAttributes marker = event.getMarkerRecordedEventAttributes();
+        if (marker.getMarkerName().equals("LocalActivity")) {
+          Payloads type = marker.getDetailsOrThrow("type");
+          calls.add(
+              DefaultDataConverter.STANDARD_INSTANCE.fromPayloads(
+                  0, Optional.of(type), String.class, String.class));
+        }
+      }
+    }
+    return calls;
+  }
+
   /**
    * Writes the finished run's history for {@link BuildWorkflowReplayTest} when the system property
    * {@code opsflow.recordHistories} names a directory.
@@ -770,7 +892,7 @@ class BuildWorkflowTest {
     if (dir == null || dir.isBlank()) {
       return;
     }
-    Path file = Path.of(dir).resolve("build-" + scenario + ".json");
+    Path file = Path.of(dir).resolve("build-" + RECORDED_VERSION + "-" + scenario + ".json");
     Files.createDirectories(file.getParent());
     Files.writeString(file, client.fetchHistory("build-" + buildId).toJson(true));
   }

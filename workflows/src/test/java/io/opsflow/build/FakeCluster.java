@@ -1,5 +1,6 @@
 package io.opsflow.build;
 
+import io.temporal.failure.ApplicationFailure;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -87,6 +88,14 @@ final class FakeCluster {
     }
   }
 
+  /**
+   * One build cleanup a runner carried out.
+   *
+   * @param running the build's resources still running when it came (none, when it comes after the
+   *     last job)
+   */
+  record Cleanup(long buildId, String worker, List<String> running) {}
+
   /** A runner activity attempt that picked up a job attempt. */
   record Attach(String resource, String worker, int activityAttempt, String previousHeartbeat) {}
 
@@ -97,6 +106,9 @@ final class FakeCluster {
   private final List<String> deleted = new ArrayList<>();
   private final List<Attach> attaches = new ArrayList<>();
   private final List<JobRun> runs = new ArrayList<>();
+  private final List<Cleanup> cleanups = new ArrayList<>();
+  private int cleanupFailures;
+  private int cleanupAttempts;
   private int live;
   private int mostLive;
 
@@ -138,6 +150,40 @@ final class FakeCluster {
       ended(resource);
       deleted.add(name);
     }
+  }
+
+  /** The next {@code n} cleanup attempts fail like a runner whose engine does not answer. */
+  synchronized void failCleanups(int n) {
+    cleanupFailures = n;
+  }
+
+  /**
+   * A runner cleaning up after a build: recorded with whatever of the build still runs; fails
+   * (retryable) while {@link #failCleanups} says so.
+   */
+  synchronized void cleanup(long buildId, String worker) {
+    cleanupAttempts++;
+    if (cleanupFailures > 0) {
+      cleanupFailures--;
+      throw ApplicationFailure.newFailure("engine not answering", "ENGINE_DOWN");
+    }
+    String prefix = "build-" + buildId + "-";
+    List<String> running =
+        resources.values().stream()
+            .filter(r -> r.name.startsWith(prefix) && !r.ended)
+            .map(r -> r.name)
+            .sorted()
+            .toList();
+    cleanups.add(new Cleanup(buildId, worker, running));
+  }
+
+  synchronized List<Cleanup> cleanups() {
+    return List.copyOf(cleanups);
+  }
+
+  /** Cleanup attempts, failed ones included. */
+  synchronized int cleanupAttempts() {
+    return cleanupAttempts;
   }
 
   synchronized void attached(JobRun run, String worker, int activityAttempt, String previous) {

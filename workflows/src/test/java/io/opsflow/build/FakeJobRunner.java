@@ -11,7 +11,8 @@ import io.temporal.failure.ApplicationFailure;
 /**
  * A runner worker over the {@link FakeCluster}, behaving as the JobRunnerActivities contract says:
  * creates the attempt's resource only when absent, heartbeats while following it, deletes it when
- * cancelled. Real threads and real sleeps are fine here: this is activity code.
+ * cancelled; records each build cleanup in the cluster. Real threads and real sleeps are fine here:
+ * this is activity code.
  */
 final class FakeJobRunner implements JobRunnerActivities {
 
@@ -62,6 +63,11 @@ final class FakeJobRunner implements JobRunnerActivities {
     }
     cluster.ended(resource);
     return new JobOutcome(resource.exitCode(), null, 3);
+  }
+
+  @Override
+  public void cleanupBuild(BuildCleanup cleanup) {
+    cluster.cleanup(cleanup.buildId(), worker);
   }
 
   /** The runner stops a resource at its deadline and reports it (activeDeadlineSeconds). */

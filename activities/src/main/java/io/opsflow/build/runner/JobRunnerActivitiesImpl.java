@@ -4,6 +4,7 @@ import io.opsflow.build.BuildFailure;
 import io.opsflow.build.JobOutcome;
 import io.opsflow.build.JobRun;
 import io.opsflow.build.JobRunnerActivities;
+import io.opsflow.build.JobRunnerActivities.BuildCleanup;
 import io.opsflow.build.StepSpec;
 import io.temporal.activity.Activity;
 import io.temporal.activity.ActivityExecutionContext;
@@ -21,7 +22,7 @@ import org.slf4j.LoggerFactory;
  * skip, the backend re-attaches to the attempt's resource instead of starting it again, and the
  * store ignores line numbers it has. A cancelled activity deletes the resource. Any other end of
  * the activity (worker shutdown, heartbeat to a retried attempt) leaves the resource running for
- * the retry to pick up.
+ * the retry to pick up. Once the build has finished, {@link #cleanupBuild} removes its workspace.
  *
  * <p>Created by {@link BuildRunnerConfiguration} around the configured backend.
  */
@@ -92,6 +93,20 @@ public class JobRunnerActivitiesImpl implements JobRunnerActivities {
     }
     backend.release(run, exit);
     return new JobOutcome(exit.exitCode(), exit.message(), buffer.lines());
+  }
+
+  @Override
+  public void cleanupBuild(BuildCleanup cleanup) {
+    if (cleanup == null) {
+      throw invalid("cleanup is required");
+    }
+    if (cleanup.buildId() <= 0) {
+      throw invalid("buildId must be > 0, was " + cleanup.buildId());
+    }
+    // Idempotent by the backend's contract: what is already gone is skipped, so a retry after a
+    // lost worker finishes the job.
+    backend.deleteWorkspace(cleanup.buildId());
+    log.info("build {}: workspace removed from the {} runner", cleanup.buildId(), backend.kind());
   }
 
   private static void flushQuietly(LogBuffer buffer, RuntimeException cause) {

@@ -10,6 +10,7 @@ import io.opsflow.build.BuildFailure;
 import io.opsflow.build.JobOutcome;
 import io.opsflow.build.JobRun;
 import io.opsflow.build.JobRunnerActivities;
+import io.opsflow.build.JobRunnerActivities.BuildCleanup;
 import io.opsflow.build.local.LocalJobBackend;
 import io.temporal.activity.ActivityOptions;
 import io.temporal.common.RetryOptions;
@@ -189,6 +190,39 @@ class JobRunnerActivitiesImplTest {
                   .isEqualTo("env: 'NOT-A-NAME' is not a valid variable name");
             });
     assertThat(backend.attemptDir(run)).doesNotExist();
+  }
+
+  @Test
+  void cleanupRemovesOnlyThatBuildsWorkspaceAndCanBeRepeated() {
+    long other = Runs.newBuildId();
+    JobRunnerActivities runner = runner(backend);
+    try {
+      runner.runJob(run(buildId, "build", "", step("echo artifact > app.txt")));
+      runner.runJob(run(other, "build", "", step("echo other > app.txt")));
+
+      runner.cleanupBuild(new BuildCleanup(buildId));
+      // A retry after a worker died mid-cleanup finds nothing left and succeeds.
+      runner.cleanupBuild(new BuildCleanup(buildId));
+
+      assertThat(backend.workspace(buildId).getParent()).doesNotExist();
+      assertThat(backend.workspace(other).resolve("app.txt")).hasContent("other\n");
+    } finally {
+      backend.deleteWorkspace(other);
+    }
+  }
+
+  @Test
+  void cleanupOfABuildIdThatCannotExistIsRejectedNamingTheField() {
+    assertThatThrownBy(() -> runner(backend).cleanupBuild(new BuildCleanup(0)))
+        .isInstanceOf(ActivityFailure.class)
+        .cause()
+        .isInstanceOfSatisfying(
+            ApplicationFailure.class,
+            f -> {
+              assertThat(f.getType()).isEqualTo(BuildFailure.INVALID_JOB.type());
+              assertThat(f.getOriginalMessage()).isEqualTo("buildId must be > 0, was 0");
+              assertThat(f.isNonRetryable()).isTrue();
+            });
   }
 
   /** The backend of a worker that dies right after handing on {@code lastLine}. */
