@@ -53,10 +53,11 @@ public class EventListener implements SmartLifecycle {
   public void stop() {
     running = false;
     if (thread != null) {
-      thread.interrupt();
       try {
-        // Let the loop close its connection before the pool (and an embedded PostgreSQL) goes.
-        thread.join(2000);
+        // Not interrupted: interrupting a virtual thread in a socket read closes the socket under
+        // the pool. The loop sees running=false within one notification poll (1 s) and closes
+        // its connection before the pool (and an embedded PostgreSQL) goes.
+        thread.join(3000);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
