@@ -7,6 +7,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.opsflow.api.ApiClient.SseEvent;
 import io.opsflow.api.ApiClient.SseStream;
 import io.opsflow.api.events.EventHub;
+import io.opsflow.build.runner.BuildProperties;
+import io.opsflow.build.runner.InstallationToken;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,17 +17,20 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.jdbc.core.JdbcTemplate;
 
 /**
  * CI builds end to end over HTTP on the embedded default with the local runner: pipelines with
  * members, a build whose jobs share files and print logs followed live over SSE, fail-fast with a
- * re-run that reuses what succeeded, and cancel.
+ * re-run that reuses what succeeded, cancel, and builds kept apart from another installation's
+ * leftovers in the shared work directory.
  */
 @SpringBootTest(
     webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
@@ -74,6 +79,9 @@ class BuildFlowIT {
 
   @LocalServerPort int port;
   @Autowired EventHub hub;
+  @Autowired JdbcTemplate jdbc;
+  @Autowired BuildProperties buildProperties;
+  @Autowired InstallationToken installation;
   ApiClient anonymous;
   ApiClient alice;
   ApiClient bob;
@@ -314,6 +322,55 @@ class BuildFlowIT {
       assertThat(bob.post("/api/v1/builds/" + second + "/rerun", null).status()).isEqualTo(409);
     } finally {
       Files.deleteIfExists(gate);
+    }
+  }
+
+  @Test
+  void aFinishedAttemptOfAnotherInstallationsBuildWithTheSameIdIsNotReattached() throws Exception {
+    // Another database numbered a build as ours will be; its attempt finished with exit 7 and kept
+    // its exit code for a retry: once in the layout before installation tokens, once in another
+    // installation's directory.
+    long id = ThreadLocalRandom.current().nextLong(1_000_000, 1_000_000_000L);
+    jdbc.queryForObject(
+        "select setval(pg_get_serial_sequence('builds', 'id'), ?, false)", Long.class, id);
+    Path shared = Path.of(buildProperties.local().workDir());
+    String other = installation.value().equals("00000000") ? "00000001" : "00000000";
+    List<Path> leftovers =
+        List.of(
+            shared.resolve("build-" + id + "-solo-1"),
+            shared.resolve(other).resolve("build-" + id + "-solo-1"));
+    for (Path dir : leftovers) {
+      Files.createDirectories(dir);
+      Files.writeString(dir.resolve("exit-code"), "7\n");
+    }
+    try {
+      long pipeline =
+          createPipeline(
+              "leftover-" + UUID.randomUUID(),
+              "jobs:\n  solo:\n    steps:\n      - run: echo ran\n");
+
+      long started =
+          bob.ok(bob.post("/api/v1/pipelines/" + pipeline + "/builds", null), 201)
+              .path("id")
+              .asLong();
+      JsonNode done = awaitBuild(started, "SUCCEEDED");
+
+      assertThat(started).isEqualTo(id);
+      assertThat(job(done, "solo").path("exit_code").asInt()).isZero();
+      assertThat(bob.text("/api/v1/builds/" + id + "/jobs/solo/logs")).contains("ran");
+      for (Path dir : leftovers) {
+        assertThat(Files.readString(dir.resolve("exit-code"))).isEqualTo("7\n");
+      }
+    } finally {
+      for (Path dir : leftovers) {
+        Files.deleteIfExists(dir.resolve("exit-code"));
+        Files.deleteIfExists(dir);
+      }
+      try {
+        Files.deleteIfExists(shared.resolve(other));
+      } catch (java.nio.file.DirectoryNotEmptyException inUse) {
+        // a real installation with that token works there: leave it
+      }
     }
   }
 

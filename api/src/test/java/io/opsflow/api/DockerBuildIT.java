@@ -1,6 +1,7 @@
 package io.opsflow.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -11,12 +12,12 @@ import io.opsflow.api.ApiClient.SseEvent;
 import io.opsflow.api.ApiClient.SseStream;
 import io.opsflow.build.docker.DockerClients;
 import io.opsflow.build.docker.DockerJobBackend;
+import io.opsflow.build.runner.InstallationToken;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -25,15 +26,16 @@ import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
-import org.springframework.jdbc.core.JdbcTemplate;
 
 /**
  * CI builds end to end over HTTP on the embedded default with the Docker runner, against the real
  * engine (DOCKER_HOST or the default socket) and the image {@value #IMAGE} that {@code .ci/run}
  * builds: jobs share files through the build's workspace volume, env comes from three levels, logs
- * are read as text and followed over SSE, a failing job skips its dependents, and once a build has
- * ended neither its containers nor its workspace volume are left on the engine. Fails, never skips,
- * when the engine is not there.
+ * are read as text and followed over SSE, a failing job skips its dependents, a cancel stops the
+ * job's container within seconds, and once a build has ended neither its containers nor its
+ * workspace volume are left on the engine. Build ids restart at 1 with every fresh embedded
+ * database while the engine outlives it; the runner's names carry the installation token, so
+ * leftovers of earlier runs are never met. Fails, never skips, when the engine is not there.
  */
 @SpringBootTest(
     webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
@@ -42,10 +44,9 @@ import org.springframework.jdbc.core.JdbcTemplate;
       "opsflow.embedded.temporal.port=0",
       "opsflow.task-queues.instance-id=docker-build-it",
       "opsflow.builds.runner=docker",
-      "opsflow.builds.parallelism=4",
-      // A cancel reaches the runner with its next heartbeat that the SDK sends on to the server,
-      // throttled to 80 % of this timeout: 4 s instead of 24 s with the default.
-      "opsflow.builds.heartbeat-timeout=5s"
+      // The default heartbeat timeout (30 s): a cancel must not wait for the SDK's default
+      // heartbeat throttle (24 s) to reach the running job.
+      "opsflow.builds.parallelism=4"
     })
 class DockerBuildIT {
 
@@ -92,8 +93,11 @@ class DockerBuildIT {
 
   private static DockerClient docker;
 
+  /** How long a cancelled job's container may outlive the cancel request. */
+  static final Duration CANCEL_REACHES_THE_JOB = Duration.ofSeconds(10);
+
   @LocalServerPort int port;
-  @Autowired JdbcTemplate jdbc;
+  @Autowired InstallationToken installation;
   ApiClient alice;
   ApiClient bob;
 
@@ -122,11 +126,6 @@ class DockerBuildIT {
   void clients() {
     alice = new ApiClient(port).as("alice");
     bob = alice.as("bob");
-    // The embedded database starts empty, so build ids restart at 1 while the engine is shared
-    // and outlives it: names like build-1-workspace may exist from another run. Start elsewhere.
-    long start = ThreadLocalRandom.current().nextLong(1_000_000, 1_000_000_000L);
-    jdbc.queryForObject(
-        "select setval(pg_get_serial_sequence('builds', 'id'), ?)", Long.class, start);
   }
 
   @Test
@@ -274,13 +273,26 @@ class DockerBuildIT {
         "/api/v1/builds/" + id + "/jobs/long/logs?after=-1",
         p -> p.path("lines").toString().contains("started"),
         Duration.ofSeconds(60));
-    assertThat(containersOf(id)).hasSize(1);
+    assertThat(containersOf(id))
+        .singleElement()
+        .satisfies(
+            c ->
+                assertThat(c.getNames())
+                    .containsExactly("/ofb" + installation.value() + "-build-" + id + "-long-1"));
     assertThat(volumeExists(id)).isTrue();
 
+    long requested = System.nanoTime();
     JsonNode answered =
         bob.ok(bob.post("/api/v1/builds/" + id + "/cancel", "{\"reason\":\"wrong branch\"}"), 200);
 
     assertThat(job(answered, "long").path("status").asText()).isEqualTo("CANCELLED");
+    await()
+        .atMost(CANCEL_REACHES_THE_JOB.plusSeconds(20))
+        .pollInterval(Duration.ofMillis(100))
+        .until(() -> containersOf(id).isEmpty());
+    assertThat(Duration.ofNanos(System.nanoTime() - requested))
+        .as("from the cancel request to the job's container removed")
+        .isLessThan(CANCEL_REACHES_THE_JOB);
     JsonNode cancelled = awaitBuild(id, "CANCELLED");
     assertThat(job(cancelled, "after").path("status").asText()).isEqualTo("CANCELLED");
     assertNothingLeft(id);
@@ -327,27 +339,32 @@ class DockerBuildIT {
    * The build's final status is recorded only after the runner cleaned up, so by now neither a
    * container (running or exited) nor the workspace volume may be left.
    */
-  private static void assertNothingLeft(long buildId) {
+  private void assertNothingLeft(long buildId) {
     assertThat(containersOf(buildId)).as("containers of build %d", buildId).isEmpty();
     assertThat(volumeExists(buildId))
-        .as("volume %s exists", DockerJobBackend.workspaceVolume(buildId))
+        .as("volume %s exists", DockerJobBackend.workspaceVolume(installation, buildId))
         .isFalse();
   }
 
-  private static boolean volumeExists(long buildId) {
+  private boolean volumeExists(long buildId) {
     try {
-      docker.inspectVolumeCmd(DockerJobBackend.workspaceVolume(buildId)).exec();
+      docker.inspectVolumeCmd(DockerJobBackend.workspaceVolume(installation, buildId)).exec();
       return true;
     } catch (NotFoundException e) {
       return false;
     }
   }
 
-  private static List<Container> containersOf(long buildId) {
+  private List<Container> containersOf(long buildId) {
     return docker
         .listContainersCmd()
         .withShowAll(true)
-        .withLabelFilter(Map.of(DockerJobBackend.LABEL_BUILD_ID, Long.toString(buildId)))
+        .withLabelFilter(
+            Map.of(
+                DockerJobBackend.LABEL_INSTALLATION,
+                installation.value(),
+                DockerJobBackend.LABEL_BUILD_ID,
+                Long.toString(buildId)))
         .exec();
   }
 }

@@ -12,13 +12,19 @@ import com.github.dockerjava.api.model.Mount;
 import com.github.dockerjava.api.model.MountType;
 import io.opsflow.build.BuildFailure;
 import io.opsflow.build.JobRun;
+import io.opsflow.build.runner.InstallationToken;
 import io.opsflow.build.runner.JobBackend;
 import io.opsflow.build.runner.JobScript;
 import io.temporal.failure.ApplicationFailure;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
+import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -26,20 +32,24 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs each job attempt as a Docker container named {@link JobRun#resourceName()}, labelled with
- * {@value #LABEL_BUILD_ID}, {@value #LABEL_JOB_ID} and {@value #LABEL_ATTEMPT}. The script runs as
- * {@code sh -c} (the image's entrypoint is overridden, stderr merged into stdout so lines keep the
- * order they were written in) under docker-init, in {@value #WORKSPACE}, where the build's named
- * volume {@code build-<id>-workspace} is mounted: the jobs of one build share files there, like
- * Tekton workspaces. Images are never pulled unless pulling is enabled (this runner's images are
- * built locally). The output is read back from the engine's json-file log, so a new worker can
- * re-read it after a restart.
+ * Runs each job attempt as a Docker container named {@code ofb<token>-<resourceName>} ({@link
+ * #containerName}), labelled with {@value #LABEL_INSTALLATION}, {@value #LABEL_BUILD_ID}, {@value
+ * #LABEL_JOB_ID} and {@value #LABEL_ATTEMPT}. The installation token keeps installations sharing
+ * one engine apart: each fresh database numbers its builds from 1 again, so a name or label filter
+ * by build id alone would meet another installation's build. The script runs as {@code sh -c} (the
+ * image's entrypoint is overridden, stderr merged into stdout so lines keep the order they were
+ * written in) under docker-init, in {@value #WORKSPACE}, where the build's named volume {@code
+ * ofb<token>-build-<id>-workspace} is mounted: the jobs of one build share files there, like Tekton
+ * workspaces. Images are never pulled unless pulling is enabled (this runner's images are built
+ * locally). The output is read back from the engine's json-file log, so a new worker can re-read it
+ * after a restart.
  *
  * <p>Cleanup: a finished attempt's container is removed once its output is stored; the workspace
  * volume stays until {@link #deleteWorkspace(long)} is called after the build.
  */
 public final class DockerJobBackend implements JobBackend, AutoCloseable {
 
+  public static final String LABEL_INSTALLATION = "opsflow.installation";
   public static final String LABEL_BUILD_ID = "opsflow.build-id";
   public static final String LABEL_JOB_ID = "opsflow.job-id";
   public static final String LABEL_ATTEMPT = "opsflow.attempt";
@@ -54,20 +64,29 @@ public final class DockerJobBackend implements JobBackend, AutoCloseable {
   private static final int MAX_STREAM_REOPENS = 5;
   private static final Duration EXIT_WAIT = Duration.ofSeconds(30);
   private static final Instant NEVER_STARTED = Instant.parse("0001-01-01T00:00:00Z");
+  private static final int MAX_NAME = 63;
 
   private final DockerClient docker;
+  private final InstallationToken installation;
   private final String network;
   private final boolean pull;
   private final Duration stopGrace;
 
   /**
    * @param docker the engine's client; closed by {@link #close()}
+   * @param installation the installation whose builds this backend runs; part of every name
    * @param network the containers' network mode ({@code none}: jobs get no network)
    * @param pull whether a missing image is pulled (false: it fails the job)
    * @param stopGrace time between TERM and KILL when a job is stopped at its timeout or cancelled
    */
-  public DockerJobBackend(DockerClient docker, String network, boolean pull, Duration stopGrace) {
+  public DockerJobBackend(
+      DockerClient docker,
+      InstallationToken installation,
+      String network,
+      boolean pull,
+      Duration stopGrace) {
     this.docker = docker;
+    this.installation = installation;
     this.network = network;
     this.pull = pull;
     this.stopGrace = stopGrace;
@@ -78,14 +97,57 @@ public final class DockerJobBackend implements JobBackend, AutoCloseable {
     return "docker";
   }
 
-  /** The name of the build's workspace volume. */
-  public static String workspaceVolume(long buildId) {
-    return "build-" + buildId + "-workspace";
+  /** The name of the build's workspace volume: {@code ofb<token>-build-<id>-workspace}. */
+  public String workspaceVolume(long buildId) {
+    return workspaceVolume(installation, buildId);
+  }
+
+  /** The name of the workspace volume of {@code installation}'s build {@code buildId}. */
+  public static String workspaceVolume(InstallationToken installation, long buildId) {
+    return prefix(installation) + "build-" + buildId + "-workspace";
+  }
+
+  /** The name of the attempt's container: {@code ofb<token>-build-<id>-<job>-<attempt>}. */
+  public String containerName(JobRun run) {
+    return containerName(installation, run);
+  }
+
+  /**
+   * The name of the container of {@code installation}'s attempt {@code run}: deterministic, at most
+   * 63 characters (a long one keeps its start and ends in a hash of the whole, so names stay
+   * distinct).
+   */
+  public static String containerName(InstallationToken installation, JobRun run) {
+    String name = prefix(installation) + run.resourceName();
+    if (name.length() <= MAX_NAME) {
+      return name;
+    }
+    String hash = sha256Prefix(name);
+    return name.substring(0, MAX_NAME - hash.length() - 1) + "-" + hash;
+  }
+
+  private static String prefix(InstallationToken installation) {
+    return "ofb" + installation.value() + "-";
+  }
+
+  private static String sha256Prefix(String text) {
+    try {
+      byte[] digest =
+          MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
+      return HexFormat.of().formatHex(Arrays.copyOf(digest, 4));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every JDK has SHA-256", e);
+    }
+  }
+
+  /** The labels every resource of {@code buildId} carries, to find them again. */
+  private Map<String, String> buildLabels(long buildId) {
+    return Map.of(LABEL_INSTALLATION, installation.value(), LABEL_BUILD_ID, Long.toString(buildId));
   }
 
   @Override
   public boolean ensureStarted(JobRun run) {
-    String name = run.resourceName();
+    String name = containerName(run);
     InspectContainerResponse container = inspect(name);
     boolean created = false;
     if (container == null) {
@@ -114,15 +176,16 @@ public final class DockerJobBackend implements JobBackend, AutoCloseable {
     docker
         .createVolumeCmd()
         .withName(workspaceVolume(run.buildId()))
-        .withLabels(Map.of(LABEL_BUILD_ID, Long.toString(run.buildId())))
+        .withLabels(buildLabels(run.buildId()))
         .exec();
     for (int tries = 0; ; tries++) {
       try {
         docker
             .createContainerCmd(image)
-            .withName(run.resourceName())
+            .withName(containerName(run))
             .withLabels(
                 Map.of(
+                    LABEL_INSTALLATION, installation.value(),
                     LABEL_BUILD_ID, Long.toString(run.buildId()),
                     LABEL_JOB_ID, run.jobId(),
                     LABEL_ATTEMPT, Integer.toString(run.attempt())))
@@ -150,7 +213,7 @@ public final class DockerJobBackend implements JobBackend, AutoCloseable {
       } catch (NotFoundException e) {
         if (imageExists(image)) {
           throw ApplicationFailure.newNonRetryableFailure(
-              "cannot create container " + run.resourceName() + ": " + e.getMessage(),
+              "cannot create container " + containerName(run) + ": " + e.getMessage(),
               BuildFailure.INVALID_JOB.type());
         }
         if (!pull || tries > 0) {
@@ -186,7 +249,7 @@ public final class DockerJobBackend implements JobBackend, AutoCloseable {
 
   @Override
   public JobExit follow(JobRun run, long skip, LineSink lines, Runnable alive) {
-    String name = run.resourceName();
+    String name = containerName(run);
     InspectContainerResponse container = inspect(name);
     if (container == null) {
       return new JobExit(JobExit.LOST, false, "container " + name + " is gone");
@@ -293,7 +356,7 @@ public final class DockerJobBackend implements JobBackend, AutoCloseable {
 
   @Override
   public void delete(JobRun run) {
-    String name = run.resourceName();
+    String name = containerName(run);
     InspectContainerResponse c = inspect(name);
     if (c == null) {
       return;
@@ -307,11 +370,7 @@ public final class DockerJobBackend implements JobBackend, AutoCloseable {
   @Override
   public void deleteWorkspace(long buildId) {
     List<Container> left =
-        docker
-            .listContainersCmd()
-            .withShowAll(true)
-            .withLabelFilter(Map.of(LABEL_BUILD_ID, Long.toString(buildId)))
-            .exec();
+        docker.listContainersCmd().withShowAll(true).withLabelFilter(buildLabels(buildId)).exec();
     for (Container c : left) {
       remove(c.getId());
     }

@@ -1,6 +1,7 @@
 package io.opsflow.build.local;
 
 import io.opsflow.build.JobRun;
+import io.opsflow.build.runner.InstallationToken;
 import io.opsflow.build.runner.JobBackend;
 import io.opsflow.build.runner.JobScript;
 import io.opsflow.build.runner.LineSplitter;
@@ -29,6 +30,9 @@ import org.slf4j.LoggerFactory;
  * Runs jobs as local processes, like a CI "shell" executor. The image is ignored: steps run with
  * the worker host's own tools.
  *
+ * <p>The work directory belongs to one installation ({@link #forInstallation}): attempt directories
+ * are keyed by build id, which every fresh database numbers from 1 again.
+ *
  * <p>Layout under the work directory: {@code build-<id>/workspace/} is shared by the build's jobs
  * and is every script's working directory; {@code <resourceName>/} holds one attempt's {@code
  * script.sh}, {@code output.log}, {@code pid} and, once the script has ended, {@code exit-code}.
@@ -56,12 +60,28 @@ public final class LocalJobBackend implements JobBackend {
   private final Path workDir;
   private final Duration killGrace;
 
-  /** A backend with a 5 s grace between TERM and KILL. */
+  /**
+   * The backend of one installation: its work directory is {@code <baseDir>/<token>}, so
+   * installations sharing {@code baseDir} never see each other's attempts.
+   *
+   * @param baseDir the configured work directory, shared by installations
+   * @param token this installation's token
+   * @param killGrace how long a stopped job may take to exit after TERM before it gets KILL
+   */
+  public static LocalJobBackend forInstallation(
+      Path baseDir, InstallationToken token, Duration killGrace) {
+    return new LocalJobBackend(baseDir.resolve(token.value()), killGrace);
+  }
+
+  /** A backend using {@code workDir} as it is, with a 5 s grace between TERM and KILL. */
   public LocalJobBackend(Path workDir) {
     this(workDir, Duration.ofSeconds(5));
   }
 
   /**
+   * A backend using {@code workDir} as it is; it must belong to one installation only (see {@link
+   * #forInstallation}).
+   *
    * @param workDir where workspaces and attempt directories live
    * @param killGrace how long a stopped job may take to exit after TERM before it gets KILL
    */
@@ -73,6 +93,11 @@ public final class LocalJobBackend implements JobBackend {
   @Override
   public String kind() {
     return "local";
+  }
+
+  /** The directory holding this backend's workspaces and attempt directories. */
+  public Path workDir() {
+    return workDir;
   }
 
   /** The directory shared by the jobs of {@code buildId}: their scripts' working directory. */

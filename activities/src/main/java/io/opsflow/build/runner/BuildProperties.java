@@ -84,7 +84,8 @@ public record BuildProperties(
   /**
    * The local runner.
    *
-   * @param workDir where build workspaces and attempt directories live; default {@code
+   * @param workDir where build workspaces and attempt directories live, shared by installations:
+   *     each uses its subdirectory named by its {@link InstallationToken}; default {@code
    *     ${java.io.tmpdir}/opsflow-builds}
    * @param killGrace time a stopped job gets between TERM and KILL
    */

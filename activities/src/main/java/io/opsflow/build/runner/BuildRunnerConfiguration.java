@@ -9,6 +9,7 @@ import io.opsflow.build.local.LocalJobBackend;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.function.BooleanSupplier;
+import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
@@ -19,7 +20,8 @@ import org.springframework.context.annotation.Configuration;
  * Chooses the job runner ({@code opsflow.builds.runner}) and creates the {@code
  * jobRunnerActivities} bean around it. {@code auto} takes Docker when the engine ({@code
  * opsflow.builds.docker.host}, {@code DOCKER_HOST} or {@code unix:///var/run/docker.sock}) answers
- * a ping, else local processes.
+ * a ping, else local processes. The local and Docker runners key their resources by this
+ * installation's {@link InstallationToken} as well as by build id.
  */
 @Configuration(proxyBeanMethods = false)
 @EnableConfigurationProperties({BuildProperties.class, KubernetesRunnerProperties.class})
@@ -28,9 +30,19 @@ public class BuildRunnerConfiguration {
   private static final Logger log = LoggerFactory.getLogger(BuildRunnerConfiguration.class);
   private static final Duration PING_TIMEOUT = Duration.ofSeconds(3);
 
+  /** Read once at start-up: stable for one database, so re-attach after a restart still works. */
+  @Bean
+  InstallationToken installationToken(DataSource dataSource) {
+    InstallationToken token = InstallationToken.read(dataSource);
+    log.info("CI runner installation token {}", token);
+    return token;
+  }
+
   @Bean
   JobBackend buildJobBackend(
-      BuildProperties properties, KubernetesRunnerProperties kubernetesProperties) {
+      BuildProperties properties,
+      KubernetesRunnerProperties kubernetesProperties,
+      InstallationToken installationToken) {
     String host = DockerClients.resolveHost(properties.docker().host());
     String kind =
         chooseKind(
@@ -39,17 +51,21 @@ public class BuildRunnerConfiguration {
             () -> DockerClients.answers(host, PING_TIMEOUT));
     JobBackend backend =
         switch (kind) {
+          // A cluster namespace is the isolation there: Job names stay as they were.
           case "kubernetes" ->
               new KubernetesJobBackend(new KubernetesClientBuilder().build(), kubernetesProperties);
           case "docker" ->
               new DockerJobBackend(
                   DockerClients.connect(host),
+                  installationToken,
                   properties.docker().network(),
                   properties.docker().pull(),
                   properties.docker().stopGrace());
           case "local" ->
-              new LocalJobBackend(
-                  Path.of(properties.local().workDir()), properties.local().killGrace());
+              LocalJobBackend.forInstallation(
+                  Path.of(properties.local().workDir()),
+                  installationToken,
+                  properties.local().killGrace());
           default -> throw new IllegalStateException("no backend for runner kind " + kind);
         };
     log.info("CI jobs run on the {} runner (task queue {})", kind, properties.taskQueueFor(kind));

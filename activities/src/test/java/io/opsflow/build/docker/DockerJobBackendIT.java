@@ -12,6 +12,7 @@ import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.model.Frame;
 import io.opsflow.build.BuildFailure;
 import io.opsflow.build.JobRun;
+import io.opsflow.build.runner.InstallationToken;
 import io.opsflow.build.runner.JobBackend;
 import io.opsflow.build.runner.JobBackendContract;
 import io.opsflow.build.runner.Runs.Lines;
@@ -55,13 +56,22 @@ class DockerJobBackendIT extends JobBackendContract {
   }
 
   @Override
-  protected JobBackend newBackend() {
+  protected JobBackend newBackend(InstallationToken installation) {
     // Each "worker" has its own client, as a restarted process would.
     return new DockerJobBackend(
         DockerClients.connect(DockerClients.resolveHost(null)),
+        installation,
         "none",
         false,
         Duration.ofSeconds(1));
+  }
+
+  private DockerJobBackend dockerBackend() {
+    return (DockerJobBackend) backend;
+  }
+
+  private String container(JobRun run) {
+    return DockerJobBackend.containerName(installation, run);
   }
 
   @Override
@@ -73,7 +83,7 @@ class DockerJobBackendIT extends JobBackendContract {
   protected void touchInWorkspace(JobRun run, String name) {
     ExecCreateCmdResponse exec =
         docker
-            .execCreateCmd(run.resourceName())
+            .execCreateCmd(container(run))
             .withCmd("touch", DockerJobBackend.WORKSPACE + "/" + name)
             .exec();
     try {
@@ -91,10 +101,8 @@ class DockerJobBackendIT extends JobBackendContract {
   protected void assertStopped(JobRun run) {
     // The container's processes all die with it: it is enough that it no longer runs.
     try {
-      InspectContainerResponse c = docker.inspectContainerCmd(run.resourceName()).exec();
-      assertThat(c.getState().getRunning())
-          .as("container %s running", run.resourceName())
-          .isFalse();
+      InspectContainerResponse c = docker.inspectContainerCmd(container(run)).exec();
+      assertThat(c.getState().getRunning()).as("container %s running", container(run)).isFalse();
     } catch (NotFoundException removed) {
       // removed: stopped too
     }
@@ -107,9 +115,11 @@ class DockerJobBackendIT extends JobBackendContract {
 
     runToEnd(run, lines);
 
-    InspectContainerResponse c = docker.inspectContainerCmd(run.resourceName()).exec();
-    assertThat(c.getName()).isEqualTo("/build-" + buildId + "-lint---test-1");
+    String prefix = "ofb" + installation.value() + "-";
+    InspectContainerResponse c = docker.inspectContainerCmd(container(run)).exec();
+    assertThat(c.getName()).isEqualTo("/" + prefix + "build-" + buildId + "-lint---test-1");
     assertThat(c.getConfig().getLabels())
+        .containsEntry("opsflow.installation", installation.value())
         .containsEntry("opsflow.build-id", Long.toString(buildId))
         .containsEntry("opsflow.job-id", "Lint & Test")
         .containsEntry("opsflow.attempt", "1");
@@ -117,7 +127,7 @@ class DockerJobBackendIT extends JobBackendContract {
     assertThat(c.getMounts())
         .anySatisfy(
             m -> {
-              assertThat(m.getName()).isEqualTo("build-" + buildId + "-workspace");
+              assertThat(m.getName()).isEqualTo(prefix + "build-" + buildId + "-workspace");
               assertThat(m.getDestination().getPath()).isEqualTo("/workspace");
             });
     assertThat(lines.output()).containsExactly("/workspace");
@@ -145,8 +155,28 @@ class DockerJobBackendIT extends JobBackendContract {
                   .isEqualTo("image 'opsflow/no-such-image:never' not found on the runner");
               assertThat(f.isNonRetryable()).isTrue();
             });
-    assertThatThrownBy(() -> docker.inspectContainerCmd(run.resourceName()).exec())
+    assertThatThrownBy(() -> docker.inspectContainerCmd(container(run)).exec())
         .isInstanceOf(NotFoundException.class);
+  }
+
+  @Test
+  void aLongJobIdGivesADistinctNameOfAtMost63Characters() {
+    String longId = "integration-tests-against-the-staging-database-and-the-queue";
+    JobRun first = run(buildId, longId + "-a", IMAGE, step("echo a"));
+    JobRun second = run(buildId, longId + "-b", IMAGE, step("echo b"));
+    Lines a = new Lines();
+    Lines b = new Lines();
+
+    runToEnd(first, a);
+    runToEnd(second, b);
+
+    assertThat(container(first)).hasSize(63).startsWith("ofb" + installation.value() + "-build-");
+    assertThat(container(second)).hasSize(63).isNotEqualTo(container(first));
+    assertThat(container(first)).isEqualTo(DockerJobBackend.containerName(installation, first));
+    assertThat(docker.inspectContainerCmd(container(first)).exec().getName())
+        .isEqualTo("/" + container(first));
+    assertThat(a.output()).containsExactly("a");
+    assertThat(b.output()).containsExactly("b");
   }
 
   @Test
@@ -155,7 +185,7 @@ class DockerJobBackendIT extends JobBackendContract {
     JobBackend.JobExit exit = runToEnd(run, new Lines());
 
     backend.release(run, exit);
-    assertThatThrownBy(() -> docker.inspectContainerCmd(run.resourceName()).exec())
+    assertThatThrownBy(() -> docker.inspectContainerCmd(container(run)).exec())
         .isInstanceOf(NotFoundException.class);
     Lines read = new Lines();
     runToEnd(job("reader", "cat kept.txt"), read);
@@ -167,11 +197,16 @@ class DockerJobBackendIT extends JobBackendContract {
             docker
                 .listContainersCmd()
                 .withShowAll(true)
-                .withLabelFilter(Map.of("opsflow.build-id", Long.toString(buildId)))
+                .withLabelFilter(
+                    Map.of(
+                        "opsflow.installation",
+                        installation.value(),
+                        "opsflow.build-id",
+                        Long.toString(buildId)))
                 .exec())
         .isEmpty();
     assertThatThrownBy(
-            () -> docker.inspectVolumeCmd(DockerJobBackend.workspaceVolume(buildId)).exec())
+            () -> docker.inspectVolumeCmd(dockerBackend().workspaceVolume(buildId)).exec())
         .isInstanceOf(NotFoundException.class);
   }
 }

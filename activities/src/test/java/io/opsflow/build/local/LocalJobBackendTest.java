@@ -5,6 +5,7 @@ import static io.opsflow.build.runner.Runs.running;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.opsflow.build.JobRun;
+import io.opsflow.build.runner.InstallationToken;
 import io.opsflow.build.runner.JobBackend;
 import io.opsflow.build.runner.JobBackend.JobExit;
 import io.opsflow.build.runner.JobBackendContract;
@@ -23,8 +24,8 @@ class LocalJobBackendTest extends JobBackendContract {
   @TempDir Path workDir;
 
   @Override
-  protected JobBackend newBackend() {
-    return new LocalJobBackend(workDir, Duration.ofSeconds(1));
+  protected JobBackend newBackend(InstallationToken installation) {
+    return LocalJobBackend.forInstallation(workDir, installation, Duration.ofSeconds(1));
   }
 
   @Override
@@ -53,6 +54,20 @@ class LocalJobBackendTest extends JobBackendContract {
     if (Files.exists(pidFile)) {
       assertThat(ProcessGroups.alive(pidIn(pidFile))).as("the job's process group").isFalse();
     }
+  }
+
+  @Test
+  void attemptsAndWorkspacesLiveInTheInstallationsSubdirectory() {
+    JobRun run = job("where", "pwd");
+    Lines lines = new Lines();
+
+    runToEnd(run, lines);
+
+    Path own = workDir.resolve(installation.value());
+    assertThat(local().workDir()).isEqualTo(own);
+    assertThat(local().attemptDir(run)).isEqualTo(own.resolve(run.resourceName()));
+    assertThat(lines.output())
+        .containsExactly(own.resolve("build-" + buildId + "/workspace").toString());
   }
 
   @Test

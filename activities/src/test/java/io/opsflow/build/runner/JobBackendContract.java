@@ -19,15 +19,25 @@ import org.junit.jupiter.api.Test;
 
 /**
  * What every runner must do, run against a real backend by each runner's test: shared workspace,
- * output, exit codes, env, timeout, re-attach after a worker restart, delete.
+ * output, exit codes, env, timeout, re-attach after a worker restart, delete, and installations
+ * sharing the runner's place kept apart.
  */
 public abstract class JobBackendContract {
 
   protected long buildId;
+  protected InstallationToken installation;
   protected JobBackend backend;
 
-  /** A backend as a freshly started worker would create it (same host, same state). */
-  protected abstract JobBackend newBackend();
+  /**
+   * A backend of {@code installation} as a freshly started worker would create it (same host, same
+   * state).
+   */
+  protected abstract JobBackend newBackend(InstallationToken installation);
+
+  /** A backend of this test's installation as a freshly started worker would create it. */
+  protected JobBackend newBackend() {
+    return newBackend(installation);
+  }
 
   /** The image jobs run on. */
   protected abstract String image();
@@ -44,6 +54,7 @@ public abstract class JobBackendContract {
   @BeforeEach
   void createBackend() {
     buildId = Runs.newBuildId();
+    installation = Runs.newInstallation();
     backend = newBackend();
   }
 
@@ -216,6 +227,37 @@ public abstract class JobBackendContract {
 
     // Two silent seconds: a runner that only called alive on output would not have called it.
     assertThat(calls[0]).isGreaterThanOrEqualTo(3);
+  }
+
+  @Test
+  void anotherInstallationsAttemptWithTheSameIdsIsNeitherReattachedNorRemoved() throws Exception {
+    // Two databases both numbered a build buildId: same build, job and attempt, other content.
+    String script = "echo \"$WHO\" >> runs.txt; cat runs.txt; exit ${#WHO}";
+    JobRun old = run(buildId, "same", image(), Map.of("WHO", "old"), 60, step(script));
+    JobRun fresh = run(buildId, "same", image(), Map.of("WHO", "fresh"), 60, step(script));
+    assertThat(fresh.resourceName()).isEqualTo(old.resourceName());
+    Lines oldLines = new Lines();
+    assertThat(runToEnd(old, oldLines)).isEqualTo(new JobExit(3, false, null));
+
+    JobBackend other = newBackend(Runs.newInstallation());
+    try {
+      assertThat(other.ensureStarted(fresh)).as("started its own attempt").isTrue();
+      Lines freshLines = new Lines();
+      JobExit freshExit = other.follow(fresh, 0, freshLines, () -> {});
+
+      assertThat(freshExit).isEqualTo(new JobExit(5, false, null));
+      assertThat(freshLines.output()).containsExactly("fresh");
+      other.deleteWorkspace(buildId);
+    } finally {
+      close(other);
+    }
+
+    // The old installation's finished attempt and workspace are still its own.
+    assertThat(backend.ensureStarted(old)).isFalse();
+    Lines again = new Lines();
+    assertThat(backend.follow(old, 0, again, () -> {})).isEqualTo(new JobExit(3, false, null));
+    assertThat(again.output()).containsExactly("old");
+    assertThat(oldLines.output()).containsExactly("old");
   }
 
   @Test

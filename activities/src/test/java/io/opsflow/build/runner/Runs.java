@@ -22,6 +22,12 @@ public final class Runs {
     return ThreadLocalRandom.current().nextLong(1_000_000, 1_000_000_000L);
   }
 
+  /** An installation token of its own, so tests sharing an engine or directory never meet. */
+  public static InstallationToken newInstallation() {
+    return new InstallationToken(
+        String.format("%08x", ThreadLocalRandom.current().nextLong(0x1_0000_0000L)));
+  }
+
   public static StepSpec step(String run) {
     return new StepSpec(null, run, Map.of());
   }
