@@ -211,8 +211,10 @@ class NodeWorkflowTest {
     for (int i = 0; i < 100; i++) {
       NodeView view = cluster.node(nodeId).state();
       List<NodeCall> calls = cluster.db.nodeCalls(nodeId);
-      NodeCall last = calls.get(calls.size() - 1);
-      if (view.heartbeats() >= count
+      // Nothing stored yet (the registration's own call may still be on its way): wait.
+      NodeCall last = calls.isEmpty() ? null : calls.get(calls.size() - 1);
+      if (last != null
+          && view.heartbeats() >= count
           && last.change().reason().startsWith("heartbeat")
           && last.change().lastHeartbeatAt().equals(view.lastHeartbeatAt())
           && view.status() == NodeStatus.ACTIVE) {
