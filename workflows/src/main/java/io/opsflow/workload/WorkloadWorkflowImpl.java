@@ -35,6 +35,12 @@ import java.util.Objects;
  * an activity; the main thread does all the work, signal and update handlers only set flags and
  * wait.
  *
+ * <p>Terminal retention (version {@value #TERMINAL_RETENTION} 1): after EXITED, FAILED or MISSING
+ * the run stays open, like a Nomad terminal allocation before garbage collection, so a remove can
+ * still reach the container on its node and a retry can run the next revision in this run; after
+ * {@link WorkloadSettings#retention()} it removes the container itself ("retention expired") and
+ * completes. Runs recorded before (DEFAULT_VERSION) end at the final status as they did.
+ *
  * <p>Agent unreachable (the start or restart is not picked up on {@code node-<id>} within {@link
  * WorkloadSettings#agentPickupTimeout()}): the workload is recorded LOST with that reason and
  * placed again, excluding every node whose agent did not answer in this round; when no other node

@@ -592,6 +592,32 @@ class WorkloadWorkflowTest {
   }
 
   @Test
+  void retryPlacedOnAnotherNodeRemovesTheOldContainerThere() {
+    cluster.db.node("a", 4, 8192);
+    cluster.db.node("b", 1, 1024);
+    cluster.startAgent("a");
+    cluster.startAgent("b");
+    cluster.schedule(request("w28", spec(EXIT_3, 1, 256, RestartPolicy.NEVER)));
+    assertThat(cluster.ended("w28").nodeId()).isEqualTo("a");
+    // Node a now offers nothing: the retry goes to b.
+    cluster.db.node("a", 0, 0);
+
+    Placement placed = cluster.workload("w28").retry(new RetryWorkload(null));
+
+    assertThat(placed.nodeId()).isEqualTo("b");
+    WorkloadView ended =
+        cluster.awaitWorkload("w28", v -> v.revision() == 2 && v.status() == WorkloadStatus.EXITED);
+    assertThat(ended.nodeId()).isEqualTo("b");
+    assertThat(cluster.engine("a").state("w28")).isNull();
+    assertThat(cluster.engine("a").actions("w28", "remove"))
+        .extracting(Action::revision)
+        .containsExactly(1);
+    assertThat(cluster.engine("b").actions("w28", "create"))
+        .extracting(Action::revision)
+        .containsExactly(2);
+  }
+
+  @Test
   void retentionExpiryRemovesTheContainer() {
     cluster.db.node("a", 4, 8192);
     cluster.startAgent("a");
