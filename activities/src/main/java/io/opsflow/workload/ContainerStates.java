@@ -3,8 +3,9 @@ package io.opsflow.workload;
 import io.opsflow.workload.ContainerActivities.ContainerState;
 
 /**
- * Docker's container state (as {@code docker inspect} shows it) to a workload status. Pure, so the
- * mapping is unit-tested without an engine.
+ * What the Docker activities need beyond {@link ContainerStatusMapping} (the shared, pure mapping
+ * of Docker's state to a workload status, which decides every status here): whether to keep
+ * following, whether a container ever started, and the messages of a follow's end.
  */
 final class ContainerStates {
 
@@ -14,14 +15,21 @@ final class ContainerStates {
   private ContainerStates() {}
 
   /**
-   * Still to be followed: running, paused, restarted by the engine itself, or being removed (the
-   * next inspect then finds it gone).
+   * Still to be followed: what the mapping calls RUNNING (running, paused, restarted by the engine
+   * itself), and a container being removed (the next inspect then finds it gone).
    */
   static boolean isLive(String status) {
-    return "running".equals(status)
-        || "paused".equals(status)
-        || "restarting".equals(status)
-        || "removing".equals(status);
+    if (status == null) {
+      return false;
+    }
+    if ("removing".equals(status)) {
+      return true;
+    }
+    try {
+      return ContainerStatusMapping.of(status, null, null) == WorkloadStatus.RUNNING;
+    } catch (IllegalArgumentException unknown) {
+      return false;
+    }
   }
 
   /** Whether the container was ever started (a created-only container was not). */
@@ -30,7 +38,9 @@ final class ContainerStates {
   }
 
   /**
-   * The state of a container that no longer runs.
+   * The state of a container that no longer runs: {@link ContainerStatusMapping#state}, except that
+   * an out-of-memory kill says so and a container created but never started counts as FAILED (the
+   * follow began after a start, so it should have run).
    *
    * @param status Docker's State.Status
    * @param exitCode State.ExitCode
@@ -44,36 +54,35 @@ final class ContainerStates {
       String error,
       boolean oomKilled,
       String logs) {
-    if (error != null && !error.isBlank()) {
-      return new ContainerState(WorkloadStatus.FAILED, containerId, exitCode, error, logs);
+    ContainerState mapped;
+    try {
+      mapped = ContainerStatusMapping.state(containerId, status, exitCode, error, logs);
+    } catch (IllegalArgumentException unknown) {
+      return new ContainerState(
+          WorkloadStatus.FAILED,
+          containerId,
+          exitCode,
+          "unexpected container status '" + status + "'",
+          logs);
     }
-    return switch (status == null ? "" : status) {
-      case "exited" ->
-          new ContainerState(
-              WorkloadStatus.EXITED,
-              containerId,
-              exitCode,
-              oomKilled
-                  ? "killed: out of memory (exit code " + exitCode + ")"
-                  : "exited with code " + exitCode,
-              logs);
-      case "dead" ->
-          new ContainerState(
-              WorkloadStatus.FAILED, containerId, exitCode, "the container is dead", logs);
-      case "created" ->
+    return switch (mapped.status()) {
+      case EXITED ->
+          oomKilled
+              ? new ContainerState(
+                  WorkloadStatus.EXITED,
+                  containerId,
+                  exitCode,
+                  "killed: out of memory (exit code " + exitCode + ")",
+                  logs)
+              : mapped;
+      case SCHEDULED ->
           new ContainerState(
               WorkloadStatus.FAILED,
               containerId,
               null,
               "the container was created but never started",
               logs);
-      default ->
-          new ContainerState(
-              WorkloadStatus.FAILED,
-              containerId,
-              exitCode,
-              "unexpected container status '" + status + "'",
-              logs);
+      default -> mapped;
     };
   }
 

@@ -9,9 +9,10 @@ import java.util.UUID;
 import org.springframework.jdbc.core.JdbcTemplate;
 
 /**
- * Appends to {@code workload_events}, the append-only history of a workload. Rows keyed by
- * (workload, revision, sequence) are written once however often the caller retries; rows without a
- * sequence are written by the store itself under the workload's row lock.
+ * Appends to {@code workload_events}, the append-only history of a workload. A row is written once
+ * however often the caller retries: the workflow's rows are keyed by (workload, revision,
+ * sequence), its sequences starting at 1; rows of decisions made outside the workflow (a node's
+ * loss) carry no sequence and are keyed by (workload, dedup key) instead, so the two never collide.
  */
 final class WorkloadEventLog {
 
@@ -29,7 +30,39 @@ final class WorkloadEventLog {
   boolean append(
       UUID workloadId,
       int revision,
+      int sequence,
+      String type,
+      WorkloadStatus status,
+      String nodeId,
+      String message,
+      Map<String, Object> data,
+      Instant at) {
+    return insert(workloadId, revision, sequence, null, type, status, nodeId, message, data, at);
+  }
+
+  /**
+   * Appends an event of a decision made outside the workflow, keyed by {@code dedupKey}.
+   *
+   * @return true when a row was appended, false when this (workload, dedup key) exists
+   */
+  boolean appendKeyed(
+      UUID workloadId,
+      int revision,
+      String dedupKey,
+      String type,
+      WorkloadStatus status,
+      String nodeId,
+      String message,
+      Map<String, Object> data,
+      Instant at) {
+    return insert(workloadId, revision, null, dedupKey, type, status, nodeId, message, data, at);
+  }
+
+  private boolean insert(
+      UUID workloadId,
+      int revision,
       Integer sequence,
+      String dedupKey,
       String type,
       WorkloadStatus status,
       String nodeId,
@@ -37,13 +70,15 @@ final class WorkloadEventLog {
       Map<String, Object> data,
       Instant at) {
     return jdbc.update(
-            "insert into workload_events (workload_id, revision, sequence, type, status, node_id,"
-                + " message, data, created_at)"
-                + " values (?, ?, ?, ?, ?, ?, ?, ?::jsonb, coalesce(?, clock_timestamp()))"
-                + " on conflict (workload_id, revision, sequence) do nothing",
+            "insert into workload_events (workload_id, revision, sequence, dedup_key, type,"
+                + " status, node_id, message, data, created_at)"
+                + " values (?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, coalesce(?, clock_timestamp()))"
+                // Either key (sequence or dedup key) already there: a retry, nothing to add.
+                + " on conflict do nothing",
             workloadId,
             revision,
             sequence,
+            dedupKey,
             type,
             status == null ? null : status.name(),
             nodeId,

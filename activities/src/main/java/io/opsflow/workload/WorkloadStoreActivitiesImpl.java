@@ -7,13 +7,15 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.temporal.failure.ApplicationFailure;
 import java.sql.Timestamp;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
 import java.util.UUID;
+import java.util.stream.Collectors;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -28,14 +30,15 @@ import org.springframework.transaction.support.TransactionTemplate;
 @Component
 public class WorkloadStoreActivitiesImpl implements WorkloadStoreActivities {
 
-  /** Statuses whose requests count against their node's offer. */
-  static final String LIVE = "('SCHEDULED', 'RUNNING', 'RESTARTING')";
+  /** Statuses whose requests count against their node's offer ({@link WorkloadStatus#isLive}). */
+  static final String LIVE =
+      Arrays.stream(WorkloadStatus.values())
+          .filter(WorkloadStatus::isLive)
+          .map(s -> "'" + s.name() + "'")
+          .collect(Collectors.joining(", ", "(", ")"));
 
   /** Counter of placement decisions, tagged {@code outcome} (scheduled, pending) and policy. */
   public static final String PLACEMENTS_METRIC = "opsflow.workload.placements";
-
-  private static final Set<WorkloadStatus> NEEDS_PLACEMENT =
-      Set.of(WorkloadStatus.PENDING, WorkloadStatus.LOST);
 
   private final JdbcTemplate jdbc;
   private final TransactionTemplate tx;
@@ -72,7 +75,7 @@ public class WorkloadStoreActivitiesImpl implements WorkloadStoreActivities {
 
   private record Decision(Placement placement, boolean fresh) {}
 
-  private record Stored(String nodeId, WorkloadStatus status, int revision) {}
+  private record Stored(String nodeId, WorkloadStatus status, int revision, int sequence) {}
 
   private Decision placeInTransaction(UUID id, PlaceRequest request) {
     // Lock order: nodes (by id), then the workload row; NodeActivitiesImpl takes the same order.
@@ -88,8 +91,14 @@ public class WorkloadStoreActivitiesImpl implements WorkloadStoreActivities {
     if (stored != null
         && stored.revision() == request.revision()
         && stored.nodeId() != null
-        && !NEEDS_PLACEMENT.contains(stored.status())
+        && stored.status().isLive()
         && !exclude.contains(stored.nodeId())) {
+      return new Decision(asPlacement(id, stored), false);
+    }
+    if (stored != null
+        && stored.revision() == request.revision()
+        && stored.sequence() > request.sequence()) {
+      // A stale attempt: the workflow has written newer changes since; it changes nothing.
       return new Decision(asPlacement(id, stored), false);
     }
     WorkloadSpec spec = request.spec();
@@ -110,10 +119,11 @@ public class WorkloadStoreActivitiesImpl implements WorkloadStoreActivities {
     } else {
       jdbc.update(
           "update workloads set status = ?, node_id = ?, message = ?, exit_code = null,"
-              + " updated_at = ? where id = ?",
+              + " sequence = ?, updated_at = ? where id = ?",
           status.name(),
           nodeId,
           message,
+          request.sequence(),
           Timestamp.from(now),
           id);
     }
@@ -121,7 +131,7 @@ public class WorkloadStoreActivitiesImpl implements WorkloadStoreActivities {
         stored == null
             || stored.revision() != request.revision()
             || stored.status() != status
-            || !java.util.Objects.equals(stored.nodeId(), nodeId);
+            || !Objects.equals(stored.nodeId(), nodeId);
     if (changed) {
       Map<String, Object> data = new LinkedHashMap<>();
       data.put("cpu", spec.cpu());
@@ -129,10 +139,11 @@ public class WorkloadStoreActivitiesImpl implements WorkloadStoreActivities {
       data.put("policy", policy(request).name());
       data.put("candidates", nodes.size());
       data.put("exclude", exclude);
+      // Keyed by the workflow's sequence: a retried place appends nothing twice.
       events.append(
           id,
           request.revision(),
-          null,
+          request.sequence(),
           chosen.isPresent() ? "placed" : "pending",
           status,
           nodeId,
@@ -146,9 +157,13 @@ public class WorkloadStoreActivitiesImpl implements WorkloadStoreActivities {
   private Stored lockWorkload(UUID id) {
     List<Stored> rows =
         jdbc.query(
-            "select node_id, status, revision from workloads where id = ? for update",
+            "select node_id, status, revision, sequence from workloads where id = ? for update",
             (rs, i) ->
-                new Stored(rs.getString(1), WorkloadStatus.valueOf(rs.getString(2)), rs.getInt(3)),
+                new Stored(
+                    rs.getString(1),
+                    WorkloadStatus.valueOf(rs.getString(2)),
+                    rs.getInt(3),
+                    rs.getInt(4)),
             id);
     return rows.isEmpty() ? null : rows.get(0);
   }
@@ -180,8 +195,9 @@ public class WorkloadStoreActivitiesImpl implements WorkloadStoreActivities {
     WorkloadSpec spec = request.spec();
     jdbc.update(
         "insert into workloads (id, name, type, image, command, env, cpu, memory_mb,"
-            + " restart_mode, restart_max, node_id, status, message, revision, created_at,"
-            + " updated_at) values (?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            + " restart_mode, restart_max, node_id, status, message, revision, sequence,"
+            + " created_at, updated_at)"
+            + " values (?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         id,
         spec.name(),
         spec.type() == null ? "docker-container" : spec.type(),
@@ -196,6 +212,7 @@ public class WorkloadStoreActivitiesImpl implements WorkloadStoreActivities {
         status.name(),
         message,
         request.revision(),
+        request.sequence(),
         Timestamp.from(now),
         Timestamp.from(now));
   }
@@ -214,7 +231,7 @@ public class WorkloadStoreActivitiesImpl implements WorkloadStoreActivities {
     jdbc.update(
         "update workloads set name = ?, image = ?, command = ?, env = ?::jsonb, cpu = ?,"
             + " memory_mb = ?, restart_mode = ?, restart_max = ?, node_id = ?, status = ?,"
-            + " message = ?, exit_code = null, logs = null, revision = ?, sequence = 0,"
+            + " message = ?, exit_code = null, logs = null, revision = ?, sequence = ?,"
             + " restarts = 0, updated_at = ? where id = ?",
         spec.name(),
         spec.image(),
@@ -228,6 +245,7 @@ public class WorkloadStoreActivitiesImpl implements WorkloadStoreActivities {
         status.name(),
         message,
         request.revision(),
+        request.sequence(),
         Timestamp.from(now),
         id);
   }
@@ -298,7 +316,7 @@ public class WorkloadStoreActivitiesImpl implements WorkloadStoreActivities {
 
   private static Placement asPlacement(UUID id, Stored stored) {
     WorkloadStatus status =
-        stored.nodeId() == null || NEEDS_PLACEMENT.contains(stored.status())
+        stored.nodeId() == null || !stored.status().isLive()
             ? WorkloadStatus.PENDING
             : WorkloadStatus.SCHEDULED;
     return new Placement(

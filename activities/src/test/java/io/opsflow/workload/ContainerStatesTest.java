@@ -60,6 +60,14 @@ class ContainerStatesTest {
   }
 
   @Test
+  void aStatusDockerDoesNotDefineIsFailedNamingIt() {
+    ContainerState odd = ContainerStates.ended("c1", "hibernating", 0, null, false, null);
+    assertThat(odd.status()).isEqualTo(WorkloadStatus.FAILED);
+    assertThat(odd.message()).isEqualTo("unexpected container status 'hibernating'");
+    assertThat(ContainerStates.isLive("hibernating")).isFalse();
+  }
+
+  @Test
   void dockersZeroTimeMeansNeverStarted() {
     assertThat(ContainerStates.hasStarted("0001-01-01T00:00:00Z")).isFalse();
     assertThat(ContainerStates.hasStarted(null)).isFalse();

@@ -11,7 +11,9 @@ public enum WorkloadFailure {
   /** The node's agent did not pick the task up in time. */
   AGENT_UNREACHABLE,
   /** A remove of a workload that is already removed or being removed (update rejection). */
-  ALREADY_REMOVED;
+  ALREADY_REMOVED,
+  /** A retry of a workload that is not Exited, Failed or Missing (update rejection). */
+  NOT_RETRYABLE;
 
   public String type() {
     return name();

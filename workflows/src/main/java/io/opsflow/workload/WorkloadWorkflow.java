@@ -27,15 +27,30 @@ public interface WorkloadWorkflow {
   Placement placement();
 
   /**
-   * Stops and removes the container, stores REMOVED and answers; the run then ends. Rejected while
-   * a remove is in progress or done ("Workload already removed"); once the run has ended the API
-   * answers from the row.
+   * Stops and removes the container, stores REMOVED and answers; the run then ends. Also served
+   * after a final status (EXITED, FAILED, MISSING): the run stays open for {@link
+   * WorkloadSettings#retention()} to remove the container it left, then removes it itself (REMOVED,
+   * "retention expired") and ends. Rejected while a remove is in progress or done ("Workload
+   * already removed"); once the run has ended the API answers from the row.
    */
   @UpdateMethod
   WorkloadView remove(RemoveWorkload remove);
 
   @UpdateValidatorMethod(updateName = "remove")
   void validateRemove(RemoveWorkload remove);
+
+  /**
+   * Runs the next revision of an EXITED, FAILED or MISSING workload in the same workflow: placed
+   * again (answered with that placement, SCHEDULED or PENDING), then created afresh, keyed by
+   * (workload, new revision): on the same node the start replaces the old revision's container, on
+   * another node the old one is removed. Restarts count from zero again.
+   */
+  @UpdateMethod
+  Placement retry(RetryWorkload retry);
+
+  /** Rejects ({@link WorkloadFailure#NOT_RETRYABLE}) unless the status is EXITED/FAILED/MISSING. */
+  @UpdateValidatorMethod(updateName = "retry")
+  void validateRetry(RetryWorkload retry);
 
   /**
    * The node turned Inactive (its row already says LOST): the container there is abandoned and the

@@ -35,6 +35,12 @@ import java.util.Objects;
  * an activity; the main thread does all the work, signal and update handlers only set flags and
  * wait.
  *
+ * <p>Terminal retention (version {@value #TERMINAL_RETENTION} 1): after EXITED, FAILED or MISSING
+ * the run stays open, like a Nomad terminal allocation before garbage collection, so a remove can
+ * still reach the container on its node and a retry can run the next revision in this run; after
+ * {@link WorkloadSettings#retention()} it removes the container itself ("retention expired") and
+ * completes. Runs recorded before (DEFAULT_VERSION) end at the final status as they did.
+ *
  * <p>Agent unreachable (the start or restart is not picked up on {@code node-<id>} within {@link
  * WorkloadSettings#agentPickupTimeout()}): the workload is recorded LOST with that reason and
  * placed again, excluding every node whose agent did not answer in this round; when no other node
@@ -42,6 +48,9 @@ import java.util.Objects;
  * agent that heartbeats but does not poll is broken, and the operator's retry is the remedy.
  */
 public class WorkloadWorkflowImpl implements WorkloadWorkflow {
+
+  /** Change id of terminal retention (remove and retry after a final status). */
+  static final String TERMINAL_RETENTION = "terminal-retention";
 
   /** Start-to-close of one row write. */
   private static final Duration STORE_ATTEMPT_TIMEOUT = Duration.ofSeconds(10);
@@ -65,6 +74,18 @@ public class WorkloadWorkflowImpl implements WorkloadWorkflow {
 
   private WorkloadStatus status = WorkloadStatus.PENDING;
   private String nodeId;
+
+  /** The revision being run: the request's, then +1 per retry served by this run. */
+  private int revision;
+
+  /** Version 1 ("terminal-retention"): a final status waits for remove, retry or retention. */
+  private boolean retains;
+
+  /** A retry the main thread has not started yet. */
+  private RetryWorkload retryAsked;
+
+  /** The revision of the latest placement answer, so a retry answers with its own. */
+  private int placedRevision;
 
   /** The node whose engine may hold our container, so a remove knows where to go. */
   private String containerNode;
@@ -94,6 +115,7 @@ public class WorkloadWorkflowImpl implements WorkloadWorkflow {
     this.request = request;
     this.spec = request.spec();
     this.settings = request.settings();
+    this.revision = request.revision();
     this.store =
         Workflow.newActivityStub(
             WorkloadStoreActivities.class,
@@ -113,6 +135,7 @@ public class WorkloadWorkflowImpl implements WorkloadWorkflow {
       nodeId = carried.nodeId();
       containerNode = carried.nodeId();
       placement = carried.placement();
+      placedRevision = revision;
       restarts = carried.restarts();
       sequence = carried.sequence();
       exitCode = carried.exitCode();
@@ -122,6 +145,10 @@ public class WorkloadWorkflowImpl implements WorkloadWorkflow {
 
   @Override
   public WorkloadView run(WorkloadRequest ignored) {
+    // Asked first, before any command: runs recorded before terminal retention replay unchanged.
+    retains =
+        Workflow.getVersion(TERMINAL_RETENTION, Workflow.DEFAULT_VERSION, 1)
+            != Workflow.DEFAULT_VERSION;
     SearchAttributes attributes = Workflow.getTypedSearchAttributes();
     publishes = attributes.containsKey(WorkloadSearchAttributes.STATUS);
     if (publishes) {
@@ -137,7 +164,73 @@ public class WorkloadWorkflowImpl implements WorkloadWorkflow {
     } else if (place(List.of())) {
       supervise(true);
     }
+    while (retains && retain()) {
+      String previousNode = containerNode;
+      if (place(List.of())) {
+        dropOldContainer(previousNode);
+        supervise(true);
+      }
+    }
     return finish();
+  }
+
+  // ---- terminal retention (version 1) ---------------------------------------------------------
+
+  /**
+   * Keeps a workload that reached a final status, like Nomad keeps a terminal allocation until it
+   * is garbage-collected: waits for a remove, a retry or the retention period. True when a retry
+   * came: the next revision was begun and is to be placed. False when the run is to finish, with a
+   * remove pending when one came or the retention expired.
+   */
+  private boolean retain() {
+    if (removal != null || !retryable(status)) {
+      return false;
+    }
+    boolean asked =
+        Workflow.await(settings.retention(), () -> retryAsked != null || removal != null);
+    if (removal != null) {
+      return false;
+    }
+    if (!asked) {
+      removal = new RemoveWorkload("retention expired");
+      return false;
+    }
+    retryAsked = null;
+    revision++;
+    sequence = 0; // event dedup keys are per (workload, revision)
+    restarts = 0;
+    restartsThisRun = 0;
+    status = WorkloadStatus.PENDING;
+    nodeId = null;
+    exitCode = null;
+    message = "retry: revision " + revision;
+    publish();
+    return true;
+  }
+
+  /**
+   * A retry placed on another node than the old container's: that container is removed there (on
+   * the same node, start replaces it: it carries an older revision).
+   */
+  private void dropOldContainer(String previousNode) {
+    if (previousNode == null || previousNode.equals(nodeId)) {
+      return;
+    }
+    try {
+      actions(previousNode).remove(new ContainerRef(request.workloadId(), revision - 1));
+    } catch (ActivityFailure e) {
+      Workflow.getLogger(WorkloadWorkflowImpl.class)
+          .warn("old container of {} left on node {}: {}", request.workloadId(), previousNode, e);
+    }
+    if (previousNode.equals(containerNode)) {
+      containerNode = null;
+    }
+  }
+
+  private static boolean retryable(WorkloadStatus status) {
+    return status == WorkloadStatus.EXITED
+        || status == WorkloadStatus.FAILED
+        || status == WorkloadStatus.MISSING;
   }
 
   // ---- placement -------------------------------------------------------------------------------
@@ -179,17 +272,13 @@ public class WorkloadWorkflowImpl implements WorkloadWorkflow {
       answer =
           store.place(
               new PlaceRequest(
-                  request.workloadId(),
-                  spec,
-                  request.revision(),
-                  settings.placement(),
-                  exclude,
-                  ++sequence));
+                  request.workloadId(), spec, revision, settings.placement(), exclude, ++sequence));
     } catch (ActivityFailure e) {
       record(WorkloadStatus.FAILED, null, "placement failed: " + rootMessage(e), null);
       return null;
     }
     placement = answer;
+    placedRevision = revision;
     // place() stored the row (SCHEDULED or PENDING) and its event: no status() call here.
     exitCode = null;
     if (answer.status() == WorkloadStatus.SCHEDULED && answer.nodeId() != null) {
@@ -371,7 +460,11 @@ public class WorkloadWorkflowImpl implements WorkloadWorkflow {
     }
     unsettled.forEach(Promise::getFailure);
     Workflow.continueAsNew(
-        request.carrying(
+        new WorkloadRequest(
+            request.workloadId(),
+            spec,
+            revision,
+            settings,
             new WorkloadRequest.CarryOver(
                 nodeId, placement, restarts, sequence, !fresh, exitCode, message)));
     return true;
@@ -508,6 +601,25 @@ public class WorkloadWorkflowImpl implements WorkloadWorkflow {
   }
 
   @Override
+  public void validateRetry(RetryWorkload retry) {
+    if (!retains || removal != null || retryAsked != null || !retryable(status)) {
+      throw ApplicationFailure.newNonRetryableFailure(
+          "Workload is " + status.display() + ": only an Exited, Failed or Missing one is retried",
+          WorkloadFailure.NOT_RETRYABLE.type());
+    }
+  }
+
+  @Override
+  public Placement retry(RetryWorkload retry) {
+    retryAsked = retry != null ? retry : new RetryWorkload(null);
+    int next = revision + 1;
+    // Answered once the next revision is placed (SCHEDULED or PENDING), or it ended at once.
+    Workflow.await(
+        () -> placedRevision >= next || (revision >= next && status.isFinal()) || removal != null);
+    return placedRevision >= next ? placement : new Placement(request.workloadId(), nodeId, status);
+  }
+
+  @Override
   public void nodeLost(NodeLost from) {
     // Only the node the workload is on now matters: a late signal about a node it already left,
     // or one that arrives once it ended, changes nothing.
@@ -528,14 +640,7 @@ public class WorkloadWorkflowImpl implements WorkloadWorkflow {
   @Override
   public WorkloadView state() {
     return new WorkloadView(
-        request.workloadId(),
-        spec.name(),
-        nodeId,
-        status,
-        exitCode,
-        message,
-        request.revision(),
-        restarts);
+        request.workloadId(), spec.name(), nodeId, status, exitCode, message, revision, restarts);
   }
 
   // ---- helpers ---------------------------------------------------------------------------------
@@ -622,7 +727,7 @@ public class WorkloadWorkflowImpl implements WorkloadWorkflow {
   private ContainerSpec containerSpec() {
     return new ContainerSpec(
         request.workloadId(),
-        request.revision(),
+        revision,
         spec.name(),
         spec.image(),
         spec.command(),
@@ -632,7 +737,7 @@ public class WorkloadWorkflowImpl implements WorkloadWorkflow {
   }
 
   private ContainerRef ref() {
-    return new ContainerRef(request.workloadId(), request.revision());
+    return new ContainerRef(request.workloadId(), revision);
   }
 
   /** Anything but the four states the activities promise counts as a failure, named. */
@@ -668,15 +773,7 @@ public class WorkloadWorkflowImpl implements WorkloadWorkflow {
     publish();
     store.status(
         new StatusChange(
-            request.workloadId(),
-            request.revision(),
-            ++sequence,
-            next,
-            nodeId,
-            code,
-            text,
-            logs,
-            now()));
+            request.workloadId(), revision, ++sequence, next, nodeId, code, text, logs, now()));
   }
 
   /** Mirrors status and node into the search attributes, when the run was started with them. */

@@ -196,6 +196,12 @@ final class FakeEngine implements ContainerActivities {
             WorkloadFailure.IMAGE_NOT_FOUND.type());
       }
       container = containers.get(spec.workloadId());
+      if (container != null && container.spec.revision() < spec.revision()) {
+        // As the real engine's activity: a newer revision (retry) replaces the old container.
+        containers.remove(spec.workloadId());
+        record("replace", spec.workloadId(), container.spec.revision());
+        container = null;
+      }
       if (container == null) {
         container = new Container(nodeId + "-c" + ++nextId, spec);
         containers.put(spec.workloadId(), container);

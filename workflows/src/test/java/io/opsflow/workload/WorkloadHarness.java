@@ -191,6 +191,14 @@ final class WorkloadHarness implements AutoCloseable {
         "workload " + workloadId + " never got there: " + workload(workloadId).state());
   }
 
+  /**
+   * Waits until the workload reached a final status: its run stays open after one (terminal
+   * retention), so its result would come only once the retention expired.
+   */
+  WorkloadView ended(String workloadId) {
+    return awaitWorkload(workloadId, v -> v.status().isFinal(), Duration.ofSeconds(2));
+  }
+
   // ---- nodes -----------------------------------------------------------------------------------
 
   static NodeRegistration registration(String nodeId, Duration inactiveAfter, int perRun) {

@@ -7,7 +7,9 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * Replays histories recorded from {@link WorkloadWorkflowTest} against the current workflow code:
  * fails with a NonDeterministicException when a change would break workloads in flight. Re-record
- * as described in {@link NodeWorkflowReplayTest}.
+ * as described in {@link NodeWorkflowReplayTest}. {@code workload-v0-*} were recorded before
+ * terminal retention (version {@code terminal-retention} DEFAULT: the run ends at a final status)
+ * and are kept as they are.
  */
 class WorkloadWorkflowReplayTest {
 
@@ -21,7 +23,17 @@ class WorkloadWorkflowReplayTest {
         "pending",
         "unreachable",
         "node-lost",
-        "remove"
+        "remove",
+        "retained-remove",
+        "retry",
+        "v0-exit-0",
+        "v0-exit-3",
+        "v0-restart",
+        "v0-continued",
+        "v0-pending",
+        "v0-unreachable",
+        "v0-node-lost",
+        "v0-remove"
       })
   void replaysRecordedHistory(String scenario) throws Exception {
     WorkflowReplayer.replayWorkflowExecutionFromResource(

@@ -95,7 +95,7 @@ class WorkloadWorkflowTest {
         cluster.schedule(request("w2", spec(EXIT_0, 2, 512, RestartPolicy.NEVER)));
 
     assertThat(placement.nodeId()).isEqualTo("b");
-    assertThat(cluster.result("w2").status()).isEqualTo(WorkloadStatus.EXITED);
+    assertThat(cluster.ended("w2").status()).isEqualTo(WorkloadStatus.EXITED);
   }
 
   @ParameterizedTest
@@ -106,7 +106,7 @@ class WorkloadWorkflowTest {
     String id = "exit-" + code;
 
     cluster.schedule(request(id, spec(code == 0 ? EXIT_0 : EXIT_3, 1, 256, RestartPolicy.NEVER)));
-    WorkloadView ended = cluster.result(id);
+    WorkloadView ended = cluster.ended(id);
 
     assertThat(ended.status()).isEqualTo(WorkloadStatus.EXITED);
     assertThat(ended.exitCode()).isEqualTo(code);
@@ -133,7 +133,7 @@ class WorkloadWorkflowTest {
     cluster.startAgent("a");
 
     cluster.schedule(request("w3", spec("nosuch:1.0", 1, 256, RestartPolicy.onFailure(3))));
-    WorkloadView ended = cluster.result("w3");
+    WorkloadView ended = cluster.ended("w3");
 
     assertThat(ended.status()).isEqualTo(WorkloadStatus.FAILED);
     assertThat(ended.message()).isEqualTo("image 'nosuch:1.0' not found on node a");
@@ -153,7 +153,7 @@ class WorkloadWorkflowTest {
             "broken", "docker-container", LONG, List.of("nosuchcmd"), null, 0, 0, null);
 
     cluster.schedule(request("w4", spec));
-    WorkloadView ended = cluster.result("w4");
+    WorkloadView ended = cluster.ended("w4");
 
     assertThat(ended.status()).isEqualTo(WorkloadStatus.FAILED);
     assertThat(ended.message()).isEqualTo(FakeEngine.COMMAND_NOT_FOUND);
@@ -172,7 +172,7 @@ class WorkloadWorkflowTest {
 
     Placement placement =
         cluster.schedule(request("w5", spec(EXIT_0, 1, 256, RestartPolicy.NEVER)));
-    WorkloadView ended = cluster.result("w5");
+    WorkloadView ended = cluster.ended("w5");
 
     assertThat(placement.nodeId()).isEqualTo("a");
     assertThat(ended.status()).isEqualTo(WorkloadStatus.EXITED);
@@ -201,7 +201,7 @@ class WorkloadWorkflowTest {
     Instant scheduledAt = cluster.now();
 
     cluster.schedule(request("w6", spec(EXIT_0, 1, 256, RestartPolicy.NEVER)));
-    WorkloadView ended = cluster.result("w6");
+    WorkloadView ended = cluster.ended("w6");
 
     assertThat(ended.status()).isEqualTo(WorkloadStatus.FAILED);
     assertThat(ended.message())
@@ -236,7 +236,7 @@ class WorkloadWorkflowTest {
     // The agent now offers 4 cores: the node workflow nudges the pending workload at once.
     Instant offeredAt = cluster.now();
     cluster.heartbeat("a", "active", 4, 8192);
-    WorkloadView ended = cluster.result("w7");
+    WorkloadView ended = cluster.ended("w7");
 
     assertThat(ended.status()).isEqualTo(WorkloadStatus.EXITED);
     assertThat(ended.nodeId()).isEqualTo("a");
@@ -259,7 +259,7 @@ class WorkloadWorkflowTest {
 
     // Removing "big" frees the core without any heartbeat: the next re-check (every 30 s) finds it.
     cluster.workload("big").remove(new RemoveWorkload("make room"));
-    WorkloadView ended = cluster.result("next");
+    WorkloadView ended = cluster.ended("next");
 
     assertThat(ended.status()).isEqualTo(WorkloadStatus.EXITED);
     long scheduledAt = cluster.db.events("next", WorkloadStatus.SCHEDULED).get(0).atMillis();
@@ -273,7 +273,7 @@ class WorkloadWorkflowTest {
     Instant requestedAt = cluster.now();
 
     cluster.schedule(request("w8", spec(EXIT_0, 2, 256, RestartPolicy.NEVER)));
-    WorkloadView ended = cluster.result("w8");
+    WorkloadView ended = cluster.ended("w8");
 
     assertThat(ended.status()).isEqualTo(WorkloadStatus.FAILED);
     assertThat(ended.message()).isEqualTo("no node fits cpu=2 memory=256 MiB within 600 s");
@@ -292,7 +292,7 @@ class WorkloadWorkflowTest {
     cluster.startAgent("a");
 
     cluster.schedule(request("w9", spec(EXIT_3, 1, 256, RestartPolicy.onFailure(3))));
-    WorkloadView ended = cluster.result("w9");
+    WorkloadView ended = cluster.ended("w9");
 
     assertThat(ended.status()).isEqualTo(WorkloadStatus.FAILED);
     assertThat(ended.exitCode()).isEqualTo(3);
@@ -324,7 +324,7 @@ class WorkloadWorkflowTest {
     cluster.startAgent("a");
 
     cluster.schedule(request("w10", spec(EXIT_0, 1, 256, RestartPolicy.onFailure(3))));
-    WorkloadView ended = cluster.result("w10");
+    WorkloadView ended = cluster.ended("w10");
 
     assertThat(ended.status()).isEqualTo(WorkloadStatus.EXITED);
     assertThat(ended.restarts()).isZero();
@@ -337,7 +337,7 @@ class WorkloadWorkflowTest {
     cluster.startAgent("a");
 
     cluster.schedule(request("w11", spec(EXIT_0, 1, 256, RestartPolicy.always(2))));
-    WorkloadView ended = cluster.result("w11");
+    WorkloadView ended = cluster.ended("w11");
 
     // Restarts ran out after clean exits: the last exit stands, it is not a failure.
     assertThat(ended.status()).isEqualTo(WorkloadStatus.EXITED);
@@ -392,7 +392,7 @@ class WorkloadWorkflowTest {
     cluster.startAgent("a");
 
     cluster.schedule(request("w12", spec(EXIT_3, 1, 256, RestartPolicy.onFailure(7))));
-    cluster.result("w12");
+    cluster.ended("w12");
 
     // 5, 10, 20, 40, 80, then 120 (not 160), 120.
     List<Action> runs = cluster.engine("a").actions("w12");
@@ -408,7 +408,7 @@ class WorkloadWorkflowTest {
     cluster.startAgent("a");
 
     cluster.schedule(request("w13", spec(VANISHES, 1, 256, RestartPolicy.onFailure(1))));
-    WorkloadView ended = cluster.result("w13");
+    WorkloadView ended = cluster.ended("w13");
 
     assertThat(ended.status()).isEqualTo(WorkloadStatus.FAILED);
     assertThat(ended.message()).isEqualTo("container disappeared; no restart left (1 of 1 used)");
@@ -432,7 +432,7 @@ class WorkloadWorkflowTest {
     cluster.awaitWorkload("w14", v -> v.status() == WorkloadStatus.RUNNING);
 
     cluster.engine("a").vanish("w14");
-    WorkloadView ended = cluster.result("w14");
+    WorkloadView ended = cluster.ended("w14");
 
     assertThat(ended.status()).isEqualTo(WorkloadStatus.MISSING);
     assertThat(ended.message()).isEqualTo("container disappeared");
@@ -515,6 +515,152 @@ class WorkloadWorkflowTest {
         .containsExactly(WorkloadStatus.PENDING, WorkloadStatus.REMOVED);
   }
 
+  // ---- terminal retention: remove, retry, expiry
+  // -------------------------------------------------
+
+  @Test
+  void removeAfterExitRemovesTheContainer() throws IOException {
+    cluster.db.node("a", 4, 8192);
+    cluster.startAgent("a");
+    cluster.schedule(request("w24", spec(EXIT_0, 1, 256, RestartPolicy.NEVER)));
+    assertThat(cluster.ended("w24").status()).isEqualTo(WorkloadStatus.EXITED);
+    // Kept like a terminal allocation: the exited container is still on the node.
+    assertThat(cluster.engine("a").state("w24")).isEqualTo("exited");
+
+    WorkloadView removed = cluster.workload("w24").remove(new RemoveWorkload("operator deleted"));
+
+    assertThat(removed.status()).isEqualTo(WorkloadStatus.REMOVED);
+    assertThat(removed.exitCode()).isZero();
+    assertThat(cluster.engine("a").state("w24")).isNull();
+    assertThat(cluster.engine("a").actions("w24", "remove")).hasSize(1);
+    assertThat(cluster.result("w24").status()).isEqualTo(WorkloadStatus.REMOVED);
+    assertThat(cluster.db.statuses("w24"))
+        .containsExactly(
+            WorkloadStatus.SCHEDULED,
+            WorkloadStatus.RUNNING,
+            WorkloadStatus.EXITED,
+            WorkloadStatus.REMOVED);
+
+    cluster.recordHistory("workload-retained-remove", WorkloadRequest.workflowId("w24"), null);
+  }
+
+  @Test
+  void retryAfterAFailedExitRunsTheNextRevision() throws IOException {
+    cluster.db.node("a", 4, 8192);
+    cluster.startAgent("a");
+    cluster.schedule(request("w25", spec(EXIT_3, 1, 256, RestartPolicy.NEVER)));
+    assertThat(cluster.ended("w25").exitCode()).isEqualTo(3);
+    // The operator fixes what made it fail, then retries.
+    cluster.image(EXIT_3, Behaviour.runs("fixed\n"));
+
+    Placement placed = cluster.workload("w25").retry(new RetryWorkload("fixed the config"));
+
+    assertThat(placed).isEqualTo(new Placement("w25", "a", WorkloadStatus.SCHEDULED));
+    WorkloadView running = cluster.awaitWorkload("w25", v -> v.status() == WorkloadStatus.RUNNING);
+    assertThat(running.revision()).isEqualTo(2);
+    assertThat(running.exitCode()).isNull();
+    // Recreated, not restarted: revision 1's container is replaced by a new one of revision 2.
+    assertThat(cluster.engine("a").actions("w25"))
+        .extracting(Action::kind, Action::revision)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple("create", 1),
+            org.assertj.core.groups.Tuple.tuple("start", 1),
+            org.assertj.core.groups.Tuple.tuple("replace", 1),
+            org.assertj.core.groups.Tuple.tuple("create", 2),
+            org.assertj.core.groups.Tuple.tuple("start", 2));
+    assertThat(cluster.engine("a").state("w25")).isEqualTo("running");
+    // Revision 2's events are keyed from sequence 1 again, beside revision 1's.
+    assertThat(cluster.db.events("w25").stream().filter(e -> e.revision() == 2))
+        .extracting(Event::sequence, Event::status)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple(1, WorkloadStatus.SCHEDULED),
+            org.assertj.core.groups.Tuple.tuple(2, WorkloadStatus.RUNNING));
+    assertThat(cluster.db.row("w25").orElseThrow().revision).isEqualTo(2);
+
+    // Only a workload that ended is retried.
+    WorkflowUpdateException rejected =
+        catchThrowableOfType(
+            WorkflowUpdateException.class,
+            () -> cluster.workload("w25").retry(new RetryWorkload(null)));
+    assertThat(rejected).isNotNull();
+    assertThat(((ApplicationFailure) rejected.getCause()).getOriginalMessage())
+        .isEqualTo("Workload is Running: only an Exited, Failed or Missing one is retried");
+
+    cluster.workload("w25").remove(new RemoveWorkload("done"));
+    assertThat(cluster.result("w25").revision()).isEqualTo(2);
+    cluster.recordHistory("workload-retry", WorkloadRequest.workflowId("w25"), null);
+  }
+
+  @Test
+  void retryPlacedOnAnotherNodeRemovesTheOldContainerThere() {
+    cluster.db.node("a", 4, 8192);
+    cluster.db.node("b", 1, 1024);
+    cluster.startAgent("a");
+    cluster.startAgent("b");
+    cluster.schedule(request("w28", spec(EXIT_3, 1, 256, RestartPolicy.NEVER)));
+    assertThat(cluster.ended("w28").nodeId()).isEqualTo("a");
+    // Node a now offers nothing: the retry goes to b.
+    cluster.db.node("a", 0, 0);
+
+    Placement placed = cluster.workload("w28").retry(new RetryWorkload(null));
+
+    assertThat(placed.nodeId()).isEqualTo("b");
+    WorkloadView ended =
+        cluster.awaitWorkload("w28", v -> v.revision() == 2 && v.status() == WorkloadStatus.EXITED);
+    assertThat(ended.nodeId()).isEqualTo("b");
+    assertThat(cluster.engine("a").state("w28")).isNull();
+    assertThat(cluster.engine("a").actions("w28", "remove"))
+        .extracting(Action::revision)
+        .containsExactly(1);
+    assertThat(cluster.engine("b").actions("w28", "create"))
+        .extracting(Action::revision)
+        .containsExactly(2);
+  }
+
+  @Test
+  void retentionExpiryRemovesTheContainer() {
+    cluster.db.node("a", 4, 8192);
+    cluster.startAgent("a");
+    WorkloadSettings s = WorkloadHarness.settings();
+    Duration retention = Duration.ofHours(2);
+    WorkloadSettings kept =
+        new WorkloadSettings(
+            s.placement(),
+            s.pendingDeadline(),
+            s.pendingRecheck(),
+            s.agentPickupTimeout(),
+            s.followHeartbeatTimeout(),
+            s.restartInitialBackoff(),
+            s.restartMaxBackoff(),
+            s.actionAttempts(),
+            s.nodeQueuePrefix(),
+            s.actionTimeout(),
+            retention);
+    cluster.schedule(
+        new WorkloadRequest("w26", spec(EXIT_3, 1, 256, RestartPolicy.NEVER), 1, kept));
+
+    WorkloadView removed = cluster.result("w26");
+
+    assertThat(removed.status()).isEqualTo(WorkloadStatus.REMOVED);
+    assertThat(removed.message()).isEqualTo("retention expired");
+    assertThat(removed.exitCode()).isEqualTo(3);
+    assertThat(cluster.engine("a").state("w26")).isNull();
+    long exitedAt = cluster.db.events("w26", WorkloadStatus.EXITED).get(0).atMillis();
+    long removedAt = cluster.db.events("w26", WorkloadStatus.REMOVED).get(0).atMillis();
+    assertOnTime(removedAt, Instant.ofEpochMilli(exitedAt).plus(retention));
+  }
+
+  @Test
+  void runStaysOpenAfterAFinalStatus() {
+    cluster.db.node("a", 4, 8192);
+    cluster.startAgent("a");
+    cluster.schedule(request("w27", spec(EXIT_0, 1, 256, RestartPolicy.NEVER)));
+    cluster.ended("w27");
+    assertThat(cluster.untyped(WorkloadRequest.workflowId("w27")).describe().getStatus())
+        .isEqualTo(
+            io.temporal.api.enums.v1.WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING);
+  }
+
   // ---- node loss -------------------------------------------------------------------------------
 
   @Test
@@ -565,7 +711,7 @@ class WorkloadWorkflowTest {
     assertThat(cluster.db.placeCalls("w18").get(1).exclude()).containsExactly("a");
 
     cluster.engine("b").exit("w18", 0);
-    assertThat(cluster.result("w18").status()).isEqualTo(WorkloadStatus.EXITED);
+    assertThat(cluster.ended("w18").status()).isEqualTo(WorkloadStatus.EXITED);
     cluster.recordHistory("workload-node-lost", WorkloadRequest.workflowId("w18"), null);
   }
 
@@ -578,7 +724,7 @@ class WorkloadWorkflowTest {
 
     cluster.workload("w19").nodeLost(new NodeLost("b", "node b inactive"));
     cluster.engine("a").exit("w19", 0);
-    WorkloadView ended = cluster.result("w19");
+    WorkloadView ended = cluster.ended("w19");
 
     assertThat(ended.status()).isEqualTo(WorkloadStatus.EXITED);
     assertThat(ended.nodeId()).isEqualTo("a");
@@ -620,7 +766,7 @@ class WorkloadWorkflowTest {
         SearchAttributes.newBuilder()
             .set(WorkloadSearchAttributes.STATUS, WorkloadStatus.PENDING.name())
             .build());
-    cluster.result("w21");
+    cluster.ended("w21");
 
     SearchAttributes attributes =
         cluster.untyped(WorkloadRequest.workflowId("w21")).describe().getTypedSearchAttributes();
@@ -634,7 +780,7 @@ class WorkloadWorkflowTest {
     cluster.startAgent("a");
 
     cluster.schedule(request("w22", spec(EXIT_0, 1, 256, RestartPolicy.NEVER)));
-    cluster.result("w22");
+    cluster.ended("w22");
 
     SearchAttributes attributes =
         cluster.untyped(WorkloadRequest.workflowId("w22")).describe().getTypedSearchAttributes();
@@ -664,7 +810,8 @@ class WorkloadWorkflowTest {
         s.restartMaxBackoff(),
         s.actionAttempts(),
         s.nodeQueuePrefix(),
-        s.actionTimeout());
+        s.actionTimeout(),
+        s.retention());
   }
 
   private static Instant at(Action action) {

@@ -10,6 +10,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.opsflow.events.EventLog;
 import io.opsflow.workers.embedded.EmbeddedPostgres;
 import io.opsflow.workload.Heartbeat;
+import io.opsflow.workload.NodeActivities.NodeReport;
 import io.opsflow.workload.NodeActivities.NodeStatusChange;
 import io.opsflow.workload.NodeActivitiesImpl;
 import io.opsflow.workload.NodeRegistry;
@@ -59,6 +60,7 @@ class WorkloadStoreIT {
   private WorkloadStoreActivitiesImpl store;
   private NodeActivitiesImpl nodeActivities;
   private NodeRegistry registry;
+  private final Map<UUID, Integer> sequences = new java.util.concurrent.ConcurrentHashMap<>();
 
   @BeforeAll
   static void database() {
@@ -167,7 +169,7 @@ class WorkloadStoreIT {
     // Still pending on a re-check: nothing new is recorded.
     assertThat(place(second, 1, 1024, PlacementPolicy.SPREAD).status())
         .isEqualTo(WorkloadStatus.PENDING);
-    store.status(change(first, 1, WorkloadStatus.EXITED, 0));
+    store.status(change(first, 2, WorkloadStatus.EXITED, 0));
     Placement placed = place(second, 1, 1024, PlacementPolicy.SPREAD);
 
     assertThat(placed.status()).isEqualTo(WorkloadStatus.SCHEDULED);
@@ -229,13 +231,13 @@ class WorkloadStoreIT {
     UUID id = UUID.randomUUID();
     place(id, 1, 512, PlacementPolicy.SPREAD);
 
-    store.status(change(id, 1, WorkloadStatus.RUNNING, null));
-    store.status(change(id, 1, WorkloadStatus.RUNNING, null));
+    store.status(change(id, 2, WorkloadStatus.RUNNING, null));
+    store.status(change(id, 2, WorkloadStatus.RUNNING, null));
     StatusChange exited =
         new StatusChange(
             id.toString(),
             1,
-            2,
+            3,
             WorkloadStatus.EXITED,
             "a",
             3,
@@ -244,14 +246,14 @@ class WorkloadStoreIT {
             Instant.now());
     store.status(exited);
     // A late retry of the earlier change.
-    store.status(change(id, 1, WorkloadStatus.RUNNING, null));
+    store.status(change(id, 2, WorkloadStatus.RUNNING, null));
 
     assertThat(row(id.toString()))
         .containsEntry("status", "EXITED")
         .containsEntry("exit_code", 3)
         .containsEntry("logs", "boom\n")
         .containsEntry("message", "exited with code 3")
-        .containsEntry("sequence", 2);
+        .containsEntry("sequence", 3);
     assertThat(events(id.toString()))
         .containsExactly("placed:SCHEDULED:a", "status:RUNNING:a", "status:EXITED:a");
   }
@@ -262,11 +264,11 @@ class WorkloadStoreIT {
     UUID id = UUID.randomUUID();
     place(id, 1, 512, PlacementPolicy.SPREAD);
 
-    store.status(change(id, 1, WorkloadStatus.RUNNING, null));
-    store.status(change(id, 2, WorkloadStatus.RESTARTING, 1));
-    store.status(change(id, 2, WorkloadStatus.RESTARTING, 1));
-    store.status(change(id, 3, WorkloadStatus.RUNNING, null));
-    store.status(change(id, 4, WorkloadStatus.RESTARTING, 1));
+    store.status(change(id, 2, WorkloadStatus.RUNNING, null));
+    store.status(change(id, 3, WorkloadStatus.RESTARTING, 1));
+    store.status(change(id, 3, WorkloadStatus.RESTARTING, 1));
+    store.status(change(id, 4, WorkloadStatus.RUNNING, null));
+    store.status(change(id, 5, WorkloadStatus.RESTARTING, 1));
 
     assertThat(row(id.toString()))
         .containsEntry("restarts", 2)
@@ -282,18 +284,25 @@ class WorkloadStoreIT {
         new StatusChange(
             id.toString(), 1, 5, WorkloadStatus.FAILED, "a", 127, "not found", "x", Instant.now()));
 
-    Placement retried = store.place(request(id, 2, 1, 512, PlacementPolicy.SPREAD, List.of()));
+    Placement retried = store.place(request(id, 2, 1, 1, 512, PlacementPolicy.SPREAD, List.of()));
 
     assertThat(retried.status()).isEqualTo(WorkloadStatus.SCHEDULED);
     assertThat(row(id.toString()))
         .containsEntry("revision", 2)
-        .containsEntry("sequence", 0)
+        .containsEntry("sequence", 1)
         .containsEntry("status", "SCHEDULED")
         .containsEntry("exit_code", null)
         .containsEntry("logs", null);
-    // Sequence 1 of revision 2 is a new event, not a duplicate of revision 1's.
-    store.status(change(id, 2, 1, WorkloadStatus.RUNNING));
+    // Revision 2's sequences start at 1 again: new events, not duplicates of revision 1's.
+    store.status(change(id, 2, 2, WorkloadStatus.RUNNING));
     assertThat(row(id.toString())).containsEntry("status", "RUNNING");
+    assertThat(
+            jdbc.queryForList(
+                "select revision || '/' || sequence || ':' || status from workload_events"
+                    + " where workload_id = ? order by id",
+                String.class,
+                id))
+        .containsExactly("1/1:SCHEDULED", "1/5:FAILED", "2/1:SCHEDULED", "2/2:RUNNING");
   }
 
   @Test
@@ -313,8 +322,8 @@ class WorkloadStoreIT {
     for (UUID id : List.of(running, scheduled, exited)) {
       place(id, 1, 512, PlacementPolicy.SPREAD);
     }
-    store.status(change(running, 1, WorkloadStatus.RUNNING, null));
-    store.status(change(exited, 1, WorkloadStatus.EXITED, 0));
+    store.status(change(running, 2, WorkloadStatus.RUNNING, null));
+    store.status(change(exited, 2, WorkloadStatus.EXITED, 0));
     Instant lastHeartbeat = Instant.parse("2026-01-01T10:00:00Z");
     Instant at = lastHeartbeat.plus(10, ChronoUnit.MINUTES);
     NodeStatusChange inactive =
@@ -354,7 +363,7 @@ class WorkloadStoreIT {
     nodeActivities.status(
         new NodeStatusChange("a", NodeStatus.INACTIVE, Instant.now(), null, null));
 
-    Placement moved = store.place(request(id, 1, 1, 512, PlacementPolicy.SPREAD, List.of("a")));
+    Placement moved = store.place(request(id, 1, 2, 1, 512, PlacementPolicy.SPREAD, List.of("a")));
 
     assertThat(moved.nodeId()).isEqualTo("b");
     assertThat(row(id.toString()))
@@ -386,6 +395,132 @@ class WorkloadStoreIT {
   }
 
   @Test
+  void placementEventsAreKeyedByTheRequestSequenceAndOnlyForAChange() {
+    UUID id = UUID.randomUUID();
+    PlaceRequest first = request(id, 1, 1, 1, 512, PlacementPolicy.SPREAD, List.of());
+
+    assertThat(store.place(first).status()).isEqualTo(WorkloadStatus.PENDING);
+    // The same attempt retried, then a re-check that changes nothing: no event.
+    store.place(first);
+    store.place(request(id, 1, 2, 1, 512, PlacementPolicy.SPREAD, List.of()));
+    node("a", 2, 2048);
+    store.place(request(id, 1, 3, 1, 512, PlacementPolicy.SPREAD, List.of()));
+
+    assertThat(
+            jdbc.queryForList(
+                "select sequence || ':' || status from workload_events where workload_id = ?"
+                    + " order by id",
+                String.class,
+                id))
+        .containsExactly("1:PENDING", "3:SCHEDULED");
+    assertThat(row(id.toString())).containsEntry("sequence", 3);
+  }
+
+  @Test
+  void nodeLossEventsNeverCollideWithTheWorkflowsSequencesAndAreWrittenOnce() {
+    node("a", 8, 8192);
+    node("b", 8, 8192);
+    UUID id = uuid("00000000-0000-0000-0000-0000000000aa");
+    assertThat(place(id, 1, 512, PlacementPolicy.BIN_PACK).nodeId()).isEqualTo("a");
+    store.status(change(id, 2, WorkloadStatus.RUNNING, null));
+    Instant at = Instant.parse("2026-01-01T10:10:00Z");
+    NodeStatusChange inactive =
+        new NodeStatusChange("a", NodeStatus.INACTIVE, at, at.minusSeconds(600), "gone");
+
+    assertThat(nodeActivities.status(inactive)).containsExactly(id.toString());
+    // The workflow goes on with its own sequence 3 (placement elsewhere), 4 (running).
+    store.place(request(id, 1, 3, 1, 512, PlacementPolicy.BIN_PACK, List.of("a")));
+    store.status(change(id, 4, WorkloadStatus.RUNNING, null));
+    // A late retry of the same INACTIVE decision adds nothing.
+    nodeActivities.status(inactive);
+
+    assertThat(
+            jdbc.queryForList(
+                "select coalesce(sequence::text, dedup_key) || ':' || status"
+                    + " from workload_events where workload_id = ? order by id",
+                String.class,
+                id))
+        .containsExactly(
+            "1:SCHEDULED", "2:RUNNING", "node_lost/a/" + at + ":LOST", "3:SCHEDULED", "4:RUNNING");
+    assertThat(row(id.toString())).containsEntry("node_id", "b").containsEntry("status", "RUNNING");
+  }
+
+  @Test
+  void theKeyOfALossKeepsARetryFromWritingItTwice() {
+    node("a", 8, 8192);
+    UUID id = UUID.randomUUID();
+    place(id, 1, 512, PlacementPolicy.SPREAD);
+    Instant at = Instant.parse("2026-01-01T10:10:00Z");
+    NodeStatusChange inactive = new NodeStatusChange("a", NodeStatus.INACTIVE, at, null, "gone");
+    nodeActivities.status(inactive);
+    // As if the first attempt's commit raced a retry: the row looks live again on that node.
+    jdbc.update("update workloads set status = 'SCHEDULED' where id = ?", id);
+
+    nodeActivities.status(inactive);
+
+    assertThat(events(id.toString())).containsExactly("placed:SCHEDULED:a", "node_lost:LOST:a");
+  }
+
+  @Test
+  void registrationThroughTheWorkflowStoresTheReportAndNudgesPendingWorkloads() {
+    UUID older = uuid("00000000-0000-0000-0000-0000000000b2");
+    UUID newer = uuid("00000000-0000-0000-0000-0000000000b1");
+    place(older, 1, 512, PlacementPolicy.SPREAD);
+    place(newer, 1, 512, PlacementPolicy.SPREAD);
+    Instant at = Instant.parse("2026-01-01T10:00:00Z");
+    NodeStatusChange registered =
+        new NodeStatusChange(
+            "n1",
+            NodeStatus.ACTIVE,
+            at,
+            at,
+            "registered",
+            new NodeReport("127.0.0.1", "worker-1", "active", null, null));
+
+    List<String> nudged = nodeActivities.status(registered);
+
+    // Oldest first; a retry of the same call answers the same.
+    assertThat(nudged).containsExactly(older.toString(), newer.toString());
+    assertThat(nodeActivities.status(registered)).isEqualTo(nudged);
+    assertThat(jdbc.queryForMap("select * from nodes where node_id = 'n1'"))
+        .containsEntry("ip_address", "127.0.0.1")
+        .containsEntry("hostname", "worker-1")
+        .containsEntry("agent_status", "active")
+        .containsEntry("status", "ACTIVE");
+
+    // The first heartbeat offers capacity: more than nothing.
+    assertThat(heartbeat("n1", at.plusSeconds(30), "active", 2.0, 2048L)).hasSize(2);
+    // The same offer again: nothing to nudge; the address is kept.
+    assertThat(heartbeat("n1", at.plusSeconds(60), "draining", 2.0, 2048L)).isEmpty();
+    // More memory alone is more.
+    assertThat(heartbeat("n1", at.plusSeconds(90), "active", 2.0, 4096L)).hasSize(2);
+    // Less is not.
+    assertThat(heartbeat("n1", at.plusSeconds(120), "active", 1.0, 1024L)).isEmpty();
+    assertThat(jdbc.queryForMap("select * from nodes where node_id = 'n1'"))
+        .containsEntry("ip_address", "127.0.0.1")
+        .containsEntry("hostname", "worker-1")
+        .containsEntry("offered_cpu", 1.0)
+        .containsEntry("offered_memory_mb", 1024L);
+
+    // Inactive, then back with the same offer: a node that came back nudges.
+    nodeActivities.status(
+        new NodeStatusChange("n1", NodeStatus.INACTIVE, at.plusSeconds(720), at, "gone"));
+    assertThat(heartbeat("n1", at.plusSeconds(750), "active", 1.0, 1024L))
+        .containsExactly(older.toString(), newer.toString());
+  }
+
+  @Test
+  void aHeartbeatsAgentStatusIsRecorded() {
+    Instant at = Instant.parse("2026-01-01T10:00:00Z");
+    heartbeat("n2", at, "draining", 1.0, 512L);
+
+    assertThat(jdbc.queryForMap("select * from nodes where node_id = 'n2'"))
+        .containsEntry("agent_status", "draining")
+        .containsEntry("offered_cpu", 1.0)
+        .containsEntry("offered_memory_mb", 512L);
+  }
+
+  @Test
   void theEventLogIsAppendOnly() {
     node("a", 1, 1024);
     UUID id = UUID.randomUUID();
@@ -398,18 +533,33 @@ class WorkloadStoreIT {
         .isInstanceOf(DataAccessException.class);
   }
 
+  private List<String> heartbeat(
+      String nodeId, Instant at, String agentStatus, double cpu, long memoryMb) {
+    return nodeActivities.status(
+        new NodeStatusChange(
+            nodeId,
+            NodeStatus.ACTIVE,
+            at,
+            at,
+            "heartbeat",
+            new NodeReport(null, null, agentStatus, cpu, memoryMb)));
+  }
+
   private void node(String id, double cpu, long memoryMb) {
     registry.register(id, "127.0.0.1", id + ".local", Instant.now());
     registry.heartbeat(new Heartbeat(id, "active", cpu, memoryMb, Instant.now()));
   }
 
+  /** Places revision 1 with the workload's next sequence, as the workflow counts them. */
   private Placement place(UUID id, double cpu, long memoryMb, PlacementPolicy policy) {
-    return store.place(request(id, 1, cpu, memoryMb, policy, List.of()));
+    int sequence = sequences.merge(id, 1, Integer::sum);
+    return store.place(request(id, 1, sequence, cpu, memoryMb, policy, List.of()));
   }
 
   private static PlaceRequest request(
       UUID id,
       int revision,
+      int sequence,
       double cpu,
       long memoryMb,
       PlacementPolicy policy,
@@ -424,7 +574,7 @@ class WorkloadStoreIT {
             cpu,
             memoryMb,
             new RestartPolicy(RestartMode.ON_FAILURE, 3));
-    return new PlaceRequest(id.toString(), spec, revision, policy, exclude);
+    return new PlaceRequest(id.toString(), spec, revision, policy, exclude, sequence);
   }
 
   private static StatusChange change(UUID id, int sequence, WorkloadStatus status, Integer exit) {
