@@ -199,6 +199,16 @@ class WorkloadFlowIT {
     assertThat(api.get("/api/v1/workloads/" + workerId + "/events").body().toString())
         .contains("RUNNING");
 
+    // Retry of the one that exited 3: its next revision runs (and exits 3 again).
+    String threeId = three.path("workload_id").asText();
+    JsonNode retried = api.ok(api.post("/api/v1/workloads/" + threeId + "/retry", null), 200);
+    assertThat(retried.path("node_id").asText()).startsWith("it-node-");
+    api.await(
+        "/api/v1/workloads/" + threeId,
+        w -> w.path("revision").asInt() == 2 && w.path("status").asText().equals("Exited"),
+        Duration.ofSeconds(60));
+    assertThat(api.post("/api/v1/workloads/" + workerId + "/retry", null).status()).isEqualTo(409);
+
     // Delete: stopped and removed; a second delete is a conflict.
     JsonNode removed =
         api.ok(api.delete("/api/v1/workloads/" + ok.path("workload_id").asText()), 200);

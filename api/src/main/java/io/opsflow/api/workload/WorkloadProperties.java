@@ -22,6 +22,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param inactiveAfter a node without a heartbeat for this long is Inactive (seed: 10 min)
  * @param heartbeatsPerRun heartbeats one node workflow run handles before continue-as-new
  * @param actionTimeout start-to-close of one Docker action (start, restart, remove) on a node
+ * @param retention how long an ended (Exited, Failed, Missing) workload keeps its container for
+ *     logs, delete or retry before it is removed (Nomad's garbage collection)
  */
 @ConfigurationProperties(prefix = "opsflow.workloads")
 public record WorkloadProperties(
@@ -36,7 +38,8 @@ public record WorkloadProperties(
     @DefaultValue("node-") String nodeQueuePrefix,
     @DefaultValue("10m") Duration inactiveAfter,
     @DefaultValue("500") int heartbeatsPerRun,
-    @DefaultValue("60s") Duration actionTimeout) {
+    @DefaultValue("60s") Duration actionTimeout,
+    @DefaultValue("24h") Duration retention) {
 
   public WorkloadSettings toSettings() {
     return new WorkloadSettings(
@@ -49,7 +52,8 @@ public record WorkloadProperties(
         restartMaxBackoff,
         actionAttempts,
         nodeQueuePrefix,
-        actionTimeout);
+        actionTimeout,
+        retention);
   }
 
   public NodeRegistration registration(String nodeId, String ipAddress, String hostname) {

@@ -17,6 +17,7 @@ import io.opsflow.workload.Placement;
 import io.opsflow.workload.RemoveWorkload;
 import io.opsflow.workload.RestartMode;
 import io.opsflow.workload.RestartPolicy;
+import io.opsflow.workload.RetryWorkload;
 import io.opsflow.workload.WorkloadRequest;
 import io.opsflow.workload.WorkloadSearchAttributes;
 import io.opsflow.workload.WorkloadSpec;
@@ -181,25 +182,55 @@ public class WorkloadService {
       // Past its retention the workflow removed the container itself and closed.
       throw ApiException.conflict(ALREADY_REMOVED);
     } catch (WorkflowException e) {
-      if (String.valueOf(e.getCause()).contains(ALREADY_REMOVED)) {
-        throw ApiException.conflict(ALREADY_REMOVED);
+      String message = rejection(e);
+      if (message != null) {
+        throw ApiException.conflict(message);
       }
       throw e;
     }
     return queries.workload(id);
   }
 
-  /** Runs a workload that ended (Exited, Failed, Missing) again as its next revision. */
+  /**
+   * Runs an ended workload (Exited, Failed, Missing) again as its next revision: the retry update
+   * of its still-open run; a run already closed (retention over) starts anew.
+   */
   public Scheduled retry(String id) {
     WorkloadRow row = queries.workload(id);
-    WorkloadStatus status = WorkloadStatus.valueOf(row.status().toUpperCase(Locale.ROOT));
-    if (!status.isFinal() || status == WorkloadStatus.REMOVED) {
-      throw ApiException.conflict(
-          "workload " + id + " is " + status.display() + ": only an ended workload can be retried");
+    WorkloadWorkflow stub =
+        client.newWorkflowStub(WorkloadWorkflow.class, WorkloadRequest.workflowId(id));
+    Placement placement;
+    try {
+      placement = stub.retry(new RetryWorkload("retried by operator"));
+    } catch (WorkflowNotFoundException closed) {
+      WorkloadStatus status = WorkloadStatus.valueOf(row.status().toUpperCase(Locale.ROOT));
+      if (status == WorkloadStatus.REMOVED) {
+        throw ApiException.conflict(ALREADY_REMOVED);
+      }
+      placement =
+          launch(new WorkloadRequest(id, queries.spec(id), row.revision() + 1, props.toSettings()));
+    } catch (WorkflowException e) {
+      String message = rejection(e);
+      if (message != null) {
+        throw ApiException.conflict(message);
+      }
+      throw e;
     }
-    Placement placement =
-        launch(new WorkloadRequest(id, queries.spec(id), row.revision() + 1, props.toSettings()));
     return new Scheduled(id, placement.nodeId(), placement.status().display());
+  }
+
+  /** A validator's rejection message (SDK 1.35 loses the failure type: sdk-java #2875). */
+  private static String rejection(WorkflowException e) {
+    for (Throwable t = e.getCause(); t != null; t = t.getCause()) {
+      if (t instanceof io.temporal.failure.ApplicationFailure af) {
+        String m = af.getOriginalMessage();
+        if (m != null
+            && (m.contains(ALREADY_REMOVED) || m.contains("only an Exited, Failed or Missing"))) {
+          return m;
+        }
+      }
+    }
+    return null;
   }
 
   public void register(RegisterNode body) {
