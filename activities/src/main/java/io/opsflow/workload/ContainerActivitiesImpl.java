@@ -38,6 +38,13 @@ public class ContainerActivitiesImpl implements ContainerActivities {
   /** The workload id (also the container name), as the seed labels it. */
   public static final String LABEL_WORKLOAD = "workloadId";
 
+  /**
+   * The response timeout of the agent's engine client: longer than any single call made here (a
+   * stop waits up to its grace period); an idle events stream that hits it is re-subscribed by
+   * follow.
+   */
+  public static final java.time.Duration ENGINE_RESPONSE_TIMEOUT = java.time.Duration.ofMinutes(2);
+
   /** The workload's display name, as the seed labels it. */
   public static final String LABEL_DISPLAY_NAME = "displayName";
 

@@ -1,6 +1,7 @@
 package io.opsflow.workload;
 
 import com.github.dockerjava.api.DockerClient;
+import io.opsflow.docker.DockerConnections;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.context.annotation.Bean;
@@ -20,6 +21,6 @@ public class DockerEngineConfiguration {
 
   @Bean(name = DOCKER_CLIENT_BEAN, destroyMethod = "close")
   public DockerClient agentDockerClient(@Value("${opsflow.agent.docker-host:}") String dockerHost) {
-    return DockerEngine.connect(dockerHost);
+    return DockerConnections.connect(dockerHost, ContainerActivitiesImpl.ENGINE_RESPONSE_TIMEOUT);
   }
 }

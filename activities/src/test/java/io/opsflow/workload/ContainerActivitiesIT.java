@@ -7,6 +7,7 @@ import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.command.InspectContainerResponse;
 import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.model.Container;
+import io.opsflow.docker.DockerConnections;
 import io.opsflow.workload.ContainerActivities.ContainerRef;
 import io.opsflow.workload.ContainerActivities.ContainerSpec;
 import io.opsflow.workload.ContainerActivities.ContainerState;
@@ -51,7 +52,7 @@ class ContainerActivitiesIT {
 
   @BeforeAll
   static void engine() {
-    docker = DockerEngine.connect(null);
+    docker = DockerConnections.connect(null, null);
     // Fails (not skips) when the engine is unreachable or the image is missing.
     docker.pingCmd().exec();
     docker.inspectImageCmd(IMAGE).exec();

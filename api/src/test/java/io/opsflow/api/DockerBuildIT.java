@@ -10,9 +10,9 @@ import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.model.Container;
 import io.opsflow.api.ApiClient.SseEvent;
 import io.opsflow.api.ApiClient.SseStream;
-import io.opsflow.build.docker.DockerClients;
 import io.opsflow.build.docker.DockerJobBackend;
 import io.opsflow.build.runner.InstallationToken;
+import io.opsflow.docker.DockerConnections;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
@@ -103,11 +103,11 @@ class DockerBuildIT {
 
   @BeforeAll
   static void engine() {
-    String host = DockerClients.resolveHost(null);
-    assertThat(DockerClients.answers(host, Duration.ofSeconds(5)))
+    String host = DockerConnections.resolveHost(null);
+    assertThat(DockerConnections.answers(host, Duration.ofSeconds(5)))
         .as("the Docker engine at %s answers (start it with .ci/run's start_docker)", host)
         .isTrue();
-    docker = DockerClients.connect(host);
+    docker = DockerConnections.connect(host, null);
     try {
       docker.inspectImageCmd(IMAGE).exec();
     } catch (NotFoundException e) {

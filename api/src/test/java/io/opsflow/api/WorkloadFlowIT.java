@@ -6,9 +6,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.command.InspectContainerResponse;
 import com.github.dockerjava.api.exception.NotFoundException;
+import io.opsflow.docker.DockerConnections;
 import io.opsflow.workers.agent.NodeAgent;
 import io.opsflow.workload.ContainerActivitiesImpl;
-import io.opsflow.workload.DockerEngine;
 import io.temporal.client.WorkflowClient;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -51,7 +51,7 @@ class WorkloadFlowIT {
   @LocalServerPort int port;
   @Autowired WorkflowClient client;
   final List<NodeAgent> agents = new ArrayList<>();
-  final DockerClient docker = DockerEngine.connect(DockerEngine.resolveHost(null));
+  final DockerClient docker = DockerConnections.connect(DockerConnections.resolveHost(null), null);
   final List<String> containers = new ArrayList<>();
 
   @AfterEach

@@ -34,9 +34,9 @@ import com.github.dockerjava.api.model.Container;
 import com.sun.management.OperatingSystemMXBean;
 import io.opsflow.api.OpsflowApplication;
 import io.opsflow.benchmarks.Phases.PhaseTimeout;
+import io.opsflow.docker.DockerConnections;
 import io.opsflow.workers.agent.NodeAgent;
 import io.opsflow.workload.ContainerActivitiesImpl;
-import io.opsflow.workload.DockerEngine;
 import io.temporal.client.WorkflowClient;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
@@ -106,7 +106,9 @@ public final class WorkloadSchedulingBenchmark {
   private int run() throws Exception {
     long began = System.nanoTime();
     Random random = new Random(randomSeed);
-    DockerClient docker = DockerEngine.connect(DockerEngine.resolveHost(null));
+    DockerClient docker =
+        DockerConnections.connect(
+            DockerConnections.resolveHost(null), ContainerActivitiesImpl.ENGINE_RESPONSE_TIMEOUT);
     printMachine(docker);
     requireImage(docker);
     String secret = UUID.randomUUID().toString();
@@ -290,7 +292,7 @@ public final class WorkloadSchedulingBenchmark {
     System.out.printf(
         "Docker engine %s at %s; image %s (local, never pulled); containers network none%n",
         docker.versionCmd().exec().getVersion(),
-        DockerEngine.resolveHost(null),
+        DockerConnections.resolveHost(null),
         WorkloadStartRun.IMAGE);
     System.out.printf(
         "settings: %d workloads '%s' (cpu %.1f, memory %d MiB) from %d HTTP clients after %d"

@@ -298,6 +298,9 @@ public final class DockerJobBackend implements JobBackend, AutoCloseable {
     if (exited == null) {
       return new JobExit(JobExit.LOST, timedOut, "container " + name + " is gone");
     }
+    // A followed stream can end before the engine's log driver wrote a last line without a
+    // newline (seen on 20.10): read the finished log once more and hand on what is new.
+    readRest(name, next, lines);
     InspectContainerResponse.ContainerState state = exited.getState();
     Long code = state.getExitCodeLong();
     int exitCode = code == null ? JobExit.LOST : code.intValue();
@@ -314,15 +317,46 @@ public final class DockerJobBackend implements JobBackend, AutoCloseable {
   }
 
   private LogPump open(String name) {
+    return open(name, true);
+  }
+
+  private LogPump open(String name, boolean follow) {
     LogPump pump = new LogPump();
     docker
         .logContainerCmd(name)
         .withStdOut(true)
         .withStdErr(true)
-        .withFollowStream(true)
+        .withFollowStream(follow)
         .withTimestamps(false)
         .exec(pump);
     return pump;
+  }
+
+  /** Hands on the lines of the stopped container's whole log from line {@code next} on. */
+  private void readRest(String name, long next, LineSink lines) {
+    LogPump pump;
+    try {
+      pump = open(name, false);
+    } catch (RuntimeException gone) {
+      return;
+    }
+    try {
+      long seen = 0;
+      while (true) {
+        Object item = pump.poll(EXIT_WAIT.toMillis());
+        if (item instanceof String line) {
+          if (seen >= next) {
+            lines.accept(seen, line);
+          }
+          seen++;
+        } else {
+          // END, an error or nothing within the wait: what was read is what there is.
+          return;
+        }
+      }
+    } finally {
+      pump.close();
+    }
   }
 
   /** Waits until the engine reports the container stopped; null when it is gone. */

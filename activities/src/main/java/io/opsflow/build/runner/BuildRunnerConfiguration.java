@@ -1,11 +1,11 @@
 package io.opsflow.build.runner;
 
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-import io.opsflow.build.docker.DockerClients;
 import io.opsflow.build.docker.DockerJobBackend;
 import io.opsflow.build.kubernetes.KubernetesJobBackend;
 import io.opsflow.build.kubernetes.KubernetesRunnerProperties;
 import io.opsflow.build.local.LocalJobBackend;
+import io.opsflow.docker.DockerConnections;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.function.BooleanSupplier;
@@ -43,12 +43,12 @@ public class BuildRunnerConfiguration {
       BuildProperties properties,
       KubernetesRunnerProperties kubernetesProperties,
       InstallationToken installationToken) {
-    String host = DockerClients.resolveHost(properties.docker().host());
+    String host = DockerConnections.resolveHost(properties.docker().host());
     String kind =
         chooseKind(
             properties.runner(),
             BuildRunnerConfiguration::kubernetesConfigured,
-            () -> DockerClients.answers(host, PING_TIMEOUT));
+            () -> DockerConnections.answers(host, PING_TIMEOUT));
     JobBackend backend =
         switch (kind) {
           // A cluster namespace is the isolation there: Job names stay as they were.
@@ -56,7 +56,7 @@ public class BuildRunnerConfiguration {
               new KubernetesJobBackend(new KubernetesClientBuilder().build(), kubernetesProperties);
           case "docker" ->
               new DockerJobBackend(
-                  DockerClients.connect(host),
+                  DockerConnections.connect(host, null),
                   installationToken,
                   properties.docker().network(),
                   properties.docker().pull(),

@@ -16,6 +16,7 @@ import io.opsflow.build.runner.InstallationToken;
 import io.opsflow.build.runner.JobBackend;
 import io.opsflow.build.runner.JobBackendContract;
 import io.opsflow.build.runner.Runs.Lines;
+import io.opsflow.docker.DockerConnections;
 import io.temporal.failure.ApplicationFailure;
 import java.io.IOException;
 import java.time.Duration;
@@ -38,11 +39,11 @@ class DockerJobBackendIT extends JobBackendContract {
 
   @BeforeAll
   static void connect() {
-    String host = DockerClients.resolveHost(null);
-    assertThat(DockerClients.answers(host, Duration.ofSeconds(5)))
+    String host = DockerConnections.resolveHost(null);
+    assertThat(DockerConnections.answers(host, Duration.ofSeconds(5)))
         .as("the Docker engine at %s answers (start it with .ci/run's start_docker)", host)
         .isTrue();
-    docker = DockerClients.connect(host);
+    docker = DockerConnections.connect(host, null);
     try {
       docker.inspectImageCmd(IMAGE).exec();
     } catch (NotFoundException e) {
@@ -59,7 +60,7 @@ class DockerJobBackendIT extends JobBackendContract {
   protected JobBackend newBackend(InstallationToken installation) {
     // Each "worker" has its own client, as a restarted process would.
     return new DockerJobBackend(
-        DockerClients.connect(DockerClients.resolveHost(null)),
+        DockerConnections.connect(DockerConnections.resolveHost(null), null),
         installation,
         "none",
         false,

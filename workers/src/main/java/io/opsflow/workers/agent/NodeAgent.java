@@ -1,9 +1,9 @@
 package io.opsflow.workers.agent;
 
 import com.github.dockerjava.api.DockerClient;
+import io.opsflow.docker.DockerConnections;
 import io.opsflow.workload.ContainerActivitiesImpl;
 import io.opsflow.workload.ContainerSettings;
-import io.opsflow.workload.DockerEngine;
 import io.temporal.client.WorkflowClient;
 import io.temporal.worker.Worker;
 import io.temporal.worker.WorkerFactory;
@@ -74,7 +74,11 @@ public final class NodeAgent implements AutoCloseable {
 
   /** Starts an agent with its own Docker client for {@link Options#dockerHost()}. */
   public static NodeAgent start(Options options) {
-    return start(options, DockerEngine.connect(options.dockerHost()), true);
+    return start(
+        options,
+        DockerConnections.connect(
+            options.dockerHost(), ContainerActivitiesImpl.ENGINE_RESPONSE_TIMEOUT),
+        true);
   }
 
   /** Starts an agent on a Docker client owned by the caller (closed by the caller). */

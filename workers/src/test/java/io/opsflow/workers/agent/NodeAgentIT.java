@@ -5,12 +5,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.model.Container;
+import io.opsflow.docker.DockerConnections;
 import io.opsflow.workload.ContainerActivities;
 import io.opsflow.workload.ContainerActivities.ContainerRef;
 import io.opsflow.workload.ContainerActivities.ContainerSpec;
 import io.opsflow.workload.ContainerActivities.ContainerState;
 import io.opsflow.workload.ContainerSettings;
-import io.opsflow.workload.DockerEngine;
 import io.opsflow.workload.WorkloadStatus;
 import io.temporal.activity.ActivityOptions;
 import io.temporal.api.enums.v1.TimeoutType;
@@ -90,7 +90,7 @@ class NodeAgentIT {
     orchestration.registerWorkflowImplementationTypes(ProbeWorkflowImpl.class);
     temporal.start();
     api = RecordingApi.start(0);
-    docker = DockerEngine.connect(null);
+    docker = DockerConnections.connect(null, null);
     docker.pingCmd().exec();
     run = UUID.randomUUID().toString().substring(0, 8);
     first = agent("a-" + run);
