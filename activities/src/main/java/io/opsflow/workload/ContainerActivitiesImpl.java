@@ -10,6 +10,7 @@ import com.github.dockerjava.api.exception.ConflictException;
 import com.github.dockerjava.api.exception.DockerException;
 import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.exception.NotModifiedException;
+import com.github.dockerjava.api.model.Container;
 import com.github.dockerjava.api.model.HostConfig;
 import io.temporal.activity.Activity;
 import io.temporal.activity.ActivityExecutionContext;
@@ -18,9 +19,12 @@ import io.temporal.failure.ApplicationFailure;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -165,15 +169,71 @@ public class ContainerActivitiesImpl implements ContainerActivities {
     if (container == null) {
       return;
     }
+    stopAndRemove(container.getId());
+  }
+
+  private void stopAndRemove(String containerId) {
     try {
       docker
-          .stopContainerCmd(container.getId())
+          .stopContainerCmd(containerId)
           .withTimeout((int) Math.max(0, settings.stopGrace().toSeconds()))
           .exec();
     } catch (NotModifiedException | NotFoundException e) {
       // already stopped, or already gone
     }
-    removeForced(container.getId());
+    removeForced(containerId);
+  }
+
+  /** The label's value, "" when absent (never in a keep list). */
+  private static String labelOf(Container container, String label) {
+    Map<String, String> labels = container.getLabels();
+    String value = labels == null ? null : labels.get(label);
+    return value == null ? "" : value;
+  }
+
+  /**
+   * Docker reports creation in whole seconds: a container created in the bound's own second is
+   * treated as created after it (kept), the safe side.
+   */
+  private static boolean createdBefore(Container container, Instant bound) {
+    if (bound == null) {
+      return true;
+    }
+    Long created = container.getCreated();
+    return created != null && created < bound.getEpochSecond();
+  }
+
+  @Override
+  public PruneResult prune(PruneRequest request) {
+    if (!settings.nodeId().equals(request.nodeId())) {
+      // Only reachable through a wrong task queue: retrying on it cannot help.
+      throw ApplicationFailure.newNonRetryableFailure(
+          "prune for node " + request.nodeId() + " reached the agent of " + settings.nodeId(),
+          "WrongNode");
+    }
+    Set<String> keep = request.keep() == null ? Set.of() : Set.copyOf(request.keep());
+    List<Container> listed =
+        docker
+            .listContainersCmd()
+            .withShowAll(true)
+            .withLabelFilter(Map.of(LABEL_NODE, settings.nodeId()))
+            .exec();
+    List<Container> abandoned =
+        listed.stream()
+            .filter(c -> !keep.contains(labelOf(c, LABEL_WORKLOAD)))
+            .filter(c -> createdBefore(c, request.createdBefore()))
+            .sorted(
+                Comparator.comparing((Container c) -> labelOf(c, LABEL_WORKLOAD))
+                    .thenComparing(Container::getId))
+            .toList();
+    List<String> removed = new ArrayList<>();
+    for (Container container : abandoned) {
+      stopAndRemove(container.getId());
+      removed.add(container.getId());
+      // Stops take up to the grace period each: show progress (and notice cancellation).
+      Activity.getExecutionContext().heartbeat(removed.size());
+    }
+    return new PruneResult(List.copyOf(removed));
   }
 
   private InspectContainerResponse create(ContainerSpec spec) {

@@ -40,6 +40,16 @@ public class NodeActivitiesImpl implements NodeActivities {
     return tx.execute(s -> statusInTransaction(change));
   }
 
+  @Override
+  public List<String> liveWorkloads(LiveWorkloadsRequest request) {
+    return jdbc.queryForList(
+        "select id::text from workloads where node_id = ? and status in "
+            + WorkloadStoreActivitiesImpl.LIVE
+            + " order by id",
+        String.class,
+        request.nodeId());
+  }
+
   private record Before(
       NodeStatus status, boolean reported, double cpu, long memoryMb, Timestamp nudgedAt) {}
 

@@ -11,6 +11,8 @@ import io.opsflow.docker.DockerConnections;
 import io.opsflow.workload.ContainerActivities.ContainerRef;
 import io.opsflow.workload.ContainerActivities.ContainerSpec;
 import io.opsflow.workload.ContainerActivities.ContainerState;
+import io.opsflow.workload.ContainerActivities.PruneRequest;
+import io.opsflow.workload.ContainerActivities.PruneResult;
 import io.temporal.activity.ActivityOptions;
 import io.temporal.common.RetryOptions;
 import io.temporal.failure.ActivityFailure;
@@ -18,6 +20,7 @@ import io.temporal.failure.ApplicationFailure;
 import io.temporal.failure.CanceledFailure;
 import io.temporal.testing.TestActivityEnvironment;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -353,6 +356,53 @@ class ContainerActivitiesIT {
     assertThat(Duration.ofNanos(System.nanoTime() - cancelledAt))
         .isLessThan(HEARTBEAT_TIMEOUT.plus(INSPECT_INTERVAL));
     assertThat(docker.inspectContainerCmd(id).exec().getState().getRunning()).isTrue();
+  }
+
+  @Test
+  void pruneRemovesTheNodesContainersOfOtherWorkloadsAndKeepsTheRest() {
+    Instant beforeAll = Instant.now().minusSeconds(60);
+    String kept = UUID.randomUUID().toString();
+    String movedRunning = UUID.randomUUID().toString();
+    String movedExited = UUID.randomUUID().toString();
+    String elsewhere = UUID.randomUUID().toString();
+    containers.start(spec(kept, "sleep 300"));
+    String runningId = containers.start(spec(movedRunning, "sleep 300")).containerId();
+    String exitedId = containers.start(spec(movedExited, "exit 0")).containerId();
+    containers.follow(new ContainerRef(movedExited, 1));
+    // Another node's agent on the same engine: not this node's to prune.
+    ContainerActivitiesImpl otherNode =
+        new ContainerActivitiesImpl(docker, ContainerSettings.defaults(nodeId + "-other"));
+    otherNode.start(spec(elsewhere, "sleep 300"));
+    try {
+      // Nothing was created before the bound: all stay.
+      assertThat(containers.prune(new PruneRequest(nodeId, List.of(kept), beforeAll)).removed())
+          .isEmpty();
+      assertThat(ours()).hasSize(3);
+
+      PruneResult pruned =
+          containers.prune(new PruneRequest(nodeId, List.of(kept), Instant.now().plusSeconds(2)));
+
+      assertThat(pruned.removed()).containsExactlyInAnyOrder(runningId, exitedId);
+      assertThat(ours())
+          .singleElement()
+          .satisfies(c -> assertThat(c.getLabels()).containsEntry("workloadId", kept));
+      assertThat(docker.inspectContainerCmd(kept).exec().getState().getRunning()).isTrue();
+      assertThat(docker.inspectContainerCmd(elsewhere).exec().getState().getRunning()).isTrue();
+      // Idempotent: a second prune finds nothing to remove.
+      assertThat(
+              containers
+                  .prune(new PruneRequest(nodeId, List.of(kept), Instant.now().plusSeconds(2)))
+                  .removed())
+          .isEmpty();
+      assertThatThrownBy(() -> containers.prune(new PruneRequest("other", List.of(), null)))
+          .isInstanceOf(ActivityFailure.class)
+          .cause()
+          .isInstanceOf(ApplicationFailure.class)
+          .hasMessageContaining("reached the agent of " + nodeId);
+      assertThat(ours()).hasSize(1);
+    } finally {
+      docker.removeContainerCmd(elsewhere).withForce(true).exec();
+    }
   }
 
   private static ContainerSpec spec(String id, String script) {

@@ -31,6 +31,15 @@ public interface ContainerActivities {
   /** Stops (with a grace period) and removes the container; a no-op when it is gone. */
   void remove(ContainerRef ref);
 
+  /**
+   * Garbage-collects what a node left behind while it was cut off (as Nomad's client GC does):
+   * every container labelled {@code opsflow.node=<nodeId>}, in any state, whose {@code workloadId}
+   * is not in {@link PruneRequest#keep()} and which was created before {@link
+   * PruneRequest#createdBefore()} is stopped (with the grace period) and removed. Idempotent: a
+   * second call removes nothing. Fails non-retryably when asked for another node than this agent's.
+   */
+  PruneResult prune(PruneRequest request);
+
   record ContainerSpec(
       String workloadId,
       int revision,
@@ -42,6 +51,20 @@ public interface ContainerActivities {
       long memoryMb) {}
 
   record ContainerRef(String workloadId, int revision) {}
+
+  /**
+   * @param nodeId the node whose containers are pruned (must be this agent's)
+   * @param keep the workloads the database says live on this node: their containers stay
+   * @param createdBefore only containers created before this are pruned, so one of a workload
+   *     placed on the node after {@code keep} was read stays; null: no such bound
+   */
+  record PruneRequest(
+      String nodeId, java.util.List<String> keep, java.time.Instant createdBefore) {}
+
+  /**
+   * @param removed Docker ids of the containers this call removed, in workload id order
+   */
+  record PruneResult(java.util.List<String> removed) {}
 
   /**
    * @param status RUNNING, EXITED, FAILED or MISSING

@@ -23,6 +23,15 @@ public interface NodeActivities {
   List<String> status(NodeStatusChange change);
 
   /**
+   * The workloads whose row places them on this node with a live status ({@link
+   * WorkloadStatus#isLive()}: SCHEDULED, RUNNING, RESTARTING), sorted by id. Read-only.
+   */
+  List<String> liveWorkloads(LiveWorkloadsRequest request);
+
+  /** Input of {@link #liveWorkloads}. */
+  record LiveWorkloadsRequest(String nodeId) {}
+
+  /**
    * @param at workflow time of the change
    * @param lastHeartbeatAt the heartbeat the decision is based on
    * @param report what the agent reported with this registration or heartbeat; null when the

@@ -5,6 +5,7 @@ import io.opsflow.workload.NodeActivities.NodeStatusChange;
 import io.opsflow.workload.NodeRegistration.CarryOver;
 import io.temporal.activity.ActivityOptions;
 import io.temporal.common.RetryOptions;
+import io.temporal.failure.ActivityFailure;
 import io.temporal.failure.ApplicationFailure;
 import io.temporal.workflow.Async;
 import io.temporal.workflow.Functions;
@@ -30,9 +31,24 @@ public class NodeWorkflowImpl implements NodeWorkflow {
   private static final Logger log = Workflow.getLogger(NodeWorkflowImpl.class);
   private static final Duration STORE_ATTEMPT_TIMEOUT = Duration.ofSeconds(10);
 
+  /** Change id: a node back from INACTIVE prunes the containers of workloads moved elsewhere. */
+  static final String REACTIVATION_PRUNE = "reactivation-prune";
+
+  /** Bound of each step of a prune: reading the live list, then pruning on the agent. */
+  private static final Duration LIVE_LIST_TIMEOUT = Duration.ofMinutes(1);
+
+  private static final Duration PRUNE_TIMEOUT = Duration.ofMinutes(2);
+
   private final NodeRegistration registration;
   private final NodeActivities nodes;
   private final boolean registering;
+  private final NodeActivities pruneNodes;
+  private final ContainerActivities agent;
+
+  /** Set by run() before anything else (getVersion must not run in the constructor). */
+  private boolean prunesOnReactivation;
+
+  private int prunesInFlight;
 
   private NodeStatus status;
   private Instant lastHeartbeatAt;
@@ -58,6 +74,28 @@ public class NodeWorkflowImpl implements NodeWorkflow {
                         .setMaximumInterval(Duration.ofSeconds(30))
                         .build())
                 .build());
+    RetryOptions pruneRetry =
+        RetryOptions.newBuilder()
+            .setInitialInterval(Duration.ofSeconds(1))
+            .setMaximumInterval(Duration.ofSeconds(10))
+            .build();
+    this.pruneNodes =
+        Workflow.newActivityStub(
+            NodeActivities.class,
+            ActivityOptions.newBuilder()
+                .setStartToCloseTimeout(STORE_ATTEMPT_TIMEOUT)
+                .setScheduleToCloseTimeout(LIVE_LIST_TIMEOUT)
+                .setRetryOptions(pruneRetry)
+                .build());
+    // The agent's own queue (default prefix): only that node's engine can see its containers.
+    this.agent =
+        Workflow.newActivityStub(
+            ContainerActivities.class,
+            ActivityOptions.newBuilder()
+                .setTaskQueue(WorkloadSettings.defaults().nodeQueue(registration.nodeId()))
+                .setScheduleToCloseTimeout(PRUNE_TIMEOUT)
+                .setRetryOptions(pruneRetry)
+                .build());
     CarryOver carried = registration.carryOver();
     registering = carried == null;
     if (carried == null) {
@@ -75,6 +113,9 @@ public class NodeWorkflowImpl implements NodeWorkflow {
 
   @Override
   public void run(NodeRegistration ignored) {
+    // Asked first, before any command, so histories recorded before the change replay unchanged.
+    prunesOnReactivation =
+        Workflow.getVersion(REACTIVATION_PRUNE, Workflow.DEFAULT_VERSION, 1) >= 1;
     if (registering) {
       List<String> pending =
           nodes.status(
@@ -93,7 +134,9 @@ public class NodeWorkflowImpl implements NodeWorkflow {
         recordHeartbeat();
         continue;
       }
-      if (runIsLongEnough()) {
+      // A prune in flight holds continue-as-new back (its answer would be lost), not the timer.
+      boolean heldBack = runIsLongEnough() && prunesInFlight > 0;
+      if (runIsLongEnough() && !heldBack) {
         // Heartbeats that arrive meanwhile are recorded first; their handlers must be done too.
         Workflow.await(Workflow::isEveryHandlerFinished);
         if (unrecorded != null) {
@@ -107,12 +150,12 @@ public class NodeWorkflowImpl implements NodeWorkflow {
       if (status == NodeStatus.ACTIVE) {
         Duration left = Duration.between(now(), lastHeartbeatAt.plus(registration.inactiveAfter()));
         if (left.isPositive()) {
-          Workflow.await(left, () -> unrecorded != null);
+          Workflow.await(left, () -> unrecorded != null || heldBack && prunesInFlight == 0);
           continue;
         }
         turnInactive();
       } else {
-        Workflow.await(() -> unrecorded != null);
+        Workflow.await(() -> unrecorded != null || heldBack && prunesInFlight == 0);
       }
     }
   }
@@ -144,7 +187,8 @@ public class NodeWorkflowImpl implements NodeWorkflow {
     Heartbeat beat = unrecorded;
     unrecorded = null;
     String reason = "heartbeat";
-    if (status == NodeStatus.INACTIVE) {
+    boolean reactivated = status == NodeStatus.INACTIVE;
+    if (reactivated) {
       reason =
           "heartbeat after "
               + Duration.between(inactiveSince, lastHeartbeatAt).toSeconds()
@@ -152,17 +196,49 @@ public class NodeWorkflowImpl implements NodeWorkflow {
     }
     status = NodeStatus.ACTIVE;
     inactiveSince = null;
+    Instant at = now();
     List<String> pending =
         nodes.status(
             new NodeStatusChange(
                 registration.nodeId(),
                 NodeStatus.ACTIVE,
-                now(),
+                at,
                 lastHeartbeatAt,
                 reason,
                 new NodeReport(
                     null, null, beat.status(), beat.availableCpu(), beat.availableMemory())));
+    if (reactivated && prunesOnReactivation) {
+      pruneAbandoned(at);
+    }
     signalAll(pending, WorkloadWorkflow::capacityChanged);
+  }
+
+  /**
+   * While the node was INACTIVE its workloads were marked LOST and placed elsewhere, but a node cut
+   * off (not dead) may still run their containers: remove every container of the node whose
+   * workload the database no longer places here, so no workload runs twice. Runs beside the loop,
+   * so heartbeats and the timer go on; a failure is logged, the node carries on. Containers created
+   * from {@code reactivatedAt} on are spared: they belong to workloads placed after the node came
+   * back, which the live list read a moment later may not show yet.
+   */
+  private void pruneAbandoned(Instant reactivatedAt) {
+    String nodeId = registration.nodeId();
+    prunesInFlight++;
+    Async.procedure(
+        () -> {
+          try {
+            List<String> keep =
+                pruneNodes.liveWorkloads(new NodeActivities.LiveWorkloadsRequest(nodeId));
+            ContainerActivities.PruneResult result =
+                agent.prune(new ContainerActivities.PruneRequest(nodeId, keep, reactivatedAt));
+            log.info(
+                "node {} back: kept {}, removed containers {}", nodeId, keep, result.removed());
+          } catch (ActivityFailure failed) {
+            log.warn("node {} back: prune failed, containers may remain: {}", nodeId, failed);
+          } finally {
+            prunesInFlight--;
+          }
+        });
   }
 
   /** The timer won: INACTIVE now, and every live workload on the node is told to move. */

@@ -249,6 +249,18 @@ final class FakeDatabase implements WorkloadStoreActivities, NodeActivities {
     return answer;
   }
 
+  @Override
+  public synchronized List<String> liveWorkloads(LiveWorkloadsRequest request) {
+    return live(request.nodeId()).stream().map(w -> w.workloadId).sorted().toList();
+  }
+
+  /** A workload row the database places on the node with this status (as a placement leaves it). */
+  synchronized void assign(String workloadId, String nodeId, WorkloadStatus status) {
+    WorkloadRow row = workloads.computeIfAbsent(workloadId, WorkloadRow::new);
+    row.nodeId = nodeId;
+    row.status = status;
+  }
+
   private List<WorkloadRow> live(String nodeId) {
     return workloads.values().stream()
         .filter(w -> nodeId.equals(w.nodeId) && w.status != null && w.status.isLive())

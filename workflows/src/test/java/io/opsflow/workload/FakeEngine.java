@@ -82,12 +82,14 @@ final class FakeEngine implements ContainerActivities {
   private static final class Container {
     final String id;
     final ContainerSpec spec;
+    final long createdAtMillis;
     String state = "created";
     Integer exitCode;
 
-    Container(String id, ContainerSpec spec) {
+    Container(String id, ContainerSpec spec, long createdAtMillis) {
       this.id = id;
       this.spec = spec;
+      this.createdAtMillis = createdAtMillis;
     }
   }
 
@@ -96,6 +98,7 @@ final class FakeEngine implements ContainerActivities {
   private final Map<String, Behaviour> images = new HashMap<>();
   private final Map<String, Container> containers = new LinkedHashMap<>();
   private final List<Action> actions = new ArrayList<>();
+  private final List<PruneRequest> pruneCalls = new ArrayList<>();
   private Gate beforeCreate;
   private Gate afterCreate;
   private Gate beforeRemove;
@@ -159,6 +162,10 @@ final class FakeEngine implements ContainerActivities {
     return containers.get(workloadId).spec;
   }
 
+  synchronized List<PruneRequest> pruneCalls() {
+    return List.copyOf(pruneCalls);
+  }
+
   synchronized int startCalls() {
     return startCalls;
   }
@@ -203,7 +210,7 @@ final class FakeEngine implements ContainerActivities {
         container = null;
       }
       if (container == null) {
-        container = new Container(nodeId + "-c" + ++nextId, spec);
+        container = new Container(nodeId + "-c" + ++nextId, spec, clock.getAsLong());
         containers.put(spec.workloadId(), container);
         record("create", spec.workloadId(), spec.revision());
       }
@@ -292,6 +299,25 @@ final class FakeEngine implements ContainerActivities {
         record("remove", ref.workloadId(), ref.revision());
       }
     }
+  }
+
+  @Override
+  public synchronized PruneResult prune(PruneRequest request) {
+    pruneCalls.add(request);
+    List<String> removed = new ArrayList<>();
+    var it = containers.values().iterator();
+    while (it.hasNext()) {
+      Container c = it.next();
+      boolean before =
+          request.createdBefore() == null
+              || c.createdAtMillis < request.createdBefore().toEpochMilli();
+      if (before && !request.keep().contains(c.spec.workloadId())) {
+        it.remove();
+        removed.add(c.id);
+        record("prune", c.spec.workloadId(), c.spec.revision());
+      }
+    }
+    return new PruneResult(removed);
   }
 
   private void record(String kind, String workloadId, int revision) {

@@ -15,7 +15,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 class NodeWorkflowReplayTest {
 
   @ParameterizedTest
-  @ValueSource(strings = {"inactive", "reactivated", "continued", "carried"})
+  @ValueSource(
+      strings = {"inactive", "reactivated", "continued", "carried", "v1-reactivated-prune"})
   void replaysRecordedHistory(String scenario) throws Exception {
     WorkflowReplayer.replayWorkflowExecutionFromResource(
         "histories/node-" + scenario + ".json", NodeWorkflowImpl.class);

@@ -95,6 +95,8 @@ class NodeWorkflowTest {
 
   @Test
   void nextHeartbeatMakesAnInactiveNodeActiveAgain() throws IOException {
+    // The agent answers the prune of a node that comes back (nothing to remove here).
+    cluster.startAgent("n4");
     cluster.register(WorkloadHarness.registration("n4", THRESHOLD, 100));
     cluster.env.sleep(THRESHOLD.plusMinutes(5));
     assertThat(cluster.node("n4").state().status()).isEqualTo(NodeStatus.INACTIVE);
@@ -175,6 +177,7 @@ class NodeWorkflowTest {
 
   @Test
   void inactiveNodeTellsItsWorkloadsAndShrugsOffClosedOnes() {
+    cluster.startAgent("n7");
     cluster.register(WorkloadHarness.registration("n7", THRESHOLD, 100));
     awaitCalls("n7", 1);
     // A live workload row whose workflow is long gone (closed): signalling it must not break
@@ -197,6 +200,56 @@ class NodeWorkflowTest {
         .isEqualTo(WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING);
     cluster.heartbeat("n7", "active", 1, 1024);
     assertThat(awaitHeartbeats("n7", 1).status()).isEqualTo(NodeStatus.ACTIVE);
+  }
+
+  @Test
+  void nodeBackFromInactivePrunesContainersOfWorkloadsMovedElsewhere() throws IOException {
+    cluster.image("app:any", FakeEngine.Behaviour.runs("up"));
+    cluster.startAgent("n8");
+    FakeEngine engine = cluster.engine("n8");
+    cluster.register(WorkloadHarness.registration("n8", THRESHOLD, 100));
+    awaitCalls("n8", 1);
+    engine.start(container("moved"));
+    engine.start(container("kept"));
+    cluster.heartbeat("n8", "active", 2, 4096);
+    awaitHeartbeats("n8", 1);
+    // Neither registration nor a heartbeat of an active node prunes.
+    assertThat(engine.pruneCalls()).isEmpty();
+
+    cluster.env.sleep(THRESHOLD.plusMinutes(5));
+    assertThat(cluster.node("n8").state().status()).isEqualTo(NodeStatus.INACTIVE);
+    // Meanwhile "moved" was rescheduled on n9; "kept" is placed on n8 as it comes back.
+    cluster.db.assign("moved", "n9", WorkloadStatus.RUNNING);
+    cluster.db.assign("kept", "n8", WorkloadStatus.RUNNING);
+    cluster.heartbeat("n8", "active", 2, 4096);
+    awaitHeartbeats("n8", 2);
+    for (int i = 0; i < 100 && engine.pruneCalls().isEmpty(); i++) {
+      cluster.env.sleep(Duration.ofMillis(50));
+    }
+
+    List<ContainerActivities.PruneRequest> prunes = engine.pruneCalls();
+    assertThat(prunes).hasSize(1);
+    NodeCall reactivated = cluster.db.nodeCalls("n8", NodeStatus.ACTIVE).get(2);
+    assertThat(prunes.get(0).nodeId()).isEqualTo("n8");
+    assertThat(prunes.get(0).keep()).containsExactly("kept");
+    assertThat(prunes.get(0).createdBefore()).isEqualTo(reactivated.change().at());
+    assertThat(engine.state("moved")).isNull();
+    assertThat(engine.state("kept")).isEqualTo("running");
+
+    // Later heartbeats of the active node do not prune again.
+    cluster.env.sleep(Duration.ofMinutes(1));
+    cluster.heartbeat("n8", "active", 2, 4096);
+    awaitHeartbeats("n8", 3);
+    cluster.env.sleep(Duration.ofMinutes(1));
+    assertThat(engine.pruneCalls()).hasSize(1);
+    assertThat(cluster.node("n8").state().status()).isEqualTo(NodeStatus.ACTIVE);
+
+    cluster.recordHistory("node-v1-reactivated-prune", NodeRegistration.workflowId("n8"), null);
+  }
+
+  private static ContainerActivities.ContainerSpec container(String workloadId) {
+    return new ContainerActivities.ContainerSpec(
+        workloadId, 1, workloadId, "app:any", List.of("serve"), java.util.Map.of(), 0, 0);
   }
 
   // ---- helpers ---------------------------------------------------------------------------------
