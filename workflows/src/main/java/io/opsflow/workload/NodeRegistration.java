@@ -12,6 +12,7 @@ import java.time.Instant;
  *     {@link #DEFAULT_HEARTBEATS_PER_RUN})
  * @param carryOver null when the node registers; the state a run hands to the next one when it
  *     continues as new
+ * @param nodeQueuePrefix the prefix of the node's Docker task queue ({@code node-} when null)
  */
 public record NodeRegistration(
     String nodeId,
@@ -19,7 +20,8 @@ public record NodeRegistration(
     String hostname,
     Duration inactiveAfter,
     int heartbeatsPerRun,
-    CarryOver carryOver) {
+    CarryOver carryOver,
+    String nodeQueuePrefix) {
 
   /** The seed's node monitor threshold. */
   public static final Duration DEFAULT_INACTIVE_AFTER = Duration.ofMinutes(10);
@@ -32,6 +34,22 @@ public record NodeRegistration(
     heartbeatsPerRun = heartbeatsPerRun <= 0 ? DEFAULT_HEARTBEATS_PER_RUN : heartbeatsPerRun;
   }
 
+  /** A registration on the default {@code node-} queue prefix. */
+  public NodeRegistration(
+      String nodeId,
+      String ipAddress,
+      String hostname,
+      Duration inactiveAfter,
+      int heartbeatsPerRun,
+      CarryOver carryOver) {
+    this(nodeId, ipAddress, hostname, inactiveAfter, heartbeatsPerRun, carryOver, null);
+  }
+
+  /** The node's Docker task queue. */
+  public String nodeQueue() {
+    return (nodeQueuePrefix == null ? "node-" : nodeQueuePrefix) + nodeId;
+  }
+
   /** A fresh registration (no carried state). */
   public NodeRegistration(
       String nodeId,
@@ -39,7 +57,7 @@ public record NodeRegistration(
       String hostname,
       Duration inactiveAfter,
       int heartbeatsPerRun) {
-    this(nodeId, ipAddress, hostname, inactiveAfter, heartbeatsPerRun, null);
+    this(nodeId, ipAddress, hostname, inactiveAfter, heartbeatsPerRun, null, null);
   }
 
   public static String workflowId(String nodeId) {
@@ -49,7 +67,7 @@ public record NodeRegistration(
   /** The same registration for the next run, carrying the node's state. */
   public NodeRegistration carrying(CarryOver state) {
     return new NodeRegistration(
-        nodeId, ipAddress, hostname, inactiveAfter, heartbeatsPerRun, state);
+        nodeId, ipAddress, hostname, inactiveAfter, heartbeatsPerRun, state, nodeQueuePrefix);
   }
 
   /**

@@ -92,7 +92,7 @@ public class NodeWorkflowImpl implements NodeWorkflow {
         Workflow.newActivityStub(
             ContainerActivities.class,
             ActivityOptions.newBuilder()
-                .setTaskQueue(WorkloadSettings.defaults().nodeQueue(registration.nodeId()))
+                .setTaskQueue(registration.nodeQueue())
                 .setScheduleToCloseTimeout(PRUNE_TIMEOUT)
                 .setRetryOptions(pruneRetry)
                 .build());

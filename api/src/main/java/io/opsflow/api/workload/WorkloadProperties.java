@@ -57,6 +57,7 @@ public record WorkloadProperties(
   }
 
   public NodeRegistration registration(String nodeId, String ipAddress, String hostname) {
-    return new NodeRegistration(nodeId, ipAddress, hostname, inactiveAfter, heartbeatsPerRun);
+    return new NodeRegistration(
+        nodeId, ipAddress, hostname, inactiveAfter, heartbeatsPerRun, null, nodeQueuePrefix);
   }
 }
