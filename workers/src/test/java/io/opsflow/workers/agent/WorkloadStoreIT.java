@@ -10,6 +10,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.opsflow.events.EventLog;
 import io.opsflow.workers.embedded.EmbeddedPostgres;
 import io.opsflow.workload.Heartbeat;
+import io.opsflow.workload.NodeActivities;
 import io.opsflow.workload.NodeActivities.NodeReport;
 import io.opsflow.workload.NodeActivities.NodeStatusChange;
 import io.opsflow.workload.NodeActivitiesImpl;
@@ -176,6 +177,49 @@ class WorkloadStoreIT {
     assertThat(placed.nodeId()).isEqualTo("only");
     assertThat(events(second.toString()))
         .containsExactly("pending:PENDING:null", "placed:SCHEDULED:only");
+  }
+
+  @Test
+  void liveWorkloadsOfANodeAreItsScheduledRunningAndRestartingOnesSorted() {
+    node("keep", 8, 8192);
+    node("elsewhere", 8, 8192);
+    UUID running = UUID.randomUUID();
+    UUID scheduled = UUID.randomUUID();
+    UUID exited = UUID.randomUUID();
+    UUID restarting = UUID.randomUUID();
+    for (UUID id : List.of(running, scheduled, exited, restarting)) {
+      store.place(
+          request(
+              id,
+              1,
+              sequences.merge(id, 1, Integer::sum),
+              1,
+              256,
+              PlacementPolicy.SPREAD,
+              List.of("elsewhere")));
+    }
+    UUID other = UUID.randomUUID();
+    store.place(
+        request(
+            other,
+            1,
+            sequences.merge(other, 1, Integer::sum),
+            1,
+            256,
+            PlacementPolicy.SPREAD,
+            List.of("keep")));
+    store.status(change(running, 2, WorkloadStatus.RUNNING, null));
+    store.status(change(exited, 2, WorkloadStatus.EXITED, 0));
+    store.status(change(restarting, 2, WorkloadStatus.RESTARTING, null));
+
+    List<String> live =
+        nodeActivities.liveWorkloads(new NodeActivities.LiveWorkloadsRequest("keep"));
+
+    assertThat(live)
+        .containsExactlyElementsOf(
+            List.of(running, scheduled, restarting).stream().map(UUID::toString).sorted().toList());
+    assertThat(nodeActivities.liveWorkloads(new NodeActivities.LiveWorkloadsRequest("elsewhere")))
+        .containsExactly(other.toString());
   }
 
   @Test
