@@ -1,5 +1,6 @@
 package io.opsflow.build;
 
+import io.opsflow.Failures;
 import io.temporal.api.enums.v1.TimeoutType;
 import io.temporal.failure.ActivityFailure;
 import io.temporal.failure.ApplicationFailure;
@@ -41,7 +42,7 @@ final class BuildMessages {
 
   /** Why a runner activity failed for good (its own failure types, or retries exhausted). */
   static String runnerFailure(ActivityFailure failure, JobRun run) {
-    ApplicationFailure app = applicationCause(failure);
+    ApplicationFailure app = Failures.applicationCause(failure);
     if (app != null && BuildFailure.TIMED_OUT.type().equals(app.getType())) {
       return "timed out after " + BuildJobRuns.duration(run.timeoutSeconds());
     }
@@ -89,15 +90,6 @@ final class BuildMessages {
       }
       default -> null;
     };
-  }
-
-  private static ApplicationFailure applicationCause(Throwable failure) {
-    for (Throwable t = failure; t != null; t = t.getCause()) {
-      if (t instanceof ApplicationFailure app) {
-        return app;
-      }
-    }
-    return null;
   }
 
   private static String describe(Throwable cause) {

@@ -1,7 +1,5 @@
 package io.opsflow.session;
 
-import io.temporal.failure.ApplicationFailure;
-
 /**
  * Named failures, used as {@code ApplicationFailure} types so the API can map each to an HTTP
  * status. The messages of NOT_ACTIVE, ALREADY_ENDED and INSUFFICIENT_BALANCE are the seed's.
@@ -36,19 +34,6 @@ public enum SessionFailure {
     for (SessionFailure f : values()) {
       if (f.defaultMessage.equals(message)) {
         return f;
-      }
-    }
-    return null;
-  }
-
-  /**
-   * The first ApplicationFailure in a cause chain (activity, update or workflow failures wrap it),
-   * or null.
-   */
-  public static ApplicationFailure applicationCause(Throwable e) {
-    for (Throwable t = e; t != null; t = t.getCause()) {
-      if (t instanceof ApplicationFailure af) {
-        return af;
       }
     }
     return null;

@@ -1,5 +1,6 @@
 package io.opsflow.session;
 
+import io.opsflow.Failures;
 import io.opsflow.session.AgentActivities.AgentMessage;
 import io.opsflow.session.PaymentGatewayActivities.CardIntent;
 import io.opsflow.session.PaymentGatewayActivities.IntentRequest;
@@ -643,7 +644,7 @@ public class SessionWorkflowImpl implements SessionWorkflow {
   }
 
   private void fail(ActivityFailure e, SessionFailure fallback) {
-    ApplicationFailure cause = SessionFailure.applicationCause(e);
+    ApplicationFailure cause = Failures.applicationCause(e);
     SessionFailure named = cause == null ? null : SessionFailure.fromType(cause.getType());
     failure = named != null ? named : fallback;
     failureMessage =
@@ -654,7 +655,7 @@ public class SessionWorkflowImpl implements SessionWorkflow {
   }
 
   private static ApplicationFailure rethrow(ActivityFailure e, SessionFailure fallback) {
-    ApplicationFailure cause = SessionFailure.applicationCause(e);
+    ApplicationFailure cause = Failures.applicationCause(e);
     SessionFailure named = cause == null ? null : SessionFailure.fromType(cause.getType());
     if (named != null) {
       return ApplicationFailure.newNonRetryableFailure(cause.getOriginalMessage(), named.name());

@@ -1,5 +1,6 @@
 package io.opsflow.workload;
 
+import io.opsflow.Failures;
 import io.opsflow.workload.ContainerActivities.ContainerRef;
 import io.opsflow.workload.ContainerActivities.ContainerSpec;
 import io.opsflow.workload.ContainerActivities.ContainerState;
@@ -515,7 +516,7 @@ public class WorkloadWorkflowImpl implements WorkloadWorkflow {
   }
 
   private void failLaunch(ActivityFailure e, boolean fresh) {
-    ApplicationFailure cause = applicationCause(e);
+    ApplicationFailure cause = Failures.applicationCause(e);
     String type = cause == null ? null : cause.getType();
     String text;
     if (WorkloadFailure.IMAGE_NOT_FOUND.type().equals(type)
@@ -808,15 +809,6 @@ public class WorkloadWorkflowImpl implements WorkloadWorkflow {
 
   private static String seconds(Duration d) {
     return d.toSeconds() + " s";
-  }
-
-  private static ApplicationFailure applicationCause(Throwable e) {
-    for (Throwable t = e; t != null; t = t.getCause()) {
-      if (t instanceof ApplicationFailure af) {
-        return af;
-      }
-    }
-    return null;
   }
 
   private static String rootMessage(Throwable e) {

@@ -4,6 +4,7 @@ import io.opsflow.api.build.BuildDtos.LogLine;
 import io.opsflow.api.build.BuildDtos.LogPage;
 import io.opsflow.api.build.BuildRows.JobHead;
 import io.opsflow.api.web.ApiException;
+import io.opsflow.build.runner.BuildLogStore;
 import java.io.IOException;
 import java.util.List;
 import java.util.Map;
@@ -25,11 +26,20 @@ public class BuildLogs {
   private static final long KEEPALIVE_MILLIS = 15_000;
 
   private final BuildRows rows;
+  private final BuildLogStore store;
   private final LogHub hub;
 
-  public BuildLogs(BuildRows rows, LogHub hub) {
+  public BuildLogs(BuildRows rows, BuildLogStore store, LogHub hub) {
     this.rows = rows;
+    this.store = store;
     this.hub = hub;
+  }
+
+  /** Lines of one attempt numbered above {@code after} (-1: from the start), as runners stored. */
+  private List<LogLine> lines(long buildId, String jobId, int attempt, long after, int limit) {
+    return store.read(buildId, jobId, attempt, after, limit).stream()
+        .map(l -> new LogLine(l.lineNo(), l.line()))
+        .toList();
   }
 
   /** Where a job's log lives: its own build, or the build a re-run reused it from. */
@@ -64,7 +74,7 @@ public class BuildLogs {
     StringBuilder out = new StringBuilder();
     long after = -1;
     while (true) {
-      List<LogLine> lines = rows.lines(src.buildId(), jobId, a, after, BATCH);
+      List<LogLine> lines = lines(src.buildId(), jobId, a, after, BATCH);
       for (LogLine line : lines) {
         out.append(line.text()).append('\n');
         after = line.n();
@@ -78,7 +88,7 @@ public class BuildLogs {
   public LogPage page(long buildId, String jobId, Integer attempt, long after, int limit) {
     Source src = source(buildId, jobId);
     int a = attemptOf(src.head(), attempt);
-    List<LogLine> lines = rows.lines(src.buildId(), jobId, a, after, limit);
+    List<LogLine> lines = lines(src.buildId(), jobId, a, after, limit);
     long next = lines.isEmpty() ? after : lines.get(lines.size() - 1).n();
     boolean finished = src.head().finished() || src.head().attempt() > a;
     return new LogPage(buildId, jobId, a, lines, next, finished, src.head().status());
@@ -117,7 +127,7 @@ public class BuildLogs {
         // The status is read before the lines: a runner stores every line before the workflow
         // records the job's end, so "finished and nothing more to read" really is the end.
         JobHead head = rows.job(src.buildId(), src.jobId()).orElseThrow();
-        List<LogLine> lines = rows.lines(src.buildId(), src.jobId(), attempt, after, BATCH);
+        List<LogLine> lines = lines(src.buildId(), src.jobId(), attempt, after, BATCH);
         for (LogLine line : lines) {
           emitter.send(
               SseEmitter.event()

@@ -2,7 +2,6 @@ package io.opsflow.api.build;
 
 import io.opsflow.api.build.BuildDtos.BuildView;
 import io.opsflow.api.build.BuildDtos.JobRowView;
-import io.opsflow.api.build.BuildDtos.LogLine;
 import io.opsflow.build.Dag;
 import io.opsflow.build.JobSpec;
 import io.opsflow.build.ReusedJob;
@@ -158,19 +157,6 @@ public class BuildRows {
             jobId)
         .stream()
         .findFirst();
-  }
-
-  /** Lines of one attempt with line number greater than {@code after} (-1: from the start). */
-  public List<LogLine> lines(long buildId, String jobId, int attempt, long after, int limit) {
-    return jdbc.query(
-        "select line_no, line from build_logs where build_id = ? and job_id = ? and attempt = ?"
-            + " and line_no > ? order by line_no limit ?",
-        (rs, n) -> new LogLine(rs.getLong(1), rs.getString(2)),
-        buildId,
-        jobId,
-        attempt,
-        after,
-        limit);
   }
 
   private BuildView build(ResultSet rs, int n) throws SQLException {

@@ -1,5 +1,6 @@
 package io.opsflow.api.build;
 
+import io.opsflow.Failures;
 import io.opsflow.TaskQueueProperties;
 import io.opsflow.api.build.BuildDtos.BuildView;
 import io.opsflow.api.build.BuildRows.BuildHead;
@@ -23,7 +24,6 @@ import io.temporal.client.WorkflowException;
 import io.temporal.client.WorkflowNotFoundException;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.failure.ApplicationFailure;
-import io.temporal.failure.TemporalFailure;
 import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
@@ -151,17 +151,11 @@ public class BuildService {
 
   private static boolean rejectedAsFinished(Throwable e) {
     // Validator rejections reach the client without their failure type (sdk-java #2875): match
-    // the validator's message along the cause chain.
-    for (Throwable t = e; t != null; t = t.getCause()) {
-      String message =
-          t instanceof ApplicationFailure af
-              ? af.getOriginalMessage()
-              : t instanceof TemporalFailure tf ? tf.getOriginalMessage() : t.getMessage();
-      if (message != null && message.contains(ALREADY_FINISHED)) {
-        return true;
-      }
-    }
-    return false;
+    // the validator's message.
+    ApplicationFailure cause = Failures.applicationCause(e);
+    return cause != null
+        && cause.getOriginalMessage() != null
+        && cause.getOriginalMessage().contains(ALREADY_FINISHED);
   }
 
   public BuildView get(long buildId) {

@@ -1,5 +1,6 @@
 package io.opsflow.api.session;
 
+import io.opsflow.Failures;
 import io.opsflow.TaskQueueProperties;
 import io.opsflow.api.session.SessionDtos.ExtendSession;
 import io.opsflow.api.session.SessionDtos.SessionResponse;
@@ -239,7 +240,7 @@ public class SessionService {
     try {
       return action.get();
     } catch (WorkflowException e) {
-      ApplicationFailure cause = SessionFailure.applicationCause(e);
+      ApplicationFailure cause = Failures.applicationCause(e);
       SessionFailure named = cause == null ? null : SessionFailure.fromType(cause.getType());
       if (named == null && cause != null) {
         named = SessionFailure.fromMessage(cause.getOriginalMessage());

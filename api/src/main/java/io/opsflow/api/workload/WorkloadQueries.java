@@ -7,6 +7,7 @@ import io.opsflow.api.workload.WorkloadDtos.ClusterMetrics;
 import io.opsflow.api.workload.WorkloadDtos.NodeRow;
 import io.opsflow.api.workload.WorkloadDtos.WorkloadEvent;
 import io.opsflow.api.workload.WorkloadDtos.WorkloadRow;
+import io.opsflow.workload.NodeStatus;
 import io.opsflow.workload.RestartMode;
 import io.opsflow.workload.RestartPolicy;
 import io.opsflow.workload.WorkloadSpec;
@@ -20,6 +21,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
@@ -43,12 +45,6 @@ public class WorkloadQueries {
     this.mapper = mapper;
   }
 
-  public boolean nodeExists(String nodeId) {
-    return Boolean.TRUE.equals(
-        jdbc.queryForObject(
-            "select exists (select 1 from nodes where node_id = ?)", Boolean.class, nodeId));
-  }
-
   public List<NodeRow> nodes() {
     return jdbc.query(
         "select n.*, coalesce(sum(w.cpu), 0) as used_cpu,"
@@ -59,11 +55,18 @@ public class WorkloadQueries {
         this::nodeRow);
   }
 
-  public NodeRow node(String nodeId) {
-    return nodes().stream()
-        .filter(n -> n.nodeId().equals(nodeId))
-        .findFirst()
-        .orElseThrow(() -> ApiException.notFound("node " + nodeId + " not found"));
+  /** A registered node's address (the fields of its registration). */
+  public record NodeAddress(String ipAddress, String hostname) {}
+
+  /** The node's address; empty when it never registered. */
+  public Optional<NodeAddress> address(String nodeId) {
+    return jdbc
+        .query(
+            "select ip_address, hostname from nodes where node_id = ?",
+            (rs, n) -> new NodeAddress(rs.getString(1), rs.getString(2)),
+            nodeId)
+        .stream()
+        .findFirst();
   }
 
   private NodeRow nodeRow(ResultSet rs, int n) throws SQLException {
@@ -73,7 +76,7 @@ public class WorkloadQueries {
         rs.getString("node_id"),
         rs.getString("ip_address"),
         rs.getString("hostname"),
-        display(rs.getString("status")),
+        NodeStatus.valueOf(rs.getString("status")).display(),
         offeredCpu,
         offeredMemory,
         offeredCpu - rs.getDouble("used_cpu"),
@@ -144,20 +147,15 @@ public class WorkloadQueries {
         uuid(id));
   }
 
-  public List<String> pendingWorkloads() {
-    return jdbc.queryForList(
-        "select id::text from workloads where status = 'PENDING' order by created_at",
-        String.class);
-  }
-
   public ClusterMetrics metrics() {
     Map<String, Long> nodes = new LinkedHashMap<>();
-    nodes.put("Active", 0L);
-    nodes.put("Inactive", 0L);
+    for (NodeStatus st : NodeStatus.values()) {
+      nodes.put(st.display(), 0L);
+    }
     jdbc.query(
         "select status, count(*) from nodes group by status",
         rs -> {
-          nodes.put(display(rs.getString(1)), rs.getLong(2));
+          nodes.put(NodeStatus.valueOf(rs.getString(1)).display(), rs.getLong(2));
         });
     Map<String, Long> workloads = new LinkedHashMap<>();
     for (WorkloadStatus s : WorkloadStatus.values()) {
@@ -166,7 +164,7 @@ public class WorkloadQueries {
     jdbc.query(
         "select status, count(*) from workloads group by status",
         rs -> {
-          workloads.put(display(rs.getString(1)), rs.getLong(2));
+          workloads.put(WorkloadStatus.valueOf(rs.getString(1)).display(), rs.getLong(2));
         });
     double offeredCpu = 0;
     long offeredMemory = 0;
@@ -203,7 +201,7 @@ public class WorkloadQueries {
         rs.getString("restart_mode").toLowerCase(Locale.ROOT).replace('_', '-'),
         rs.getInt("restart_max"),
         rs.getString("node_id"),
-        display(rs.getString("status")),
+        WorkloadStatus.valueOf(rs.getString("status")).display(),
         rs.getObject("exit_code", Integer.class),
         rs.getString("message"),
         rs.getString("logs"),
@@ -219,11 +217,6 @@ public class WorkloadQueries {
     } catch (IllegalArgumentException e) {
       throw WorkloadService.notFound(id);
     }
-  }
-
-  /** ACTIVE -> Active, as the seed spells statuses. */
-  static String display(String status) {
-    return status == null ? null : status.charAt(0) + status.substring(1).toLowerCase(Locale.ROOT);
   }
 
   private static Instant instant(Timestamp ts) {

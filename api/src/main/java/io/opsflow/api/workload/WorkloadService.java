@@ -1,6 +1,7 @@
 package io.opsflow.api.workload;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.opsflow.Failures;
 import io.opsflow.TaskQueueProperties;
 import io.opsflow.api.temporal.SearchAttributeRegistrar;
 import io.opsflow.api.web.ApiException;
@@ -9,6 +10,7 @@ import io.opsflow.api.workload.WorkloadDtos.RegisterNode;
 import io.opsflow.api.workload.WorkloadDtos.ScheduleWorkload;
 import io.opsflow.api.workload.WorkloadDtos.Scheduled;
 import io.opsflow.api.workload.WorkloadDtos.WorkloadRow;
+import io.opsflow.api.workload.WorkloadQueries.NodeAddress;
 import io.opsflow.workload.Heartbeat;
 import io.opsflow.workload.NodeRegistration;
 import io.opsflow.workload.NodeRegistry;
@@ -33,13 +35,11 @@ import io.temporal.client.WorkflowException;
 import io.temporal.client.WorkflowNotFoundException;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.client.WorkflowUpdateStage;
+import io.temporal.failure.ApplicationFailure;
 import java.time.Clock;
 import java.time.Instant;
-import java.util.List;
 import java.util.Locale;
 import java.util.UUID;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Service;
@@ -53,7 +53,6 @@ import org.springframework.stereotype.Service;
 @EnableConfigurationProperties(WorkloadProperties.class)
 public class WorkloadService {
 
-  private static final Logger log = LoggerFactory.getLogger(WorkloadService.class);
   static final String ALREADY_REMOVED = "Workload already removed";
 
   private final WorkflowClient client;
@@ -221,16 +220,12 @@ public class WorkloadService {
 
   /** A validator's rejection message (SDK 1.35 loses the failure type: sdk-java #2875). */
   private static String rejection(WorkflowException e) {
-    for (Throwable t = e.getCause(); t != null; t = t.getCause()) {
-      if (t instanceof io.temporal.failure.ApplicationFailure af) {
-        String m = af.getOriginalMessage();
-        if (m != null
-            && (m.contains(ALREADY_REMOVED) || m.contains("only an Exited, Failed or Missing"))) {
-          return m;
-        }
-      }
-    }
-    return null;
+    ApplicationFailure cause = Failures.applicationCause(e);
+    String m = cause == null ? null : cause.getOriginalMessage();
+    return m != null
+            && (m.contains(ALREADY_REMOVED) || m.contains("only an Exited, Failed or Missing"))
+        ? m
+        : null;
   }
 
   public void register(RegisterNode body) {
@@ -238,16 +233,16 @@ public class WorkloadService {
     registry.register(body.nodeId(), body.ipAddress(), body.hostname(), now);
     NodeRegistration registration =
         props.registration(body.nodeId(), body.ipAddress(), body.hostname());
-    signalNode(
-        registration, new Heartbeat(body.nodeId(), statusOr(body.status()), 0, 0, clock.instant()));
-    nudgePending();
+    signalNode(registration, new Heartbeat(body.nodeId(), statusOr(body.status()), 0, 0, now));
   }
 
   public void heartbeat(NodeHeartbeat body) {
     // The agent answers 404 by registering again (after a restart of a cluster that lost it).
-    if (!queries.nodeExists(body.nodeId())) {
-      throw ApiException.notFound("node " + body.nodeId() + " is not registered");
-    }
+    NodeAddress address =
+        queries
+            .address(body.nodeId())
+            .orElseThrow(
+                () -> ApiException.notFound("node " + body.nodeId() + " is not registered"));
     Heartbeat heartbeat =
         new Heartbeat(
             body.nodeId(),
@@ -256,9 +251,9 @@ public class WorkloadService {
             body.availableMemory() == null ? 0 : body.availableMemory(),
             clock.instant());
     registry.heartbeat(heartbeat);
-    var node = queries.node(body.nodeId());
-    signalNode(props.registration(body.nodeId(), node.ipAddress(), node.hostname()), heartbeat);
-    nudgePending();
+    // Address and hostname only matter when this signal starts the node's workflow anew.
+    signalNode(
+        props.registration(body.nodeId(), address.ipAddress(), address.hostname()), heartbeat);
   }
 
   private static String statusOr(String status) {
@@ -277,20 +272,6 @@ public class WorkloadService {
     request.add(stub::run, registration);
     request.add(stub::heartbeat, heartbeat);
     client.signalWithStart(request);
-  }
-
-  /** Capacity may have appeared: every PENDING workload tries to place itself again. */
-  private void nudgePending() {
-    List<String> pending = queries.pendingWorkloads();
-    for (String id : pending) {
-      try {
-        client
-            .newWorkflowStub(WorkloadWorkflow.class, WorkloadRequest.workflowId(id))
-            .capacityChanged();
-      } catch (WorkflowNotFoundException | io.temporal.client.WorkflowServiceException e) {
-        log.debug("pending workload {} is gone: {}", id, e.getMessage());
-      }
-    }
   }
 
   static ApiException notFound(String id) {
