@@ -34,8 +34,6 @@ import org.springframework.test.annotation.DirtiesContext;
     properties = {
       "server.address=127.0.0.1",
       "opsflow.embedded.temporal.port=0",
-      // The test server strands workflows on a dead worker's sticky queue (see README).
-      "opsflow.embedded.temporal.sticky-execution=false",
       "opsflow.task-queues.instance-id=restart-it",
       "opsflow.sessions.warning-lead=20s",
       "opsflow.sessions.power-poll-interval=10s"

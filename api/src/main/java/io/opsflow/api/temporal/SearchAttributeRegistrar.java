@@ -2,17 +2,13 @@ package io.opsflow.api.temporal;
 
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.opsflow.build.BuildSearchAttributes;
-import io.opsflow.session.SessionSearchAttributes;
-import io.opsflow.workload.WorkloadSearchAttributes;
-import io.temporal.api.enums.v1.IndexedValueType;
+import io.opsflow.SearchAttributes;
 import io.temporal.api.operatorservice.v1.AddSearchAttributesRequest;
 import io.temporal.common.SearchAttributeKey;
 import io.temporal.serviceclient.OperatorServiceStubs;
 import io.temporal.serviceclient.OperatorServiceStubsOptions;
 import io.temporal.serviceclient.WorkflowServiceStubs;
 import java.util.List;
-import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Value;
@@ -30,11 +26,7 @@ public class SearchAttributeRegistrar {
   private static final Logger log = LoggerFactory.getLogger(SearchAttributeRegistrar.class);
 
   /** Every custom search attribute of every flow. */
-  static final List<SearchAttributeKey<?>> ALL =
-      Stream.of(
-              SessionSearchAttributes.ALL, BuildSearchAttributes.ALL, WorkloadSearchAttributes.ALL)
-          .flatMap(List::stream)
-          .toList();
+  static final List<SearchAttributeKey<?>> ALL = SearchAttributes.ALL;
 
   private final WorkflowServiceStubs stubs;
   private final String namespace;
@@ -70,11 +62,7 @@ public class SearchAttributeRegistrar {
         AddSearchAttributesRequest request =
             AddSearchAttributesRequest.newBuilder()
                 .setNamespace(namespace)
-                .putSearchAttributes(
-                    key.getName(),
-                    key.getValueType() == IndexedValueType.INDEXED_VALUE_TYPE_INT
-                        ? IndexedValueType.INDEXED_VALUE_TYPE_INT
-                        : IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD)
+                .putSearchAttributes(key.getName(), key.getValueType())
                 .build();
         try {
           operator.blockingStub().addSearchAttributes(request);

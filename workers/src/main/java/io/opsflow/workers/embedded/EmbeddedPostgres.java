@@ -34,6 +34,7 @@ import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -52,10 +53,17 @@ import org.tukaani.xz.XZInputStream;
  *
  * <p>The archive is extracted once per binaries version into {@code
  * ${java.io.tmpdir}/opsflow-pg-<version>-<hash>} (guarded by a file lock, so concurrent JVMs do not
- * race). Each instance then runs {@code initdb} into a fresh temporary directory, starts {@code
- * postgres} listening on 127.0.0.1 only, waits until it accepts connections and creates the
- * database {@value #DATABASE}. {@link #close()} stops the server (fast shutdown) and deletes the
- * data directory; a JVM shutdown hook does the same if {@code close()} was never called.
+ * race). An instance runs either on a <b>lasting cluster</b> ({@link #start(Path, int)}: {@code
+ * initdb} only the first time, full durability, so a restart finds every committed row) or on a
+ * <b>throw-away</b> one ({@link #start(int)}: a fresh temporary directory, fsync off, deleted on
+ * close). It starts {@code postgres} listening on 127.0.0.1 only, waits until it accepts
+ * connections and creates the database {@value #DATABASE} if missing. {@link #close()} stops the
+ * server (fast shutdown); a JVM shutdown hook does the same if {@code close()} was never called,
+ * and the server gets SIGINT (fast shutdown) if this JVM dies without either ({@link
+ * ChildProcesses}).
+ *
+ * <p>A lasting cluster written by another PostgreSQL major version, or still used by a running
+ * server, is refused with a clear error, never reused silently.
  *
  * <p>PostgreSQL refuses to run as root. When this JVM runs as root, {@code initdb} and {@code
  * postgres} are started through {@code setpriv} (util-linux) as uid/gid {@value #UNPRIVILEGED_ID}
@@ -86,22 +94,32 @@ public final class EmbeddedPostgres implements AutoCloseable {
       PosixFilePermissions.fromString("rwx------");
   private static final Object EXTRACTION_MONITOR = new Object();
 
+  private static final Duration PREVIOUS_SERVER_EXIT_TIMEOUT = Duration.ofSeconds(10);
+
   private final Path binDir;
   private final Path baseDir;
   private final Path dataDir;
   private final int port;
   private final boolean asRoot;
+  private final boolean ephemeral;
   private final Process process;
   private final Thread shutdownHook;
   private boolean closed;
 
   private EmbeddedPostgres(
-      Path binDir, Path baseDir, Path dataDir, int port, boolean asRoot, Process process) {
+      Path binDir,
+      Path baseDir,
+      Path dataDir,
+      int port,
+      boolean asRoot,
+      boolean ephemeral,
+      Process process) {
     this.binDir = binDir;
     this.baseDir = baseDir;
     this.dataDir = dataDir;
     this.port = port;
     this.asRoot = asRoot;
+    this.ephemeral = ephemeral;
     this.process = process;
     this.shutdownHook = new Thread(this::close, "embedded-postgres-shutdown-" + port);
   }
@@ -112,13 +130,29 @@ public final class EmbeddedPostgres implements AutoCloseable {
   }
 
   /**
-   * Starts a server and blocks until database {@value #DATABASE} exists.
+   * Starts a throw-away server (temporary cluster, deleted on close) and blocks until database
+   * {@value #DATABASE} exists.
    *
    * @param port the TCP port on 127.0.0.1, or 0 to pick a free one
    * @throws IllegalStateException if the server cannot be set up or does not come up in time; the
    *     message contains the server log
    */
   public static EmbeddedPostgres start(int port) {
+    return start(null, port);
+  }
+
+  /**
+   * Starts a server on the lasting cluster in {@code clusterDir} ({@code data/} inside it holds the
+   * PostgreSQL data directory, created by {@code initdb} the first time), or on a throw-away one
+   * when {@code clusterDir} is null, and blocks until database {@value #DATABASE} exists.
+   *
+   * @param clusterDir the cluster's directory, kept on close; null for a temporary one
+   * @param port the TCP port on 127.0.0.1, or 0 to pick a free one
+   * @throws IllegalStateException if the server cannot be set up or does not come up in time (the
+   *     message contains the server log), if the cluster was written by another major version, or
+   *     if a running server still uses it
+   */
+  public static EmbeddedPostgres start(Path clusterDir, int port) {
     if (port < 0 || port > 65535) {
       throw new IllegalArgumentException("port out of range: " + port);
     }
@@ -135,7 +169,9 @@ public final class EmbeddedPostgres implements AutoCloseable {
                 + " (0 = a free port) or set spring.datasource.url to use an existing server.");
       }
       try {
-        return startOnce(binDir, actualPort, asRoot);
+        return clusterDir == null
+            ? startOnce(binDir, actualPort, asRoot, null)
+            : startOnce(binDir, actualPort, asRoot, clusterDir.toAbsolutePath().normalize());
       } catch (PortInUseException e) {
         if (attempt >= attempts) {
           throw new IllegalStateException(
@@ -170,9 +206,17 @@ public final class EmbeddedPostgres implements AutoCloseable {
     return port;
   }
 
-  /** The temporary directory holding this server's data, socket and log; deleted on close. */
+  /**
+   * The directory holding this server's data, socket and log; deleted on close when the cluster is
+   * a throw-away one.
+   */
   public Path dataDirectory() {
     return baseDir;
+  }
+
+  /** Whether the cluster is a throw-away one (deleted on close). */
+  public boolean ephemeral() {
+    return ephemeral;
   }
 
   /** Whether the server process is still running. */
@@ -200,7 +244,9 @@ public final class EmbeddedPostgres implements AutoCloseable {
     try {
       stop();
     } finally {
-      deleteRecursively(baseDir);
+      if (ephemeral) {
+        deleteRecursively(baseDir);
+      }
     }
     log.info("Embedded PostgreSQL on port {} stopped", port);
   }
@@ -251,20 +297,37 @@ public final class EmbeddedPostgres implements AutoCloseable {
   // ---------------------------------------------------------------------------------------------
   // start-up
 
-  private static EmbeddedPostgres startOnce(Path binDir, int port, boolean asRoot) {
+  private static EmbeddedPostgres startOnce(
+      Path binDir, int port, boolean asRoot, Path clusterDir) {
+    boolean ephemeral = clusterDir == null;
     Path baseDir;
     try {
-      baseDir = Files.createTempDirectory("opsflow-pg-data-");
+      baseDir =
+          ephemeral
+              ? Files.createTempDirectory("opsflow-pg-data-")
+              : Files.createDirectories(clusterDir);
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot create a temporary directory for PostgreSQL", e);
+      throw new UncheckedIOException(
+          "cannot create " + (ephemeral ? "a temporary directory" : clusterDir) + " for PostgreSQL",
+          e);
     }
     Path dataDir = baseDir.resolve("data");
     Path socketDir = baseDir.resolve("sock");
     Path logFile = baseDir.resolve("postgres.log");
     Process process = null;
     try {
-      Files.createDirectory(dataDir);
-      Files.createDirectory(socketDir);
+      boolean existing = Files.isRegularFile(dataDir.resolve("PG_VERSION"));
+      if (existing) {
+        requireSameMajorVersion(binDir, dataDir);
+        awaitPreviousServerGone(dataDir);
+      } else if (Files.isDirectory(dataDir) && !isEmpty(dataDir)) {
+        throw new IllegalStateException(
+            dataDir
+                + " is not empty and holds no PostgreSQL cluster (no PG_VERSION): move it away"
+                + " or choose another data directory.");
+      }
+      Files.createDirectories(dataDir);
+      Files.createDirectories(socketDir);
       Files.setPosixFilePermissions(dataDir, RWX_ONLY_OWNER);
       if (asRoot) {
         requireReachableByUnprivilegedUser(binDir);
@@ -272,12 +335,17 @@ public final class EmbeddedPostgres implements AutoCloseable {
         for (Path dir : List.of(baseDir, dataDir, socketDir)) {
           chownToUnprivileged(dir);
         }
+        if (Files.exists(logFile)) {
+          chownToUnprivileged(logFile);
+        }
       }
-      initdb(binDir, dataDir, baseDir.resolve("initdb.log"), asRoot);
+      if (!existing) {
+        initdb(binDir, dataDir, baseDir.resolve("initdb.log"), asRoot);
+      }
 
-      process =
-          processBuilder(
-                  asRoot,
+      List<String> args =
+          new ArrayList<>(
+              List.of(
                   binDir.resolve("postgres").toString(),
                   "-D",
                   dataDir.toString(),
@@ -288,20 +356,22 @@ public final class EmbeddedPostgres implements AutoCloseable {
                   "-c",
                   "listen_addresses=127.0.0.1",
                   "-c",
-                  "fsync=off",
-                  "-c",
-                  "synchronous_commit=off",
-                  "-c",
-                  "full_page_writes=off",
-                  "-c",
-                  "max_connections=300")
-              .redirectErrorStream(true)
-              .redirectOutput(logFile.toFile())
-              .start();
+                  "max_connections=300"));
+      if (ephemeral) {
+        // A throw-away cluster needs no crash safety; a lasting one keeps PostgreSQL's defaults.
+        args.addAll(
+            List.of(
+                "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"));
+      }
+      process =
+          ChildProcesses.start(
+              serverProcessBuilder(asRoot, "INT", args.toArray(new String[0]))
+                  .redirectErrorStream(true)
+                  .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile())));
       awaitReady(process, port, dataDir, logFile);
       createDatabase(port);
       EmbeddedPostgres postgres =
-          new EmbeddedPostgres(binDir, baseDir, dataDir, port, asRoot, process);
+          new EmbeddedPostgres(binDir, baseDir, dataDir, port, asRoot, ephemeral, process);
       Runtime.getRuntime().addShutdownHook(postgres.shutdownHook);
       log.debug("Embedded PostgreSQL started on port {} with data in {}", port, dataDir);
       return postgres;
@@ -311,7 +381,9 @@ public final class EmbeddedPostgres implements AutoCloseable {
         waitQuietly(process, 10);
       }
       String serverLog = readTail(logFile);
-      deleteRecursively(baseDir);
+      if (ephemeral) {
+        deleteRecursively(baseDir);
+      }
       if (e instanceof StartupFailure && serverLog.contains("already in use")) {
         throw new PortInUseException(e.getMessage());
       }
@@ -413,6 +485,12 @@ public final class EmbeddedPostgres implements AutoCloseable {
   private static void createDatabase(int port) {
     try (Connection connection = connect(port, "postgres");
         Statement statement = connection.createStatement()) {
+      try (ResultSet exists =
+          statement.executeQuery("SELECT 1 FROM pg_database WHERE datname = '" + DATABASE + "'")) {
+        if (exists.next()) {
+          return;
+        }
+      }
       statement.execute("CREATE DATABASE " + DATABASE);
     } catch (SQLException e) {
       throw new IllegalStateException("cannot create database " + DATABASE + ": " + e, e);
@@ -434,32 +512,144 @@ public final class EmbeddedPostgres implements AutoCloseable {
   }
 
   private static ProcessBuilder processBuilder(boolean asRoot, String... args) {
-    ProcessBuilder builder = new ProcessBuilder(command(asRoot, args));
+    return serverProcessBuilder(asRoot, null, args);
+  }
+
+  /**
+   * A builder for one of the binaries, as the unprivileged user when running as root, and getting
+   * {@code deathSignal} when this JVM dies (null: none, for short-lived tools).
+   */
+  private static ProcessBuilder serverProcessBuilder(
+      boolean asRoot, String deathSignal, String... args) {
+    ProcessBuilder builder = new ProcessBuilder(command(asRoot, deathSignal, args));
     // PG* variables (PGDATA, PGPORT, ...) of the caller must not leak into the server.
     builder.environment().keySet().removeIf(name -> name.startsWith("PG"));
     builder.environment().put("LC_ALL", "C");
     return builder;
   }
 
-  private static List<String> command(boolean asRoot, String... args) {
+  private static List<String> command(boolean asRoot, String deathSignal, String... args) {
+    List<String> privileges =
+        asRoot
+            ? List.of("--reuid=" + UNPRIVILEGED_ID, "--regid=" + UNPRIVILEGED_ID, "--clear-groups")
+            : List.of();
+    if (asRoot) {
+      setpriv(); // the clear error when it is missing
+    }
+    if (deathSignal != null) {
+      return ChildProcesses.command(deathSignal, privileges, List.of(args));
+    }
     List<String> command = new ArrayList<>();
     if (asRoot) {
       command.add(setpriv());
-      command.add("--reuid=" + UNPRIVILEGED_ID);
-      command.add("--regid=" + UNPRIVILEGED_ID);
-      command.add("--clear-groups");
+      command.addAll(privileges);
       command.add("--");
     }
     command.addAll(List.of(args));
     return command;
   }
 
-  private static String setpriv() {
-    for (String dir : List.of("/usr/bin", "/bin", "/usr/sbin", "/sbin")) {
-      Path candidate = Path.of(dir, "setpriv");
-      if (Files.isExecutable(candidate)) {
-        return candidate.toString();
+  /** Refuses a cluster written by another major version than the binaries'. */
+  private static void requireSameMajorVersion(Path binDir, Path dataDir) throws IOException {
+    String cluster =
+        Files.readString(dataDir.resolve("PG_VERSION"), StandardCharsets.US_ASCII).trim();
+    String binaries = majorVersionOf(binDir);
+    if (!cluster.equals(binaries)) {
+      throw new IllegalStateException(
+          "The PostgreSQL cluster in "
+              + dataDir
+              + " was written by PostgreSQL "
+              + cluster
+              + ", but this build runs PostgreSQL "
+              + binaries
+              + ". It is not used: upgrade it with pg_upgrade (or dump it with PostgreSQL "
+              + cluster
+              + " and restore it), or choose another data directory.");
+    }
+  }
+
+  /** The major version of the binaries ({@code postgres -V}: "postgres (PostgreSQL) 17.6"). */
+  static String majorVersionOf(Path binDir) throws IOException {
+    Process version =
+        new ProcessBuilder(binDir.resolve("postgres").toString(), "-V")
+            .redirectErrorStream(true)
+            .start();
+    String output = new String(version.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    waitQuietly(version, 10);
+    Matcher matcher = Pattern.compile("\\) (\\d+)").matcher(output);
+    if (!matcher.find()) {
+      throw new IllegalStateException("cannot read the PostgreSQL version from: " + output);
+    }
+    return matcher.group(1);
+  }
+
+  /**
+   * Waits a little for a server still named in {@code postmaster.pid} (the server of a process that
+   * was just killed shuts down when it notices), then refuses to share the cluster with it.
+   */
+  private static void awaitPreviousServerGone(Path dataDir) throws IOException {
+    Path pidFile = dataDir.resolve("postmaster.pid");
+    long deadline = System.nanoTime() + PREVIOUS_SERVER_EXIT_TIMEOUT.toNanos();
+    while (true) {
+      Long pid = livePostmaster(pidFile);
+      if (pid == null) {
+        return;
       }
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException(
+            "The PostgreSQL cluster in "
+                + dataDir
+                + " is in use by a running server (pid "
+                + pid
+                + "). It is not shared: stop that server, or choose another data directory.");
+      }
+      try {
+        Thread.sleep(100);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while waiting for PostgreSQL pid " + pid);
+      }
+    }
+  }
+
+  /** The pid in {@code postmaster.pid} if that process is alive and is a PostgreSQL server. */
+  private static Long livePostmaster(Path pidFile) throws IOException {
+    List<String> lines;
+    try {
+      lines = Files.readAllLines(pidFile, StandardCharsets.US_ASCII);
+    } catch (NoSuchFileException e) {
+      return null;
+    }
+    if (lines.isEmpty()) {
+      return null;
+    }
+    long pid;
+    try {
+      pid = Long.parseLong(lines.get(0).trim());
+    } catch (NumberFormatException e) {
+      return null;
+    }
+    Path comm = Path.of("/proc", Long.toString(pid), "comm");
+    try {
+      String name = Files.readString(comm, StandardCharsets.UTF_8).trim();
+      return name.startsWith("postgres") ? pid : null;
+    } catch (NoSuchFileException e) {
+      return null;
+    } catch (IOException e) {
+      return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false) ? pid : null;
+    }
+  }
+
+  private static boolean isEmpty(Path dir) throws IOException {
+    try (var entries = Files.list(dir)) {
+      return entries.findAny().isEmpty();
+    }
+  }
+
+  private static String setpriv() {
+    Optional<Path> setpriv = ChildProcesses.setpriv();
+    if (setpriv.isPresent()) {
+      return setpriv.get().toString();
     }
     throw new IllegalStateException(
         "This JVM runs as root and PostgreSQL refuses to run as root: it is started as uid "
@@ -504,8 +694,8 @@ public final class EmbeddedPostgres implements AutoCloseable {
                 + dir
                 + ": "
                 + p
-                + " is not world-searchable. Point java.io.tmpdir at a world-accessible"
-                + " directory (e.g. -Djava.io.tmpdir=/tmp).");
+                + " is not world-searchable. Use a world-accessible data directory"
+                + " (OPSFLOW_DATA_DIR) and java.io.tmpdir (e.g. -Djava.io.tmpdir=/tmp).");
       }
     }
   }

@@ -1,5 +1,6 @@
 package io.opsflow.workers.embedded;
 
+import java.util.Map;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 
@@ -8,20 +9,30 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * real PostgreSQL or Temporal server is configured.
  *
  * <p>They are read by {@link EmbeddedInfrastructure} while the environment is prepared, before the
- * application context exists; the annotation documents the keys (configuration metadata).
+ * application context exists; the annotation documents the keys (configuration metadata). The data
+ * directory itself is {@code opsflow.data-dir} or the environment variable {@code OPSFLOW_DATA_DIR}
+ * (default {@code ./opsflow-data}).
  *
+ * @param ephemeral Keep everything in a fresh temporary directory deleted when the app stops
+ *     (tests), instead of the data directory.
  * @param postgres Embedded PostgreSQL, started when spring.datasource.url is not set.
  * @param temporal Embedded Temporal server, started when no Temporal address is configured.
  */
 @ConfigurationProperties(prefix = "opsflow.embedded")
-public record EmbeddedProperties(@DefaultValue Postgres postgres, @DefaultValue Temporal temporal) {
+public record EmbeddedProperties(
+    @DefaultValue("false") boolean ephemeral,
+    @DefaultValue Postgres postgres,
+    @DefaultValue Temporal temporal) {
 
   /** Prefix of all keys. */
   public static final String PREFIX = "opsflow.embedded";
 
-  /** Defaults: both enabled, PostgreSQL on a free port, Temporal on 7233. */
+  /** Defaults: both enabled, PostgreSQL on a free port, Temporal on 7233 with its UI on 8233. */
   public static EmbeddedProperties defaults() {
-    return new EmbeddedProperties(new Postgres(true, 0), new Temporal(true, 7233, true));
+    return new EmbeddedProperties(
+        false,
+        new Postgres(true, 0),
+        new Temporal(true, 7233, true, Engine.AUTO, null, null, Map.of()));
   }
 
   /**
@@ -33,6 +44,16 @@ public record EmbeddedProperties(@DefaultValue Postgres postgres, @DefaultValue 
    */
   public record Postgres(@DefaultValue("true") boolean enabled, @DefaultValue("0") int port) {}
 
+  /** Which Temporal server the embedded default runs. */
+  public enum Engine {
+    /** The real dev server when the Temporal CLI is found, else the Java test server. */
+    AUTO,
+    /** The real dev server ({@code temporal server start-dev}); fails without the CLI. */
+    CLI,
+    /** The Java SDK's in-memory test server. */
+    TEST_SERVER
+  }
+
   /**
    * Embedded Temporal server ({@code opsflow.embedded.temporal.*}).
    *
@@ -40,14 +61,29 @@ public record EmbeddedProperties(@DefaultValue Postgres postgres, @DefaultValue 
    *     spring.temporal.connection.target nor the environment variable TEMPORAL_ADDRESS is set.
    * @param port TCP port of the embedded Temporal server on 127.0.0.1 (7233, the usual Temporal
    *     port, so that other processes find it); 0 picks a free port.
-   * @param stickyExecution Whether workers may use sticky task queues (fast: no history replay).
-   *     The test server never moves a task off a dead worker's sticky queue, so a restarted or
-   *     separate worker process strands the sessions it had cached; false routes every task to the
-   *     normal queue instead. Under many concurrent update-with-start calls the test server then
-   *     fails internally (NullPointerException in its update handling), hence the default.
+   * @param stickyExecution Test server only: whether workers may use sticky task queues. The test
+   *     server never moves a task off a dead worker's sticky queue, so a restarted or separate
+   *     worker process strands the workflows it had cached; false routes every task to the normal
+   *     queue instead. The real dev server falls back from a dead worker's sticky queue by itself.
+   * @param engine AUTO (the dev server when the CLI is found, else the test server), CLI or
+   *     TEST_SERVER.
+   * @param cli The Temporal CLI binary; default the environment variable OPSFLOW_TEMPORAL_CLI, else
+   *     {@code temporal} on PATH.
+   * @param uiPort Port of the Temporal UI on 127.0.0.1; default port + 1000 (8233), none when the
+   *     gRPC port is picked (0); -1 for none.
+   * @param dynamicConfig Dev server dynamic configuration, key to JSON value.
    */
   public record Temporal(
       @DefaultValue("true") boolean enabled,
       @DefaultValue("7233") int port,
-      @DefaultValue("true") boolean stickyExecution) {}
+      @DefaultValue("true") boolean stickyExecution,
+      @DefaultValue("AUTO") Engine engine,
+      String cli,
+      Integer uiPort,
+      Map<String, String> dynamicConfig) {
+
+    public Temporal {
+      dynamicConfig = dynamicConfig == null ? Map.of() : Map.copyOf(dynamicConfig);
+    }
+  }
 }

@@ -7,6 +7,7 @@ import io.temporal.internal.testservice.TestServicesStarter;
 import java.io.IOException;
 import java.net.BindException;
 import java.net.InetSocketAddress;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -20,7 +21,7 @@ import org.slf4j.LoggerFactory;
  * registers the same services. Time skipping is locked (off), so timers and sleeps take real
  * wall-clock time, as on a real server. State lives in memory and is lost on {@link #close()}.
  */
-public final class EmbeddedTemporal implements AutoCloseable {
+public final class EmbeddedTemporal implements TemporalEngine {
 
   /** The port a Temporal frontend conventionally listens on. */
   public static final int DEFAULT_PORT = 7233;
@@ -88,8 +89,29 @@ public final class EmbeddedTemporal implements AutoCloseable {
   }
 
   /** The address clients connect to, {@code 127.0.0.1:<port>}. */
+  @Override
   public String target() {
     return "127.0.0.1:" + port;
+  }
+
+  /** The test server has no UI. */
+  @Override
+  public Optional<String> uiUrl() {
+    return Optional.empty();
+  }
+
+  /** State lives in this JVM's memory. */
+  @Override
+  public boolean durable() {
+    return false;
+  }
+
+  @Override
+  public String describe() {
+    return "Java test server at "
+        + target()
+        + " (the fallback engine: in memory, no Temporal UI; workflows are lost when the app"
+        + " stops)";
   }
 
   /** The TCP port on 127.0.0.1. */

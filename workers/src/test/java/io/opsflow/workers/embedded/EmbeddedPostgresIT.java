@@ -5,12 +5,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class EmbeddedPostgresIT {
 
@@ -85,5 +87,60 @@ class EmbeddedPostgresIT {
           .hasMessageContaining("already in use");
       assertThat(first.isRunning()).isTrue();
     }
+  }
+
+  @Test
+  void aLastingClusterKeepsItsRowsAcrossRestartsWithFullDurability(@TempDir Path dir)
+      throws Exception {
+    // PostgreSQL runs as nobody when the tests run as root: it must reach the directory.
+    Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx--x--x"));
+    Path cluster = dir.resolve("postgres");
+    try (EmbeddedPostgres postgres = EmbeddedPostgres.start(cluster, 0)) {
+      assertThat(postgres.ephemeral()).isFalse();
+      try (Connection connection =
+              DriverManager.getConnection(postgres.jdbcUrl(), postgres.username(), "x");
+          Statement statement = connection.createStatement()) {
+        statement.execute("CREATE TABLE kept (id INT)");
+        statement.execute("INSERT INTO kept VALUES (7)");
+        try (ResultSet rows =
+            statement.executeQuery(
+                "SELECT current_setting('fsync'), current_setting('synchronous_commit')")) {
+          assertThat(rows.next()).isTrue();
+          assertThat(rows.getString(1)).isEqualTo("on");
+          assertThat(rows.getString(2)).isEqualTo("on");
+        }
+      }
+    }
+    assertThat(cluster.resolve("data/PG_VERSION")).isRegularFile();
+    try (EmbeddedPostgres again = EmbeddedPostgres.start(cluster, 0);
+        Connection connection =
+            DriverManager.getConnection(again.jdbcUrl(), again.username(), "x");
+        Statement statement = connection.createStatement();
+        ResultSet rows = statement.executeQuery("SELECT id FROM kept")) {
+      assertThat(rows.next()).isTrue();
+      assertThat(rows.getInt(1)).isEqualTo(7);
+    }
+  }
+
+  @Test
+  void refusesAClusterOfAnotherMajorVersionOrInUse(@TempDir Path dir) throws Exception {
+    // PostgreSQL runs as nobody when the tests run as root: it must reach the directory.
+    Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx--x--x"));
+    Path cluster = dir.resolve("postgres");
+    try (EmbeddedPostgres running = EmbeddedPostgres.start(cluster, 0)) {
+      assertThatThrownBy(() -> EmbeddedPostgres.start(cluster, 0).close())
+          .hasMessageContaining("is in use by a running server")
+          .hasMessageContaining("not shared");
+      assertThat(running.isRunning()).isTrue();
+    }
+    Path version = cluster.resolve("data/PG_VERSION");
+    String ours = Files.readString(version).trim();
+    Files.writeString(version, "16\n");
+    assertThatThrownBy(() -> EmbeddedPostgres.start(cluster, 0).close())
+        .hasMessageContaining("written by PostgreSQL 16")
+        .hasMessageContaining("this build runs PostgreSQL " + ours)
+        .hasMessageContaining("pg_upgrade");
+    // Refused before anything ran on it.
+    assertThat(Files.readString(version)).isEqualTo("16\n");
   }
 }
