@@ -7,21 +7,22 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * Who used the machine's CPUs during a phase (Linux /proc): this JVM (app, workers, Temporal test
- * server), its embedded PostgreSQL (postmaster, its backends and reaped children) and everything
- * else. The benchmark shares its cores with whatever else runs on the machine; this says how much.
+ * Who used the machine's CPUs during a phase (Linux /proc): this JVM (app, workers, and the
+ * Temporal test server when it is the engine), the Temporal dev server's process when it is, the
+ * embedded PostgreSQL (postmaster, its backends and reaped children) and everything else. The
+ * benchmark shares its cores with whatever else runs on the machine; this says how much.
  */
 final class CpuAccounting {
 
   private static final double TICKS_PER_SECOND = 100.0; // USER_HZ
 
   /** CPU ticks at one instant. */
-  record Snapshot(long wallNanos, long machineBusy, long jvm, long postgres) {}
+  record Snapshot(long wallNanos, long machineBusy, long jvm, long postgres, long engine) {}
 
   /** Average cores used between two snapshots. */
-  record Usage(double machine, double jvm, double postgres) {
+  record Usage(double machine, double jvm, double postgres, double engine) {
     double others() {
-      return Math.max(0, machine - jvm - postgres);
+      return Math.max(0, machine - jvm - postgres - engine);
     }
 
     String describe() {
@@ -29,35 +30,48 @@ final class CpuAccounting {
         return "n/a (no /proc)";
       }
       return String.format(
-          "machine %.2f cores busy: this JVM %.2f, its PostgreSQL %.2f, other processes %.2f",
-          machine, jvm, postgres, others());
+          "machine %.2f cores busy: this JVM (app) %.2f, Temporal dev server %.2f, PostgreSQL"
+              + " %.2f, other processes %.2f",
+          machine, jvm, engine, postgres, others());
     }
   }
 
   private final int postgresPort;
+  private final long enginePid;
   private long postmaster = -1;
 
-  CpuAccounting(int postgresPort) {
+  /**
+   * @param postgresPort the embedded PostgreSQL's port (its postmaster is found by it)
+   * @param enginePid the Temporal dev server's process, or -1 when the engine runs in this JVM
+   */
+  CpuAccounting(int postgresPort, long enginePid) {
     this.postgresPort = postgresPort;
+    this.enginePid = enginePid;
   }
 
   Snapshot take() {
     try {
-      return new Snapshot(System.nanoTime(), machineBusy(), ownTicks("self", false), postgres());
+      return new Snapshot(
+          System.nanoTime(),
+          machineBusy(),
+          ownTicks("self", false),
+          postgres(),
+          enginePid < 0 ? 0 : ownTicks(Long.toString(enginePid), true));
     } catch (IOException | RuntimeException e) {
-      return new Snapshot(System.nanoTime(), -1, -1, -1);
+      return new Snapshot(System.nanoTime(), -1, -1, -1, -1);
     }
   }
 
   static Usage between(Snapshot a, Snapshot b) {
     double seconds = (b.wallNanos() - a.wallNanos()) / 1e9;
     if (a.machineBusy() < 0 || b.machineBusy() < 0 || seconds <= 0) {
-      return new Usage(Double.NaN, Double.NaN, Double.NaN);
+      return new Usage(Double.NaN, Double.NaN, Double.NaN, Double.NaN);
     }
     return new Usage(
         (b.machineBusy() - a.machineBusy()) / TICKS_PER_SECOND / seconds,
         (b.jvm() - a.jvm()) / TICKS_PER_SECOND / seconds,
-        (b.postgres() - a.postgres()) / TICKS_PER_SECOND / seconds);
+        (b.postgres() - a.postgres()) / TICKS_PER_SECOND / seconds,
+        (b.engine() - a.engine()) / TICKS_PER_SECOND / seconds);
   }
 
   private static long machineBusy() throws IOException {

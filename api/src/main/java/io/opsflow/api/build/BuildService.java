@@ -111,7 +111,11 @@ public class BuildService {
             .setWorkflowId(request.workflowId())
             .setTaskQueue(queues.orchestration())
             .setWorkflowIdConflictPolicy(WorkflowIdConflictPolicy.WORKFLOW_ID_CONFLICT_POLICY_FAIL)
-            .setMemo(Map.of("pipeline_id", pipelineId, "triggered_by", user));
+            .setMemo(
+                Map.of(
+                    "api", "/api/v1/builds/" + id,
+                    "pipeline_id", pipelineId,
+                    "triggered_by", user));
     if (searchAttributes.available()) {
       options.setTypedSearchAttributes(BuildSearchAttributes.initial(request));
     }

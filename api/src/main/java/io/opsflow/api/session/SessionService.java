@@ -151,6 +151,7 @@ public class SessionService {
             .setWorkflowIdConflictPolicy(WorkflowIdConflictPolicy.WORKFLOW_ID_CONFLICT_POLICY_FAIL)
             .setMemo(
                 Map.of(
+                    "api", "/api/v1/sessions/" + request.sessionId(),
                     "station_id", request.station().stationId(),
                     "user_id", request.userId(),
                     "payment_method", request.paymentMethod().name()));

@@ -142,7 +142,12 @@ public class WorkloadService {
             .setWorkflowIdReusePolicy(
                 WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE)
             .setWorkflowIdConflictPolicy(WorkflowIdConflictPolicy.WORKFLOW_ID_CONFLICT_POLICY_FAIL)
-            .setMemo(java.util.Map.of("name", request.spec().name()));
+            .setMemo(
+                java.util.Map.of(
+                    "api",
+                    "/api/v1/workloads/" + request.workloadId(),
+                    "name",
+                    request.spec().name()));
     if (searchAttributes.available()) {
       options.setTypedSearchAttributes(
           io.temporal.common.SearchAttributes.newBuilder()
@@ -267,6 +272,7 @@ public class WorkloadService {
             WorkflowOptions.newBuilder()
                 .setWorkflowId(NodeRegistration.workflowId(registration.nodeId()))
                 .setTaskQueue(queues.orchestration())
+                .setMemo(java.util.Map.of("api", "/api/v1/nodes", "node_id", registration.nodeId()))
                 .build());
     BatchRequest request = client.newSignalWithStartRequest();
     request.add(stub::run, registration);

@@ -1,0 +1,206 @@
+package io.opsflow.api;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One of opsflow's jars run as its own JVM, the way an operator runs it: for the tests that kill
+ * processes for real (SIGKILL) and start them again.
+ */
+final class JavaProcess implements AutoCloseable {
+
+  private final String name;
+  private final Process process;
+  private final Path log;
+
+  private JavaProcess(String name, Process process, Path log) {
+    this.name = name;
+    this.process = process;
+    this.log = log;
+  }
+
+  /** The module's executable jar ({@code <module>/target/<module>-*-exec.jar}). */
+  static Path execJar(String module) {
+    Path here = Path.of("").toAbsolutePath();
+    Path target =
+        here.getFileName().toString().equals(module)
+            ? here.resolve("target")
+            : here.resolveSibling(module).resolve("target");
+    try (DirectoryStream<Path> jars = Files.newDirectoryStream(target, module + "-*-exec.jar")) {
+      for (Path jar : jars) {
+        return jar;
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    throw new IllegalStateException(
+        "no " + module + " executable jar in " + target + ": run `mvn package` first");
+  }
+
+  /**
+   * Starts {@code java <jvmArgs> -jar <jar> <args>} with extra environment variables; its output
+   * goes to {@code log} (appended).
+   */
+  static JavaProcess start(
+      String name,
+      List<String> jvmArgs,
+      Path jar,
+      List<String> args,
+      Map<String, String> environment,
+      Path log)
+      throws IOException {
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.addAll(jvmArgs);
+    command.add("-jar");
+    command.add(jar.toString());
+    command.addAll(args);
+    ProcessBuilder builder =
+        new ProcessBuilder(command)
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+    // Nothing of the test JVM's own Spring or Temporal settings leaks in.
+    builder
+        .environment()
+        .keySet()
+        .removeIf(
+            key ->
+                key.startsWith("SPRING_")
+                    || key.startsWith("TEMPORAL_")
+                    || key.equals("OPSFLOW_DATA_DIR")
+                    || key.equals("PORT"));
+    builder.environment().putAll(environment);
+    Files.writeString(
+        log,
+        "\n===== " + name + ": " + String.join(" ", command) + "\n",
+        StandardCharsets.UTF_8,
+        java.nio.file.StandardOpenOption.CREATE,
+        java.nio.file.StandardOpenOption.APPEND);
+    return new JavaProcess(name, builder.start(), log);
+  }
+
+  /** Waits until {@code url} answers 200, failing with the process's log if it dies first. */
+  JavaProcess awaitHttp(String url, Duration timeout) {
+    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (true) {
+      if (!process.isAlive()) {
+        throw new AssertionError(
+            name + " exited with " + process.exitValue() + " while starting; its log:\n" + tail());
+      }
+      try {
+        HttpResponse<Void> response =
+            http.send(
+                HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(5)).build(),
+                HttpResponse.BodyHandlers.discarding());
+        if (response.statusCode() == 200) {
+          return this;
+        }
+      } catch (IOException e) {
+        // not listening yet
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new AssertionError("interrupted", e);
+      }
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError(name + " did not answer " + url + " in time; its log:\n" + tail());
+      }
+      sleep(250);
+    }
+  }
+
+  /** Waits until the log contains {@code text}, failing with the log if the process dies first. */
+  JavaProcess awaitLog(String text, Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (!logText().contains(text)) {
+      if (!process.isAlive()) {
+        throw new AssertionError(
+            name + " exited with " + process.exitValue() + "; its log:\n" + tail());
+      }
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError(name + " never logged '" + text + "'; its log:\n" + tail());
+      }
+      sleep(250);
+    }
+    return this;
+  }
+
+  /** SIGKILL: no shutdown hook, no graceful stop. Waits until the process is gone. */
+  void kill() {
+    process.destroyForcibly();
+    waitFor(Duration.ofSeconds(30));
+  }
+
+  long pid() {
+    return process.pid();
+  }
+
+  boolean isAlive() {
+    return process.isAlive();
+  }
+
+  String logText() {
+    try {
+      return Files.readString(log, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      return "(log unreadable: " + e + ")";
+    }
+  }
+
+  String tail() {
+    String text = logText();
+    return text.length() > 12_000 ? "..." + text.substring(text.length() - 12_000) : text;
+  }
+
+  /** SIGTERM (a graceful stop), then SIGKILL after 30 s. */
+  @Override
+  public void close() {
+    if (process.isAlive()) {
+      process.destroy();
+      if (!waitFor(Duration.ofSeconds(30))) {
+        kill();
+      }
+    }
+  }
+
+  private boolean waitFor(Duration timeout) {
+    try {
+      return process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+  }
+
+  static int freePort() {
+    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+      return socket.getLocalPort();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static void sleep(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError("interrupted", e);
+    }
+  }
+}
