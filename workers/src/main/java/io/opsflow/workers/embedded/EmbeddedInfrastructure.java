@@ -243,6 +243,7 @@ public class EmbeddedInfrastructure implements EnvironmentPostProcessor, Ordered
             data.ephemeral() ? null : data.resolve(TemporalDevServer.DATABASE_FILE),
             attributes,
             settings.dynamicConfig(),
+            settings.sqlitePragmas(),
             data.resolve("temporal.log"));
     try {
       return TemporalDevServer.startOrReuse(devSettings);

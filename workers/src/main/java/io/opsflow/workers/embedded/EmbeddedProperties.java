@@ -32,7 +32,7 @@ public record EmbeddedProperties(
     return new EmbeddedProperties(
         false,
         new Postgres(true, 0),
-        new Temporal(true, 7233, true, Engine.AUTO, null, null, Map.of()));
+        new Temporal(true, 7233, true, Engine.AUTO, null, null, Map.of(), null));
   }
 
   /**
@@ -72,6 +72,11 @@ public record EmbeddedProperties(
    * @param uiPort Port of the Temporal UI on 127.0.0.1; default port + 1000 (8233), none when the
    *     gRPC port is picked (0); -1 for none.
    * @param dynamicConfig Dev server dynamic configuration, key to JSON value.
+   * @param sqlitePragmas SQLite pragmas of the dev server's database file; default {@code
+   *     journal_mode=wal, synchronous=normal}: a commit survives the kill of any process (the
+   *     write-ahead log is in the OS's page cache), the last ones may roll back only if the machine
+   *     itself loses power. SQLite's own default (rollback journal, synchronous=full) syncs every
+   *     commit several times and caps the engine at a few workflow tasks per second on slow disks.
    */
   public record Temporal(
       @DefaultValue("true") boolean enabled,
@@ -80,10 +85,16 @@ public record EmbeddedProperties(
       @DefaultValue("AUTO") Engine engine,
       String cli,
       Integer uiPort,
-      Map<String, String> dynamicConfig) {
+      Map<String, String> dynamicConfig,
+      Map<String, String> sqlitePragmas) {
+
+    /** The pragmas used when none are configured. */
+    public static final Map<String, String> DEFAULT_SQLITE_PRAGMAS =
+        Map.of("journal_mode", "wal", "synchronous", "normal");
 
     public Temporal {
       dynamicConfig = dynamicConfig == null ? Map.of() : Map.copyOf(dynamicConfig);
+      sqlitePragmas = sqlitePragmas == null ? DEFAULT_SQLITE_PRAGMAS : Map.copyOf(sqlitePragmas);
     }
   }
 }

@@ -80,6 +80,7 @@ public final class TemporalDevServer implements TemporalEngine {
    * @param database the SQLite file; null keeps everything in memory
    * @param searchAttributes custom search attributes to register, name to CLI type ({@code Int})
    * @param dynamicConfig {@code --dynamic-config-value} pairs, values in JSON
+   * @param sqlitePragmas {@code --sqlite-pragma} pairs for the database file
    * @param logFile where the server's output goes
    */
   public record Settings(
@@ -89,11 +90,18 @@ public final class TemporalDevServer implements TemporalEngine {
       Path database,
       Map<String, String> searchAttributes,
       Map<String, String> dynamicConfig,
+      Map<String, String> sqlitePragmas,
       Path logFile) {
 
     public Settings {
       searchAttributes = Map.copyOf(new LinkedHashMap<>(searchAttributes));
       dynamicConfig = Map.copyOf(new LinkedHashMap<>(dynamicConfig));
+      sqlitePragmas = Map.copyOf(new LinkedHashMap<>(sqlitePragmas));
+    }
+
+    /** An in-memory, headless server on a free port, with the given search attributes. */
+    public static Settings inMemory(Path cli, Map<String, String> searchAttributes, Path logFile) {
+      return new Settings(cli, 0, -1, null, searchAttributes, Map.of(), Map.of(), logFile);
     }
   }
 
@@ -167,6 +175,9 @@ public final class TemporalDevServer implements TemporalEngine {
     }
     if (settings.database() != null) {
       command.addAll(List.of("--db-filename", settings.database().toString()));
+      settings
+          .sqlitePragmas()
+          .forEach((name, value) -> command.addAll(List.of("--sqlite-pragma", name + "=" + value)));
     }
     settings
         .searchAttributes()

@@ -132,6 +132,8 @@ class EmbeddedInfrastructureIT {
       TemporalDevServer temporal =
           context.getBean(EmbeddedInfrastructure.TEMPORAL_BEAN, TemporalDevServer.class);
       assertThat(temporal.durable()).isTrue();
+      // Write-ahead logging (the default pragmas): commits survive a killed process cheaply.
+      assertThat(dir.resolve("temporal.db-wal")).exists();
       WorkflowServiceStubs stubs = stubs(temporal.target());
       try {
         // No worker: the workflow stays open, waiting for one.
@@ -214,6 +216,7 @@ class EmbeddedInfrastructureIT {
                 port,
                 -1,
                 null,
+                Map.of(),
                 Map.of(),
                 Map.of(),
                 dir.resolve("by-hand.log")))) {
