@@ -148,25 +148,8 @@ class AllInOneRestartIT {
         .isEqualTo("RUNNING");
 
     // A one-minute session on a console, started last so that its end falls after the restart.
-    long user = api.ok(api.post("/api/v1/users", "{\"name\":\"kim\"}"), 201).path("id").asLong();
-    long station =
-        api.ok(
-                api.post(
-                    "/api/v1/stations",
-                    "{\"name\":\"ps5-restart\",\"type\":\"CONSOLE\",\"plug_url\":\""
-                        + plug.baseUrl()
-                        + "\"}"),
-                201)
-            .path("station")
-            .path("id")
-            .asLong();
     JsonNode session =
-        api.ok(
-            api.post(
-                "/api/v1/sessions/start",
-                "{\"station_id\":" + station + ",\"duration\":1,\"user_id\":" + user + "}"),
-            201);
-    assertThat(session.path("status").asText()).isEqualTo("ACTIVE");
+        api.startSession(api.console("ps5-restart", plug.baseUrl()), api.user("kim"), 1);
     assertThat(plug.isOn()).isTrue();
     Instant scheduledEnd = Instant.parse(session.path("scheduled_end_at").asText());
 

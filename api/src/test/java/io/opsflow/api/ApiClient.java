@@ -160,6 +160,43 @@ final class ApiClient {
     }
   }
 
+  /** Creates a customer; returns its id. */
+  long user(String name) {
+    return ok(post("/api/v1/users", "{\"name\":\"" + name + "\"}"), 201).path("id").asLong();
+  }
+
+  /** Registers a console powered through a Shelly plug; returns the station id. */
+  long console(String name, URI plug) {
+    return ok(
+            post(
+                "/api/v1/stations",
+                "{\"name\":\"" + name + "\",\"type\":\"CONSOLE\",\"plug_url\":\"" + plug + "\"}"),
+            201)
+        .path("station")
+        .path("id")
+        .asLong();
+  }
+
+  /** Starts a session (cash) of whole minutes and returns the session; 201 and ACTIVE expected. */
+  JsonNode startSession(long station, long user, int minutes) {
+    JsonNode session =
+        ok(
+            post(
+                "/api/v1/sessions/start",
+                "{\"station_id\":"
+                    + station
+                    + ",\"duration\":"
+                    + minutes
+                    + ",\"user_id\":"
+                    + user
+                    + "}"),
+            201);
+    if (!session.path("status").asText().equals("ACTIVE")) {
+      throw new AssertionError("session not ACTIVE: " + session);
+    }
+    return session;
+  }
+
   /** Polls until the answer to GET path satisfies the condition, or fails after the timeout. */
   JsonNode await(String path, Predicate<JsonNode> condition, Duration timeout) {
     long deadline = System.nanoTime() + timeout.toNanos();

@@ -118,9 +118,40 @@ final class JavaProcess implements AutoCloseable {
         throw new AssertionError("interrupted", e);
       }
       if (System.nanoTime() > deadline) {
-        throw new AssertionError(name + " did not answer " + url + " in time; its log:\n" + tail());
+        throw new AssertionError(
+            name
+                + " did not answer "
+                + url
+                + " in time; its threads: "
+                + threadDump()
+                + "\nits log:\n"
+                + tail());
       }
       sleep(250);
+    }
+  }
+
+  /**
+   * Writes the process's threads, virtual ones included ({@code jcmd Thread.dump_to_file}), next to
+   * its log, for a test that found it stuck; returns where.
+   */
+  String threadDump() {
+    Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
+    Path dump = log.resolveSibling(name.replaceAll("\\W+", "-") + "-" + pid() + "-threads.txt");
+    try {
+      Process p =
+          new ProcessBuilder(
+                  jcmd.toString(), Long.toString(pid()), "Thread.dump_to_file", dump.toString())
+              .redirectErrorStream(true)
+              .start();
+      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      p.waitFor(30, TimeUnit.SECONDS);
+      String text = Files.exists(dump) ? Files.readString(dump, StandardCharsets.UTF_8) : out;
+      // Also kept in the build output, where CI shows it.
+      System.out.println("===== thread dump of " + name + " (pid " + pid() + ")\n" + text);
+      return dump.toString();
+    } catch (IOException | InterruptedException e) {
+      return "(no thread dump: " + e + ")";
     }
   }
 

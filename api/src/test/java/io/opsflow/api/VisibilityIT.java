@@ -75,26 +75,8 @@ class VisibilityIT {
   void sessionsAndBuildsAreFoundByTheirSearchAttributesInTheCliAndTheUi() throws Exception {
     assertThat(temporal.uiUrl()).contains(uiUrl);
     ApiClient api = new ApiClient(port);
-    long user = api.ok(api.post("/api/v1/users", "{\"name\":\"eve\"}"), 201).path("id").asLong();
-    long station =
-        api.ok(
-                api.post(
-                    "/api/v1/stations",
-                    "{\"name\":\"ps5-visible\",\"type\":\"CONSOLE\",\"plug_url\":\""
-                        + plug.baseUrl()
-                        + "\"}"),
-                201)
-            .path("station")
-            .path("id")
-            .asLong();
-    long session =
-        api.ok(
-                api.post(
-                    "/api/v1/sessions/start",
-                    "{\"station_id\":" + station + ",\"duration\":5,\"user_id\":" + user + "}"),
-                201)
-            .path("id")
-            .asLong();
+    long station = api.console("ps5-visible", plug.baseUrl());
+    long session = api.startSession(station, api.user("eve"), 5).path("id").asLong();
 
     var pipeline = mapper.createObjectNode();
     pipeline.put("name", "visible");

@@ -107,12 +107,11 @@ class WorkerKillIT {
     JavaProcess first = worker("worker-a");
 
     ApiClient client = new ApiClient(port);
-    long user =
-        client.ok(client.post("/api/v1/users", "{\"name\":\"lee\"}"), 201).path("id").asLong();
-    long toStop = console(client, "ps5-stop", stoppedPlug);
-    long toExpire = console(client, "ps5-expire", expiringPlug);
-    JsonNode stopping = start(client, toStop, user);
-    JsonNode expiring = start(client, toExpire, user);
+    long user = client.user("lee");
+    JsonNode stopping =
+        client.startSession(client.console("ps5-stop", stoppedPlug.baseUrl()), user, 1);
+    JsonNode expiring =
+        client.startSession(client.console("ps5-expire", expiringPlug.baseUrl()), user, 1);
     assertThat(stoppedPlug.isOn()).isTrue();
     assertThat(expiringPlug.isOn()).isTrue();
     Instant scheduledEnd = Instant.parse(expiring.path("scheduled_end_at").asText());
@@ -159,32 +158,5 @@ class WorkerKillIT {
     }
     assertThat(second.isAlive()).isTrue();
     assertThat(second.logText()).doesNotContain("Exception in thread");
-  }
-
-  private static long console(ApiClient client, String name, ShellyPlugSimulator plug) {
-    return client
-        .ok(
-            client.post(
-                "/api/v1/stations",
-                "{\"name\":\""
-                    + name
-                    + "\",\"type\":\"CONSOLE\",\"plug_url\":\""
-                    + plug.baseUrl()
-                    + "\"}"),
-            201)
-        .path("station")
-        .path("id")
-        .asLong();
-  }
-
-  private static JsonNode start(ApiClient client, long station, long user) {
-    JsonNode session =
-        client.ok(
-            client.post(
-                "/api/v1/sessions/start",
-                "{\"station_id\":" + station + ",\"duration\":1,\"user_id\":" + user + "}"),
-            201);
-    assertThat(session.path("status").asText()).isEqualTo("ACTIVE");
-    return session;
   }
 }

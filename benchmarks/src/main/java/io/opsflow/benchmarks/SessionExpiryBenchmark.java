@@ -20,6 +20,8 @@
  * Options (-D...):
  *   bench.starters=64            concurrent starters (virtual threads)
  *   bench.windowSeconds=30       width of the window of scheduled ends
+ *   bench.window.<N>             seconds, that window for N sessions only (e.g. bench.window.10000=300:
+ *                                the same 33 ends per second as 1,000 in 30 s)
  *   bench.warmup=100             warm-up sessions, not reported (0 = none)
  *   bench.breakdownSample=1000   workflow histories read for the lateness breakdown
  *   bench.seedPeriodSeconds=10   the seed monitor's period
@@ -235,7 +237,7 @@ public final class SessionExpiryBenchmark {
         }
         for (int n : plan.counts()) {
           TemporalExpiryRun.Result t =
-              temporal.run(plan.engine() + " N=" + n, n, rate, rateFromN, window);
+              temporal.run(plan.engine() + " N=" + n, n, rate, rateFromN, windowFor(n));
           rate = t.startRate();
           rateFromN = n;
           LatenessBreakdown.Result b =
@@ -270,6 +272,11 @@ public final class SessionExpiryBenchmark {
       deleteTree(dataDir);
     }
     return code;
+  }
+
+  private Duration windowFor(int n) {
+    Integer seconds = Integer.getInteger("bench.window." + n);
+    return seconds == null ? window : Duration.ofSeconds(seconds);
   }
 
   private static void deleteTree(Path root) throws IOException {

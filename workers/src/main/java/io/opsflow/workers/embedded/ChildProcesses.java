@@ -1,7 +1,9 @@
 package io.opsflow.workers.embedded;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -68,6 +70,18 @@ final class ChildProcesses {
     full.add("--");
     full.addAll(command);
     return full;
+  }
+
+  /** The last 8,000 characters of a child's log, for an error message. */
+  static String tail(Path log) {
+    try {
+      String text = Files.readString(log, StandardCharsets.UTF_8);
+      return text.length() > 8000 ? "..." + text.substring(text.length() - 8000) : text;
+    } catch (NoSuchFileException e) {
+      return "(no log written)";
+    } catch (IOException e) {
+      return "(log unreadable: " + e + ")";
+    }
   }
 
   /** Starts the process from the spawner thread (see the class comment). */

@@ -380,7 +380,7 @@ public final class EmbeddedPostgres implements AutoCloseable {
         process.destroyForcibly();
         waitQuietly(process, 10);
       }
-      String serverLog = readTail(logFile);
+      String serverLog = ChildProcesses.tail(logFile);
       if (ephemeral) {
         deleteRecursively(baseDir);
       }
@@ -421,7 +421,7 @@ public final class EmbeddedPostgres implements AutoCloseable {
             "initdb did not finish within "
                 + INITDB_TIMEOUT
                 + "; its output:\n"
-                + readTail(logFile));
+                + ChildProcesses.tail(logFile));
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -435,7 +435,7 @@ public final class EmbeddedPostgres implements AutoCloseable {
               + " (command: "
               + String.join(" ", builder.command())
               + "); its output:\n"
-              + readTail(logFile));
+              + ChildProcesses.tail(logFile));
     }
   }
 
@@ -450,7 +450,7 @@ public final class EmbeddedPostgres implements AutoCloseable {
             "PostgreSQL exited with code "
                 + process.exitValue()
                 + " during start-up; its log:\n"
-                + readTail(logFile));
+                + ChildProcesses.tail(logFile));
       }
       try (Connection connection = connect(port, "postgres");
           Statement statement = connection.createStatement();
@@ -471,7 +471,7 @@ public final class EmbeddedPostgres implements AutoCloseable {
                 + " (last error: "
                 + last
                 + "); its log:\n"
-                + readTail(logFile));
+                + ChildProcesses.tail(logFile));
       }
       try {
         Thread.sleep(100);
@@ -858,17 +858,6 @@ public final class EmbeddedPostgres implements AutoCloseable {
 
   // ---------------------------------------------------------------------------------------------
   // helpers
-
-  private static String readTail(Path file) {
-    try {
-      String text = Files.readString(file, StandardCharsets.UTF_8);
-      return text.length() > 8000 ? "..." + text.substring(text.length() - 8000) : text;
-    } catch (NoSuchFileException e) {
-      return "(no log written)";
-    } catch (IOException e) {
-      return "(log unreadable: " + e + ")";
-    }
-  }
 
   private static void waitQuietly(Process process, int seconds) {
     try {

@@ -14,9 +14,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -213,7 +211,7 @@ public final class TemporalDevServer implements TemporalEngine {
                 + " (command: "
                 + String.join(" ", command)
                 + "); its output:\n"
-                + readTail(settings.logFile()));
+                + ChildProcesses.tail(settings.logFile()));
       }
       Optional<String> version = probe(target, Duration.ofSeconds(1));
       if (version.isPresent()) {
@@ -230,7 +228,7 @@ public final class TemporalDevServer implements TemporalEngine {
                 + " within "
                 + STARTUP_TIMEOUT.toSeconds()
                 + " s; its output:\n"
-                + readTail(settings.logFile()));
+                + ChildProcesses.tail(settings.logFile()));
       }
       sleep(100);
     }
@@ -358,17 +356,6 @@ public final class TemporalDevServer implements TemporalEngine {
       return socket.getLocalPort();
     } catch (IOException e) {
       throw new UncheckedIOException("cannot find a free port on 127.0.0.1", e);
-    }
-  }
-
-  private static String readTail(Path file) {
-    try {
-      String text = Files.readString(file, StandardCharsets.UTF_8);
-      return text.length() > 8000 ? "..." + text.substring(text.length() - 8000) : text;
-    } catch (NoSuchFileException e) {
-      return "(no output)";
-    } catch (IOException e) {
-      return "(output unreadable: " + e + ")";
     }
   }
 
