@@ -33,6 +33,7 @@ import org.springframework.scheduling.annotation.EnableScheduling;
 public class OpsflowApplication {
 
   public static void main(String[] args) {
+    io.opsflow.workers.VirtualThreads.configure();
     SpringApplication.run(OpsflowApplication.class, args);
   }
 }

@@ -27,6 +27,7 @@ import org.springframework.boot.builder.SpringApplicationBuilder;
 public class WorkersApplication {
 
   public static void main(String[] args) {
+    VirtualThreads.configure();
     new SpringApplicationBuilder(WorkersApplication.class)
         .web(WebApplicationType.NONE)
         .properties("spring.config.name=workers")

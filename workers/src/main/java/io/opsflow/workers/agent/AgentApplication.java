@@ -38,6 +38,7 @@ public class AgentApplication {
   public static final String CONFIG_NAME = "agent";
 
   public static void main(String[] args) {
+    io.opsflow.workers.VirtualThreads.configure();
     builder().run(args);
   }
 

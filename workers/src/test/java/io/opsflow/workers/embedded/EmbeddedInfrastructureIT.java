@@ -240,6 +240,7 @@ class EmbeddedInfrastructureIT {
   void withoutTheCliFallsBackToTheJavaTestServer() {
     Map<String, Object> properties = new HashMap<>();
     properties.put("opsflow.embedded.temporal.port", 0);
+    properties.put("opsflow.embedded.temporal.engine", "AUTO");
     properties.put("opsflow.embedded.postgres.enabled", "false");
     // The command line outranks the environment: a PATH without the CLI, and no explicit binary.
     try (ConfigurableApplicationContext context =
