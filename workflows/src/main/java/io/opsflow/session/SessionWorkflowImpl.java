@@ -73,6 +73,7 @@ public class SessionWorkflowImpl implements SessionWorkflow {
   private String failureMessage;
   private boolean publishesStatus;
   private boolean endsLocally;
+  private boolean writesLocally;
   private final SessionActivities localDb;
 
   @WorkflowInit
@@ -129,7 +130,16 @@ public class SessionWorkflowImpl implements SessionWorkflow {
   }
 
   private SessionActivities ender() {
-    return endsLocally ? localDb : db;
+    return endsLocally || writesLocally ? localDb : db;
+  }
+
+  /**
+   * Where the session's rows are written: from version "local-writes" on, every write is a local
+   * activity in this worker's process (the database is its own), run inside the workflow task that
+   * needs it, so a session costs the engine a few workflow tasks instead of one task pair per row.
+   */
+  private SessionActivities store() {
+    return writesLocally ? localDb : db;
   }
 
   private StationDeviceActivities deviceStub(Duration scheduleToClose) {
@@ -157,16 +167,19 @@ public class SessionWorkflowImpl implements SessionWorkflow {
             && Workflow.getTypedSearchAttributes().containsKey(SessionSearchAttributes.STATUS);
     // Version 1 writes the end as a local activity (see localDb).
     endsLocally = Workflow.getVersion("local-end", Workflow.DEFAULT_VERSION, 1) >= 1;
+    // Version 1 writes every row as a local activity (see store()).
+    writesLocally = Workflow.getVersion("local-writes", Workflow.DEFAULT_VERSION, 1) >= 1;
     Saga saga = new Saga(new Saga.Options.Builder().build());
     try {
-      db.reserve(
-          new Reservation(
-              request.sessionId(),
-              station.stationId(),
-              request.userId(),
-              request.durationMinutes(),
-              request.paymentMethod(),
-              request.amount()));
+      store()
+          .reserve(
+              new Reservation(
+                  request.sessionId(),
+                  station.stationId(),
+                  request.userId(),
+                  request.durationMinutes(),
+                  request.paymentMethod(),
+                  request.amount()));
     } catch (ActivityFailure e) {
       // Nothing was taken: the row was not written, so there is nothing to end either.
       fail(e, SessionFailure.STATION_UNAVAILABLE);
@@ -204,15 +217,16 @@ public class SessionWorkflowImpl implements SessionWorkflow {
     PaymentRecord payment;
     try {
       payment =
-          db.takePayment(
-              new PaymentCommand(
-                  request.sessionId(),
-                  request.userId(),
-                  request.paymentMethod(),
-                  request.amount(),
-                  request.currency(),
-                  "START",
-                  "session-" + request.sessionId() + "-start"));
+          store()
+              .takePayment(
+                  new PaymentCommand(
+                      request.sessionId(),
+                      request.userId(),
+                      request.paymentMethod(),
+                      request.amount(),
+                      request.currency(),
+                      "START",
+                      "session-" + request.sessionId() + "-start"));
     } catch (ActivityFailure e) {
       fail(e, SessionFailure.PAYMENT_FAILED);
       return false;
@@ -244,7 +258,7 @@ public class SessionWorkflowImpl implements SessionWorkflow {
     }
     intentId = intent.id();
     clientSecret = intent.clientSecret();
-    db.linkIntent(new IntentLink(payment.paymentId(), intent.id(), intent.clientSecret()));
+    store().linkIntent(new IntentLink(payment.paymentId(), intent.id(), intent.clientSecret()));
     status = SessionStatus.AWAITING_PAYMENT;
     publishStatus();
     boolean decided =
@@ -271,7 +285,7 @@ public class SessionWorkflowImpl implements SessionWorkflow {
   }
 
   private void settle(boolean succeeded, String transactionId, String reason) {
-    db.settlePayment(new PaymentSettlement(paymentId, succeeded, transactionId, reason));
+    store().settlePayment(new PaymentSettlement(paymentId, succeeded, transactionId, reason));
   }
 
   private void refundPayment(long payment, PaymentMethod method) {
@@ -279,7 +293,7 @@ public class SessionWorkflowImpl implements SessionWorkflow {
     if (method == PaymentMethod.CARD && intentId != null) {
       reference = gateway.refund(new RefundRequest(intentId, "refund-" + payment));
     }
-    db.refund(new RefundRecord(payment, reference));
+    store().refund(new RefundRecord(payment, reference));
   }
 
   /** Powers the station on, then starts the clock: the customer pays only for usable time. */
@@ -296,7 +310,7 @@ public class SessionWorkflowImpl implements SessionWorkflow {
     }
     startedAt = now();
     scheduledEndAt = startedAt.plus(request.duration());
-    db.activate(new Activation(request.sessionId(), startedAt, scheduledEndAt));
+    store().activate(new Activation(request.sessionId(), startedAt, scheduledEndAt));
     status = SessionStatus.ACTIVE;
     publishStatus();
     if (station.type() == StationType.PC) {
@@ -348,7 +362,7 @@ public class SessionWorkflowImpl implements SessionWorkflow {
     // Rounded up: a warning due 60 s before the end says 60 even when it runs a few ms late.
     fields.put("remaining_seconds", (remaining.toMillis() + 999) / 1000);
     Async.procedure(
-        () -> db.recordEvent(event("session_ending_soon", new LinkedHashMap<>(fields))));
+        () -> store().recordEvent(event("session_ending_soon", new LinkedHashMap<>(fields))));
     if (station.type() == StationType.PC) {
       Async.procedure(() -> tellAgent("session_warning", fields));
     }
@@ -440,12 +454,12 @@ public class SessionWorkflowImpl implements SessionWorkflow {
       }
       data.put(targets.get(i), outcome);
     }
-    db.recordEvent(event("station_enforced", data));
+    store().recordEvent(event("station_enforced", data));
   }
 
   /** Sends a message through the process that holds the agent's socket; false if offline. */
   private boolean tellAgent(String type, Map<String, Object> fields) {
-    String queue = db.agentRoute(station.stationId());
+    String queue = store().agentRoute(station.stationId());
     if (queue == null) {
       // Offline: the agent asks for the state with sync_request when it reconnects.
       return false;
@@ -524,15 +538,16 @@ public class SessionWorkflowImpl implements SessionWorkflow {
       PaymentRecord payment;
       try {
         payment =
-            db.takePayment(
-                new PaymentCommand(
-                    request.sessionId(),
-                    request.userId(),
-                    extensionMethod(extend),
-                    price,
-                    request.currency(),
-                    "EXTEND",
-                    "session-" + request.sessionId() + "-extend-" + sequence));
+            store()
+                .takePayment(
+                    new PaymentCommand(
+                        request.sessionId(),
+                        request.userId(),
+                        extensionMethod(extend),
+                        price,
+                        request.currency(),
+                        "EXTEND",
+                        "session-" + request.sessionId() + "-extend-" + sequence));
       } catch (ActivityFailure e) {
         throw rethrow(e, SessionFailure.PAYMENT_FAILED);
       }
@@ -543,9 +558,14 @@ public class SessionWorkflowImpl implements SessionWorkflow {
       }
       extendedMinutes += minutes;
       scheduledEndAt = scheduledEndAt.plus(Duration.ofMinutes(minutes));
-      db.extend(
-          new Extension(
-              request.sessionId(), payment.paymentId(), minutes, extendedMinutes, scheduledEndAt));
+      store()
+          .extend(
+              new Extension(
+                  request.sessionId(),
+                  payment.paymentId(),
+                  minutes,
+                  extendedMinutes,
+                  scheduledEndAt));
       refreshStation(minutes);
       return state();
     } finally {
