@@ -19,7 +19,9 @@ class SessionWorkflowReplayTest {
       strings = {
         "expire", "extend", "stop", "card", "device-down",
         "v1-expire", "v1-extend", "v1-stop", "v1-card", "v1-device-down",
-        "v2-expire", "v2-extend", "v2-stop", "v2-card", "v2-device-down"
+        "v2-expire", "v2-extend", "v2-stop", "v2-card", "v2-device-down",
+        // before version local-writes (rows written by remote activities)
+        "v3-expire", "v3-extend", "v3-stop", "v3-card", "v3-device-down"
       })
   void replaysRecordedHistory(String scenario) throws Exception {
     WorkflowReplayer.replayWorkflowExecutionFromResource(
