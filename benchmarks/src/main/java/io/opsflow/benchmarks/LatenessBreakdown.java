@@ -169,8 +169,11 @@ final class LatenessBreakdown {
         end = i;
         break;
       }
+      // Since "local-writes" every row is a local activity: the end is the marker of type
+      // SessionEnd, not the first marker.
       if (e.getEventType() == EventType.EVENT_TYPE_MARKER_RECORDED
-          && e.getMarkerRecordedEventAttributes().getMarkerName().equals("LocalActivity")) {
+          && e.getMarkerRecordedEventAttributes().getMarkerName().equals("LocalActivity")
+          && isEndMarker(e)) {
         end = i;
         local = true;
         break;
@@ -251,6 +254,16 @@ final class LatenessBreakdown {
       actualEnd - activityStartedAt,
       actualEnd - scheduledEnd,
     };
+  }
+
+  /** Whether a LocalActivity marker records the SessionEnd activity (its "type" detail). */
+  private static boolean isEndMarker(HistoryEvent marker) {
+    var type = marker.getMarkerRecordedEventAttributes().getDetailsMap().get("type");
+    if (type == null || type.getPayloadsCount() == 0) {
+      return false;
+    }
+    String json = type.getPayloads(0).getData().toStringUtf8();
+    return json.equals("\"" + END_ACTIVITY + "\"");
   }
 
   /**
