@@ -196,7 +196,18 @@ final class WorkloadHarness implements AutoCloseable {
    * retention), so its result would come only once the retention expired.
    */
   WorkloadView ended(String workloadId) {
-    return awaitWorkload(workloadId, v -> v.status().isFinal(), Duration.ofSeconds(2));
+    WorkloadView view = awaitWorkload(workloadId, v -> v.status().isFinal(), Duration.ofSeconds(2));
+    // The query sees the status as soon as the workflow sets it, before the activity that stores
+    // it has run: wait for the row too, so assertions on the stored history see it.
+    for (int i = 0; i < 600 && !storedLast(workloadId, view.status()); i++) {
+      env.sleep(Duration.ofMillis(200));
+    }
+    return view;
+  }
+
+  private boolean storedLast(String workloadId, WorkloadStatus status) {
+    List<WorkloadStatus> stored = db.statuses(workloadId);
+    return !stored.isEmpty() && stored.get(stored.size() - 1) == status;
   }
 
   // ---- nodes -----------------------------------------------------------------------------------
