@@ -5,7 +5,9 @@ import io.opsflow.session.SessionSearchAttributes;
 import io.opsflow.workload.WorkloadSearchAttributes;
 import io.temporal.api.enums.v1.IndexedValueType;
 import io.temporal.common.SearchAttributeKey;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 
 /**
@@ -22,6 +24,13 @@ public final class SearchAttributes {
           .toList();
 
   private SearchAttributes() {}
+
+  /** Every attribute's name with its CLI type, for {@code --search-attribute <name>=<type>}. */
+  public static Map<String, String> cliTypes() {
+    Map<String, String> types = new LinkedHashMap<>();
+    ALL.forEach(key -> types.put(key.getName(), cliType(key)));
+    return types;
+  }
 
   /**
    * The type as the Temporal CLI spells it ({@code Int}, {@code Keyword}, ...), for {@code

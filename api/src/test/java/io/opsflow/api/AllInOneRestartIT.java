@@ -4,12 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.exception.NotFoundException;
 import io.opsflow.docker.DockerConnections;
 import io.opsflow.simulators.ShellyPlugSimulator;
+import io.opsflow.workers.embedded.LoopbackPorts;
 import io.opsflow.workers.embedded.TemporalDevServer;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -19,6 +20,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -36,17 +38,14 @@ class AllInOneRestartIT {
   static final String SECRET = "restart-secret";
 
   @TempDir Path temp;
-  final ShellyPlugSimulator plug = startPlug();
+  ShellyPlugSimulator plug;
   final DockerClient docker = DockerConnections.connect(DockerConnections.resolveHost(null), null);
   final List<JavaProcess> apps = new ArrayList<>();
   final List<String> containers = new ArrayList<>();
 
-  static ShellyPlugSimulator startPlug() {
-    try {
-      return ShellyPlugSimulator.start();
-    } catch (java.io.IOException e) {
-      throw new ExceptionInInitializerError(e);
-    }
+  @BeforeEach
+  void startPlug() throws IOException {
+    plug = ShellyPlugSimulator.start();
   }
 
   @AfterEach
@@ -94,8 +93,8 @@ class AllInOneRestartIT {
     Files.setPosixFilePermissions(temp, PosixFilePermissions.fromString("rwx--x--x"));
     Files.setPosixFilePermissions(dataDir, PosixFilePermissions.fromString("rwx--x--x"));
     Path log = temp.resolve("app.log");
-    int port = JavaProcess.freePort();
-    int temporalPort = JavaProcess.freePort();
+    int port = LoopbackPorts.free();
+    int temporalPort = LoopbackPorts.free();
     JavaProcess first = startApp(dataDir, port, temporalPort, log);
     assertThat(first.logText()).contains("Temporal: Temporal dev server").contains("temporal.db");
     ApiClient api = new ApiClient(port);
@@ -110,16 +109,7 @@ class AllInOneRestartIT {
             + "\n"
             + "    steps:\n"
             + "      - run: echo job-started; sleep 40; echo job-finished\n";
-    var pipeline = new ObjectMapper().createObjectNode();
-    pipeline.put("name", "restart");
-    pipeline.put("yaml", yaml);
-    long pipelineId =
-        alice.ok(alice.post("/api/v1/pipelines", pipeline.toString()), 201).path("id").asLong();
-    long build =
-        alice
-            .ok(alice.post("/api/v1/pipelines/" + pipelineId + "/builds", null), 201)
-            .path("id")
-            .asLong();
+    long build = alice.startBuild(alice.pipeline("restart", yaml));
 
     // A workload on the app's own node agent.
     api.await(

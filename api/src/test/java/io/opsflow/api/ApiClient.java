@@ -160,6 +160,19 @@ final class ApiClient {
     }
   }
 
+  /** Creates a pipeline of the YAML as this client's operator; returns its id. */
+  long pipeline(String name, String yaml) {
+    var body = mapper.createObjectNode();
+    body.put("name", name);
+    body.put("yaml", yaml);
+    return ok(post("/api/v1/pipelines", body.toString()), 201).path("id").asLong();
+  }
+
+  /** Starts a build of the pipeline as this client's operator; returns the build id. */
+  long startBuild(long pipeline) {
+    return ok(post("/api/v1/pipelines/" + pipeline + "/builds", null), 201).path("id").asLong();
+  }
+
   /** Creates a customer; returns its id. */
   long user(String name) {
     return ok(post("/api/v1/users", "{\"name\":\"" + name + "\"}"), 201).path("id").asLong();

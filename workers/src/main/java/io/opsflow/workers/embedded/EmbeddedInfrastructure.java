@@ -126,10 +126,9 @@ public class EmbeddedInfrastructure implements EnvironmentPostProcessor, Ordered
         !StringUtils.hasText(environment.getProperty(DATASOURCE_URL))
             && settings.postgres().enabled();
     String address = environment.getProperty(TEMPORAL_ADDRESS);
-    boolean startTemporal =
-        !StringUtils.hasText(environment.getProperty(TEMPORAL_TARGET))
-            && !StringUtils.hasText(address)
-            && settings.temporal().enabled();
+    boolean targetSet = StringUtils.hasText(environment.getProperty(TEMPORAL_TARGET));
+    boolean fromAddress = !targetSet && StringUtils.hasText(address);
+    boolean startTemporal = !targetSet && !fromAddress && settings.temporal().enabled();
     try {
       DataDirectory data = null;
       if (startPostgres || startTemporal) {
@@ -152,8 +151,7 @@ public class EmbeddedInfrastructure implements EnvironmentPostProcessor, Ordered
                     ? " (temporary)"
                     : ", cluster in " + postgres.dataDirectory()));
       }
-      if (!StringUtils.hasText(environment.getProperty(TEMPORAL_TARGET))
-          && StringUtils.hasText(address)) {
+      if (fromAddress) {
         properties.put(TEMPORAL_TARGET, address.trim());
         log.info("Temporal server at " + address.trim() + " (from " + TEMPORAL_ADDRESS + ")");
       } else if (startTemporal) {
@@ -232,16 +230,13 @@ public class EmbeddedInfrastructure implements EnvironmentPostProcessor, Ordered
 
   private static TemporalDevServer startDevServer(
       Path cli, EmbeddedProperties.Temporal settings, DataDirectory data) {
-    Map<String, String> attributes = new LinkedHashMap<>();
-    SearchAttributes.ALL.forEach(
-        key -> attributes.put(key.getName(), SearchAttributes.cliType(key)));
     TemporalDevServer.Settings devSettings =
         new TemporalDevServer.Settings(
             cli,
             settings.port(),
             settings.uiPort(),
             data.ephemeral() ? null : data.resolve(TemporalDevServer.DATABASE_FILE),
-            attributes,
+            SearchAttributes.cliTypes(),
             settings.dynamicConfig(),
             settings.sqlitePragmas(),
             data.resolve("temporal.log"));

@@ -5,8 +5,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URL;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
@@ -34,7 +32,6 @@ import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -156,12 +153,13 @@ public final class EmbeddedPostgres implements AutoCloseable {
     if (port < 0 || port > 65535) {
       throw new IllegalArgumentException("port out of range: " + port);
     }
+    Path cluster = clusterDir == null ? null : clusterDir.toAbsolutePath().normalize();
     Path binDir = extractBinaries().resolve("bin");
     boolean asRoot = runningAsRoot();
     int attempts = port == 0 ? FREE_PORT_ATTEMPTS : 1;
     for (int attempt = 1; ; attempt++) {
-      int actualPort = port == 0 ? freePort() : port;
-      if (port != 0 && !isFree(port)) {
+      int actualPort = port == 0 ? LoopbackPorts.free() : port;
+      if (port != 0 && !LoopbackPorts.isFree(port)) {
         throw new IllegalStateException(
             "Embedded PostgreSQL cannot listen on 127.0.0.1:"
                 + port
@@ -169,9 +167,7 @@ public final class EmbeddedPostgres implements AutoCloseable {
                 + " (0 = a free port) or set spring.datasource.url to use an existing server.");
       }
       try {
-        return clusterDir == null
-            ? startOnce(binDir, actualPort, asRoot, null)
-            : startOnce(binDir, actualPort, asRoot, clusterDir.toAbsolutePath().normalize());
+        return startOnce(binDir, actualPort, asRoot, cluster);
       } catch (PortInUseException e) {
         if (attempt >= attempts) {
           throw new IllegalStateException(
@@ -529,24 +525,14 @@ public final class EmbeddedPostgres implements AutoCloseable {
   }
 
   private static List<String> command(boolean asRoot, String deathSignal, String... args) {
+    if (asRoot) {
+      requireSetpriv();
+    }
     List<String> privileges =
         asRoot
             ? List.of("--reuid=" + UNPRIVILEGED_ID, "--regid=" + UNPRIVILEGED_ID, "--clear-groups")
             : List.of();
-    if (asRoot) {
-      setpriv(); // the clear error when it is missing
-    }
-    if (deathSignal != null) {
-      return ChildProcesses.command(deathSignal, privileges, List.of(args));
-    }
-    List<String> command = new ArrayList<>();
-    if (asRoot) {
-      command.add(setpriv());
-      command.addAll(privileges);
-      command.add("--");
-    }
-    command.addAll(List.of(args));
-    return command;
+    return ChildProcesses.command(deathSignal, privileges, List.of(args));
   }
 
   /** Refuses a cluster written by another major version than the binaries'. */
@@ -646,10 +632,9 @@ public final class EmbeddedPostgres implements AutoCloseable {
     }
   }
 
-  private static String setpriv() {
-    Optional<Path> setpriv = ChildProcesses.setpriv();
-    if (setpriv.isPresent()) {
-      return setpriv.get().toString();
+  private static void requireSetpriv() {
+    if (ChildProcesses.setpriv().isPresent()) {
+      return;
     }
     throw new IllegalStateException(
         "This JVM runs as root and PostgreSQL refuses to run as root: it is started as uid "
@@ -697,22 +682,6 @@ public final class EmbeddedPostgres implements AutoCloseable {
                 + " is not world-searchable. Use a world-accessible data directory"
                 + " (OPSFLOW_DATA_DIR) and java.io.tmpdir (e.g. -Djava.io.tmpdir=/tmp).");
       }
-    }
-  }
-
-  private static boolean isFree(int port) {
-    try (ServerSocket socket = new ServerSocket(port, 1, InetAddress.getByName("127.0.0.1"))) {
-      return socket.getLocalPort() == port;
-    } catch (IOException e) {
-      return false;
-    }
-  }
-
-  private static int freePort() {
-    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
-      return socket.getLocalPort();
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot find a free port on 127.0.0.1", e);
     }
   }
 

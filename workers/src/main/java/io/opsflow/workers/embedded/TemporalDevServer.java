@@ -9,16 +9,10 @@ import io.temporal.api.workflowservice.v1.GetSystemInfoResponse;
 import io.temporal.api.workflowservice.v1.WorkflowServiceGrpc;
 import java.io.File;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -92,9 +86,9 @@ public final class TemporalDevServer implements TemporalEngine {
       Path logFile) {
 
     public Settings {
-      searchAttributes = Map.copyOf(new LinkedHashMap<>(searchAttributes));
-      dynamicConfig = Map.copyOf(new LinkedHashMap<>(dynamicConfig));
-      sqlitePragmas = Map.copyOf(new LinkedHashMap<>(sqlitePragmas));
+      searchAttributes = Map.copyOf(searchAttributes);
+      dynamicConfig = Map.copyOf(dynamicConfig);
+      sqlitePragmas = Map.copyOf(sqlitePragmas);
     }
 
     /** An in-memory, headless server on a free port, with the given search attributes. */
@@ -133,6 +127,11 @@ public final class TemporalDevServer implements TemporalEngine {
     return Optional.empty();
   }
 
+  /** {@link #findCli} with this process's {@value #CLI_ENV} and PATH. */
+  public static Optional<Path> findCli() {
+    return findCli(System.getenv(CLI_ENV), System.getenv("PATH"));
+  }
+
   /**
    * Reuses the Temporal server answering on the port, or starts one and waits until it answers.
    *
@@ -140,7 +139,7 @@ public final class TemporalDevServer implements TemporalEngine {
    * @throws IllegalStateException if the server does not start; the message carries its log
    */
   public static TemporalDevServer startOrReuse(Settings settings) {
-    if (settings.port() != 0 && !isFree(settings.port())) {
+    if (settings.port() != 0 && !LoopbackPorts.isFree(settings.port())) {
       String target = "127.0.0.1:" + settings.port();
       Optional<String> running = probe(target, Duration.ofSeconds(3));
       if (running.isPresent()) {
@@ -152,14 +151,14 @@ public final class TemporalDevServer implements TemporalEngine {
   }
 
   private static TemporalDevServer start(Settings settings) {
-    int port = settings.port() == 0 ? freePort() : settings.port();
+    int port = settings.port() == 0 ? LoopbackPorts.free() : settings.port();
     Integer uiPort = settings.uiPort();
     if (uiPort == null) {
       uiPort = settings.port() == 0 ? null : port + 1000;
     } else if (uiPort < 0) {
       uiPort = null;
     } else if (uiPort == 0) {
-      uiPort = freePort();
+      uiPort = LoopbackPorts.free();
     }
     List<String> command = new ArrayList<>();
     command.add(settings.cli().toString());
@@ -333,30 +332,6 @@ public final class TemporalDevServer implements TemporalEngine {
       process.destroyForcibly();
     }
     log.info("Temporal dev server at {} stopped", target());
-  }
-
-  static boolean isFree(int port) {
-    try (ServerSocket socket = new ServerSocket()) {
-      socket.setReuseAddress(false);
-      socket.bind(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), port), 1);
-    } catch (IOException e) {
-      return false;
-    }
-    // A server bound to the wildcard address would not stop the bind above on every system.
-    try (Socket socket = new Socket()) {
-      socket.connect(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), port), 200);
-      return false;
-    } catch (IOException e) {
-      return true;
-    }
-  }
-
-  static int freePort() {
-    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
-      return socket.getLocalPort();
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot find a free port on 127.0.0.1", e);
-    }
   }
 
   private static void sleep(long millis) {

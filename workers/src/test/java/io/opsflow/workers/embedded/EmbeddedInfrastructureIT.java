@@ -206,13 +206,11 @@ class EmbeddedInfrastructureIT {
 
   @Test
   void reusesATemporalServerAlreadyListeningAndLeavesItRunning(@TempDir Path dir) {
-    int port = TemporalDevServer.freePort();
+    int port = LoopbackPorts.free();
     try (TemporalDevServer byHand =
         TemporalDevServer.startOrReuse(
             new TemporalDevServer.Settings(
-                TemporalDevServer.findCli(
-                        System.getenv(TemporalDevServer.CLI_ENV), System.getenv("PATH"))
-                    .orElseThrow(),
+                TemporalDevServer.findCli().orElseThrow(),
                 port,
                 -1,
                 null,
