@@ -79,11 +79,15 @@ class AllInOneRestartIT {
                 "--opsflow.agent.api-url=http://127.0.0.1:" + port,
                 "--opsflow.agent.heartbeat-interval=2s",
                 "--opsflow.workloads.follow-heartbeat-timeout=5s",
-                "--opsflow.sessions.power-poll-interval=10s"),
+                "--opsflow.sessions.power-poll-interval=10s",
+                "--opsflow.security.embedded.clients.it-admin.secret=it-admin-secret",
+                "--opsflow.security.embedded.clients.it-admin.roles=admin",
+                "--opsflow.security.embedded.clients.alice.secret=alice-secret",
+                "--opsflow.security.embedded.clients.alice.roles=ci_user"),
             Map.of("OPSFLOW_DATA_DIR", dataDir.toString(), "AGENT_SECRET", SECRET),
             log);
     apps.add(app);
-    return app.awaitHttp("http://127.0.0.1:" + port + "/api/v1/sessions", Duration.ofSeconds(120));
+    return app.awaitHttp("http://127.0.0.1:" + port + "/actuator/health", Duration.ofSeconds(120));
   }
 
   @Test

@@ -9,6 +9,8 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Predicate;
 
@@ -24,23 +26,86 @@ final class ApiClient {
   /** A followed SSE stream: events so far, and whether the server ended it. */
   record SseStream(List<SseEvent> events, java.util.concurrent.CompletableFuture<Integer> ended) {}
 
+  /** The test clients' admin (see src/test/resources/config/application.yml). */
+  static final String ADMIN = "it-admin";
+
+  private static final Map<String, Token> TOKENS = new ConcurrentHashMap<>();
+
+  private record Token(String value, long expiresAtNanos) {}
+
   private final HttpClient http = HttpClient.newHttpClient();
   private final ObjectMapper mapper = new ObjectMapper();
   private final String base;
-  private final String user;
+  private final String client;
 
+  /** The admin test client. */
   ApiClient(int port) {
-    this("http://127.0.0.1:" + port, null);
+    this("http://127.0.0.1:" + port, ADMIN);
   }
 
-  private ApiClient(String base, String user) {
+  private ApiClient(String base, String client) {
     this.base = base;
-    this.user = user;
+    this.client = client;
   }
 
-  /** The same client acting as an operator, named in the X-Forwarded-User header. */
-  ApiClient as(String operator) {
-    return new ApiClient(base, operator);
+  /**
+   * The same API as the test client {@code name} (client credentials, secret {@code
+   * <name>-secret}): its token's subject is the operator's name.
+   */
+  ApiClient as(String name) {
+    return new ApiClient(base, name);
+  }
+
+  /** The same API without credentials. */
+  ApiClient anonymous() {
+    return new ApiClient(base, null);
+  }
+
+  /** A bearer token of this client from the embedded issuer, fetched once and kept until expiry. */
+  String token() {
+    if (client == null) {
+      return null;
+    }
+    String key = base + " " + client;
+    Token known = TOKENS.get(key);
+    if (known != null && known.expiresAtNanos() - System.nanoTime() > 30_000_000_000L) {
+      return known.value();
+    }
+    String basic =
+        java.util.Base64.getEncoder()
+            .encodeToString(
+                (client + ":" + client + "-secret")
+                    .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    HttpRequest request =
+        HttpRequest.newBuilder(URI.create(base + "/oauth2/token"))
+            .timeout(Duration.ofSeconds(30))
+            .header("Authorization", "Basic " + basic)
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .POST(HttpRequest.BodyPublishers.ofString("grant_type=client_credentials"))
+            .build();
+    try {
+      HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+      if (response.statusCode() != 200) {
+        throw new AssertionError(
+            "token for " + client + " -> " + response.statusCode() + " " + response.body());
+      }
+      JsonNode body = mapper.readTree(response.body());
+      Token token =
+          new Token(
+              body.path("access_token").asText(),
+              System.nanoTime() + body.path("expires_in").asLong(60) * 1_000_000_000L);
+      TOKENS.put(key, token);
+      return token.value();
+    } catch (IOException | InterruptedException e) {
+      throw new AssertionError("token for " + client + " failed: " + e, e);
+    }
+  }
+
+  private void authorize(HttpRequest.Builder request) {
+    String token = token();
+    if (token != null) {
+      request.header("Authorization", "Bearer " + token);
+    }
   }
 
   /** GET with Accept: text/plain. */
@@ -49,6 +114,7 @@ final class ApiClient {
         HttpRequest.newBuilder(URI.create(base + path))
             .timeout(Duration.ofSeconds(60))
             .header("Accept", "text/plain");
+    authorize(request);
     try {
       HttpResponse<String> response =
           http.send(request.build(), HttpResponse.BodyHandlers.ofString());
@@ -73,6 +139,7 @@ final class ApiClient {
     if (lastEventId != null) {
       request.header("Last-Event-ID", lastEventId);
     }
+    authorize(request);
     Thread.ofVirtual()
         .start(
             () -> {
@@ -146,9 +213,7 @@ final class ApiClient {
       request.header("Content-Type", "application/json");
     }
     request.header("Accept", "application/json");
-    if (user != null) {
-      request.header("X-Forwarded-User", user);
-    }
+    authorize(request);
     try {
       HttpResponse<String> response =
           http.send(request.build(), HttpResponse.BodyHandlers.ofString());
@@ -232,10 +297,11 @@ final class ApiClient {
   /** Subscribes to the SSE stream; events (their data JSON) are collected as they arrive. */
   List<JsonNode> subscribe(String query) {
     List<JsonNode> events = new CopyOnWriteArrayList<>();
-    HttpRequest request =
+    HttpRequest.Builder builder =
         HttpRequest.newBuilder(URI.create(base + "/api/v1/events/stream" + query))
-            .header("Accept", "text/event-stream")
-            .build();
+            .header("Accept", "text/event-stream");
+    authorize(builder);
+    HttpRequest request = builder.build();
     Thread.ofVirtual()
         .start(
             () -> {

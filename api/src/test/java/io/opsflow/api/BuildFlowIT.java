@@ -89,8 +89,8 @@ class BuildFlowIT {
 
   @BeforeEach
   void clients() {
-    anonymous = new ApiClient(port);
-    alice = anonymous.as("alice");
+    anonymous = new ApiClient(port).anonymous();
+    alice = new ApiClient(port).as("alice");
     bob = anonymous.as("bob");
     carol = anonymous.as("carol");
   }
@@ -129,7 +129,7 @@ class BuildFlowIT {
 
   @Test
   void aBuildRunsItsDagAndItsLogsCanBeFollowedLive() throws Exception {
-    List<JsonNode> events = anonymous.subscribe("");
+    List<JsonNode> events = alice.subscribe("");
     await().atMost(Duration.ofSeconds(5)).until(() -> hub.subscriberCount() > 0);
 
     JsonNode dag =

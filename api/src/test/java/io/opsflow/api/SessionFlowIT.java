@@ -382,6 +382,39 @@ class SessionFlowIT {
   }
 
   @Test
+  void aRotatedOrRevokedAgentTokenStopsWorkingAtOnce() {
+    JsonNode pc = createStation("{\"name\":\"pc-flow-9\",\"type\":\"PC\"}");
+    PcAgentSimulator.Options once = PcAgentSimulator.Options.defaults().withAutoReconnect(false);
+    PcAgentSimulator first =
+        PcAgentSimulator.connect(wsUrl(id(pc)), pc.path("agent_token").asText(), once);
+    assertThat(first.awaitConnected(Duration.ofSeconds(10))).isTrue();
+
+    // Rotation: the connected agent is dropped, its old token refused, the new one accepted.
+    String rotated =
+        api.ok(api.post("/api/v1/stations/" + id(pc) + "/agent-token", null), 201)
+            .path("agent_token")
+            .asText();
+    await().atMost(Duration.ofSeconds(10)).until(() -> !first.isConnected());
+    PcAgentSimulator old =
+        PcAgentSimulator.connect(wsUrl(id(pc)), pc.path("agent_token").asText(), once);
+    await().atMost(Duration.ofSeconds(10)).until(() -> old.lastHandshakeStatus() != null);
+    assertThat(old.lastHandshakeStatus()).isEqualTo(401);
+    PcAgentSimulator renewed = PcAgentSimulator.connect(wsUrl(id(pc)), rotated, once);
+    assertThat(renewed.awaitConnected(Duration.ofSeconds(10))).isTrue();
+
+    // Revocation: no token works until a new one is issued; only PCs have one.
+    assertThat(api.delete("/api/v1/stations/" + id(pc) + "/agent-token").status()).isEqualTo(204);
+    await().atMost(Duration.ofSeconds(10)).until(() -> !renewed.isConnected());
+    PcAgentSimulator revoked = PcAgentSimulator.connect(wsUrl(id(pc)), rotated, once);
+    await().atMost(Duration.ofSeconds(10)).until(() -> revoked.lastHandshakeStatus() != null);
+    assertThat(revoked.lastHandshakeStatus()).isEqualTo(401);
+    assertThat(
+            api.as("it-viewer").post("/api/v1/stations/" + id(pc) + "/agent-token", null).status())
+        .isEqualTo(403);
+    List.of(first, old, renewed, revoked).forEach(PcAgentSimulator::close);
+  }
+
+  @Test
   void anAgentThatStopsHeartbeatingGoesOffline() {
     JsonNode pc = createStation("{\"name\":\"pc-flow-8\",\"type\":\"PC\"}");
     PcAgentSimulator silent =

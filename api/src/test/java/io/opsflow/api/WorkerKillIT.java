@@ -96,11 +96,13 @@ class WorkerKillIT {
                 "--spring.profiles.active=api",
                 "--server.port=" + port,
                 "--opsflow.task-queues.instance-id=kill-it",
-                "--opsflow.builds.runner=local"),
+                "--opsflow.builds.runner=local",
+                "--opsflow.security.embedded.clients.it-admin.secret=it-admin-secret",
+                "--opsflow.security.embedded.clients.it-admin.roles=admin"),
             connections(),
             temp.resolve("api.log"));
     processes.add(api);
-    api.awaitHttp("http://127.0.0.1:" + port + "/api/v1/sessions", Duration.ofSeconds(120));
+    api.awaitHttp("http://127.0.0.1:" + port + "/actuator/health", Duration.ofSeconds(120));
     JavaProcess first = worker("worker-a");
 
     ApiClient client = new ApiClient(port);

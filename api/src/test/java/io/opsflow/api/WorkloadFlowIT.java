@@ -66,11 +66,18 @@ class WorkloadFlowIT {
     }
   }
 
+  /** Node b authenticates with its own client's tokens (node_agent), node a with AGENT_SECRET. */
   private NodeAgent agent(String nodeId) {
+    URI api = URI.create("http://127.0.0.1:" + port);
+    NodeAgent.Builder options = NodeAgent.Options.builder(nodeId, api, client);
+    if (nodeId.endsWith("-b")) {
+      options.clientCredentials(api.resolve("/oauth2/token"), "it-agent", "it-agent-secret");
+    } else {
+      options.agentSecret("it-secret");
+    }
     NodeAgent agent =
         NodeAgent.start(
-            NodeAgent.Options.builder(nodeId, URI.create("http://127.0.0.1:" + port), client)
-                .agentSecret("it-secret")
+            options
                 .heartbeatInterval(Duration.ofSeconds(1))
                 .offered(2.0, 1024)
                 .registerInitialBackoff(Duration.ofMillis(200))
@@ -120,6 +127,17 @@ class WorkloadFlowIT {
                 "it-secret"))
         .isEqualTo(404);
     ApiClient api = new ApiClient(port);
+    // A node_agent token is the agent's other way in; an operator's token is not an agent's.
+    assertThat(
+            post(
+                port,
+                "/api/v1/nodes/heartbeat",
+                "{\"nodeId\":\"never-registered\",\"status\":\"active\",\"availableCpu\":1,"
+                    + "\"availableMemory\":512}",
+                api.as("it-agent").token()))
+        .isEqualTo(404);
+    assertThat(post(port, "/api/v1/nodes/register", body, api.as("it-scheduler").token()))
+        .isEqualTo(403);
     assertThat(api.get("/api/v1/nodes").body().toString()).doesNotContain("intruder");
   }
 

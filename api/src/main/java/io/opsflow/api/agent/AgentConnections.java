@@ -92,6 +92,15 @@ public class AgentConnections {
     }
   }
 
+  /** Closes the station's socket held here, if any (its token was revoked or replaced). */
+  public void disconnect(long stationId, String reason) {
+    Connection c = byStation.get(stationId);
+    if (c != null && c.socket.isOpen()) {
+      log.info("closing the agent socket of station {}: {}", stationId, reason);
+      close(c.socket, CloseStatus.POLICY_VIOLATION.withReason(reason));
+    }
+  }
+
   /** Closes sockets whose agent stopped sending heartbeats; closing marks the station OFFLINE. */
   @Scheduled(fixedDelayString = "${opsflow.sessions.agent-sweep-interval:5s}")
   void closeSilentAgents() {

@@ -69,12 +69,20 @@ public class SessionController {
 
   /** The console's power readings during the session (seed diagram 7: every 60 s). */
   @GetMapping("/sessions/{id}/power")
-  public List<java.util.Map<String, Object>> power(@PathVariable long id) {
+  public List<PowerReading> power(@PathVariable long id) {
     service.get(id); // 404 for an unknown session
-    return jdbc.queryForList(
+    return jdbc.query(
         "select watts, relay_on, read_at from power_readings where session_id = ? order by read_at",
+        (rs, row) ->
+            new PowerReading(
+                rs.getObject("watts") == null ? null : rs.getDouble("watts"),
+                rs.getObject("relay_on") == null ? null : rs.getBoolean("relay_on"),
+                rs.getTimestamp("read_at").toInstant()),
         id);
   }
+
+  /** One reading of the console's plug. */
+  public record PowerReading(Double watts, Boolean relayOn, java.time.Instant readAt) {}
 
   @GetMapping("/sessions")
   public List<SessionResponse> list(

@@ -5,6 +5,7 @@ import io.opsflow.session.SessionStatus;
 import io.opsflow.session.SessionView;
 import io.opsflow.session.db.SessionRow;
 import jakarta.validation.constraints.DecimalMin;
+import jakarta.validation.constraints.Digits;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotNull;
@@ -31,7 +32,7 @@ public final class SessionDtos {
       @NotNull @Min(1) @Max(1440) Integer duration,
       @NotNull @Positive Long userId,
       PaymentMethod paymentMethod,
-      @DecimalMin("0.00") BigDecimal amount) {}
+      @DecimalMin("0.00") @Digits(integer = 10, fraction = 2) BigDecimal amount) {}
 
   /** {@code PUT /api/v1/sessions/{id}/extend}. */
   public record ExtendSession(

@@ -1,5 +1,6 @@
 package io.opsflow.api.station;
 
+import io.opsflow.api.agent.AgentConnections;
 import io.opsflow.api.station.StationDtos.CreateStation;
 import io.opsflow.api.station.StationDtos.CreatedStation;
 import io.opsflow.api.station.StationDtos.StationView;
@@ -12,6 +13,7 @@ import io.opsflow.session.db.StationRepository;
 import jakarta.validation.Valid;
 import java.util.List;
 import org.springframework.http.HttpStatus;
+import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
@@ -28,12 +30,17 @@ public class StationController {
   private final StationRepository stations;
   private final SessionProperties sessions;
   private final DeviceProperties devices;
+  private final AgentConnections agents;
 
   public StationController(
-      StationRepository stations, SessionProperties sessions, DeviceProperties devices) {
+      StationRepository stations,
+      SessionProperties sessions,
+      DeviceProperties devices,
+      AgentConnections agents) {
     this.stations = stations;
     this.sessions = sessions;
     this.devices = devices;
+    this.agents = agents;
   }
 
   @PostMapping
@@ -91,5 +98,44 @@ public class StationController {
         .findById(id)
         .map(StationView::of)
         .orElseThrow(() -> ApiException.notFound("Station " + id + " not found"));
+  }
+
+  /** A station's new agent token, shown this once. */
+  public record IssuedAgentToken(long stationId, String agentToken) {}
+
+  /**
+   * A new agent token for a PC, shown once: the previous token stops working at once and the agent
+   * connected with it is disconnected.
+   */
+  @PostMapping("/{id}/agent-token")
+  @ResponseStatus(HttpStatus.CREATED)
+  public IssuedAgentToken rotateAgentToken(@PathVariable long id) {
+    Station station = pc(id);
+    String token = AgentTokens.newToken();
+    station.setAgentTokenHash(AgentTokens.hash(token));
+    stations.saveAndFlush(station);
+    agents.disconnect(id, "agent token replaced");
+    return new IssuedAgentToken(id, token);
+  }
+
+  /** Revokes the PC's agent token: no agent connects until a new one is issued. */
+  @DeleteMapping("/{id}/agent-token")
+  @ResponseStatus(HttpStatus.NO_CONTENT)
+  public void revokeAgentToken(@PathVariable long id) {
+    Station station = pc(id);
+    station.setAgentTokenHash(null);
+    stations.saveAndFlush(station);
+    agents.disconnect(id, "agent token revoked");
+  }
+
+  private Station pc(long id) {
+    Station station =
+        stations
+            .findById(id)
+            .orElseThrow(() -> ApiException.notFound("Station " + id + " not found"));
+    if (station.getType() != StationType.PC) {
+      throw ApiException.badRequest("id", "id: only a PC station has an agent token");
+    }
+    return station;
   }
 }

@@ -3,6 +3,7 @@ package io.opsflow.api.station;
 import io.opsflow.session.StationType;
 import io.opsflow.session.db.Station;
 import jakarta.validation.constraints.DecimalMin;
+import jakarta.validation.constraints.Digits;
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Pattern;
@@ -23,7 +24,7 @@ public final class StationDtos {
   public record CreateStation(
       @NotBlank @Size(max = 100) String name,
       @NotNull StationType type,
-      @DecimalMin("0.00") BigDecimal hourlyRate,
+      @DecimalMin("0.00") @Digits(integer = 8, fraction = 2) BigDecimal hourlyRate,
       @Pattern(regexp = "https?://[^\\s]+", message = "must be an http(s) URL") String plugUrl,
       @Pattern(
               regexp = "([0-9A-Fa-f]{2}:){5}[0-9A-Fa-f]{2}",

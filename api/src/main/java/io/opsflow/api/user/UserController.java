@@ -5,6 +5,7 @@ import io.opsflow.session.db.UserAccount;
 import io.opsflow.session.db.UserAccountRepository;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.DecimalMin;
+import jakarta.validation.constraints.Digits;
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.Size;
 import java.math.BigDecimal;
@@ -25,7 +26,8 @@ import org.springframework.web.bind.annotation.RestController;
 public class UserController {
 
   public record CreateUser(
-      @NotBlank @Size(max = 100) String name, @DecimalMin("0.00") BigDecimal balance) {}
+      @NotBlank @Size(max = 100) String name,
+      @DecimalMin("0.00") @Digits(integer = 10, fraction = 2) BigDecimal balance) {}
 
   public record UserView(long id, String name, BigDecimal balance, Instant createdAt) {
     static UserView of(UserAccount u) {

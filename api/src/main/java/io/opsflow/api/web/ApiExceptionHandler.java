@@ -2,11 +2,14 @@ package io.opsflow.api.web;
 
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import java.sql.SQLException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.core.NestedExceptionUtils;
+import org.springframework.dao.DataIntegrityViolationException;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
 import org.springframework.http.converter.HttpMessageNotReadableException;
@@ -62,6 +65,24 @@ public class ApiExceptionHandler {
   ResponseEntity<Map<String, Object>> mismatch(MethodArgumentTypeMismatchException e) {
     String field = SNAKE.translate(e.getName());
     return body(HttpStatus.BAD_REQUEST, field + ": invalid value '" + e.getValue() + "'", field);
+  }
+
+  /**
+   * What the database refused: a value it cannot store (SQL state class 22: out of range, a NUL
+   * character) is the client's 400, a constraint (class 23: unique, check) its 409. The database's
+   * own first line says which.
+   */
+  @ExceptionHandler(DataIntegrityViolationException.class)
+  ResponseEntity<Map<String, Object>> integrity(DataIntegrityViolationException e) {
+    Throwable cause = NestedExceptionUtils.getMostSpecificCause(e);
+    String state = cause instanceof SQLException sql ? sql.getSQLState() : null;
+    String message = cause.getMessage() == null ? "" : cause.getMessage().split("\n")[0];
+    message = message.replaceFirst("^ERROR: ", "");
+    if (state != null && state.startsWith("22")) {
+      return body(HttpStatus.BAD_REQUEST, "a value cannot be stored: " + message, null);
+    }
+    log.info("refused by the database: {}", message);
+    return body(HttpStatus.CONFLICT, "refused by the database: " + message, null);
   }
 
   @ExceptionHandler(IllegalStateException.class)

@@ -1,36 +1,26 @@
 package io.opsflow.api.web;
 
 import jakarta.servlet.http.HttpServletRequest;
-import org.springframework.beans.factory.annotation.Value;
+import java.security.Principal;
 import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Component;
 
 /**
- * Who is calling an operator route. opsflow sits behind the venue's or company's authenticating
- * proxy (oauth2-proxy, an ingress with SSO), which passes the signed-in user in a header, by
- * default {@code X-Forwarded-User}; routes that act on someone's behalf (pipelines, builds) require
- * it.
+ * Who is calling an operator route: the authenticated bearer token's caller ({@code
+ * preferred_username}, else its subject), never a header a client could set. Routes that act on
+ * someone's behalf (pipelines, builds) record and check it.
  */
 @Component
 public class Operators {
 
-  private final String header;
-
-  public Operators(@Value("${opsflow.api.user-header:X-Forwarded-User}") String header) {
-    this.header = header;
-  }
-
-  /** The caller's user name; 401 when the proxy did not say who it is. */
+  /** The caller's user name; 401 when the request carries no authenticated identity. */
   public String require(HttpServletRequest request) {
-    String user = request.getHeader(header);
+    Principal principal = request.getUserPrincipal();
+    String user = principal == null ? null : principal.getName();
     if (user == null || user.isBlank()) {
       throw new ApiException(
-          HttpStatus.UNAUTHORIZED, header + ": missing; the operator's identity is required");
+          HttpStatus.UNAUTHORIZED, "Authorization: the operator's identity is required");
     }
     return user.strip();
-  }
-
-  public String header() {
-    return header;
   }
 }

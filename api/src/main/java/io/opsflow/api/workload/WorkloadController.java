@@ -8,10 +8,8 @@ import io.opsflow.api.workload.WorkloadDtos.ScheduleWorkload;
 import io.opsflow.api.workload.WorkloadDtos.Scheduled;
 import io.opsflow.api.workload.WorkloadDtos.WorkloadEvent;
 import io.opsflow.api.workload.WorkloadDtos.WorkloadRow;
-import jakarta.servlet.http.HttpServletRequest;
 import jakarta.validation.Valid;
 import java.util.List;
-import java.util.Map;
 import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
@@ -21,20 +19,20 @@ import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
-/** The seed's scheduler routes: workloads, nodes (agent routes behind AGENT_SECRET), metrics. */
+/**
+ * The seed's scheduler routes: workloads, nodes (agent routes for node_agent tokens or
+ * AGENT_SECRET), metrics.
+ */
 @RestController
 @RequestMapping("/api/v1")
 public class WorkloadController {
 
   private final WorkloadService service;
   private final WorkloadQueries queries;
-  private final AgentSecret agentSecret;
 
-  public WorkloadController(
-      WorkloadService service, WorkloadQueries queries, AgentSecret agentSecret) {
+  public WorkloadController(WorkloadService service, WorkloadQueries queries) {
     this.service = service;
     this.queries = queries;
-    this.agentSecret = agentSecret;
   }
 
   /** Places the workload and answers at once with its id and node; Docker runs afterwards. */
@@ -74,20 +72,19 @@ public class WorkloadController {
     return service.retry(id);
   }
 
+  /** What an agent's call is answered with. */
+  public record NodeAck(String nodeId, String status) {}
+
   @PostMapping("/nodes/register")
-  public Map<String, Object> register(
-      @Valid @RequestBody RegisterNode body, HttpServletRequest http) {
-    agentSecret.check(http);
+  public NodeAck register(@Valid @RequestBody RegisterNode body) {
     service.register(body);
-    return Map.of("node_id", body.nodeId(), "status", "Active");
+    return new NodeAck(body.nodeId(), "Active");
   }
 
   @PostMapping("/nodes/heartbeat")
-  public Map<String, Object> heartbeat(
-      @Valid @RequestBody NodeHeartbeat body, HttpServletRequest http) {
-    agentSecret.check(http);
+  public NodeAck heartbeat(@Valid @RequestBody NodeHeartbeat body) {
     service.heartbeat(body);
-    return Map.of("node_id", body.nodeId(), "status", "ok");
+    return new NodeAck(body.nodeId(), "ok");
   }
 
   @GetMapping("/nodes")

@@ -100,10 +100,29 @@ public class WorkloadService {
         type,
         body.image().strip(),
         CommandLine.split(body.command()),
-        body.envVars(),
+        environment(body.envVars()),
         body.cpu() == null ? 0 : body.cpu(),
         body.memory() == null ? 0 : body.memory(),
         restartPolicy(body.restartPolicy(), body.maxRestarts()));
+  }
+
+  /** The container's variables: names Docker accepts (not blank, no '='), values not null. */
+  static java.util.Map<String, String> environment(java.util.Map<String, String> env) {
+    if (env == null) {
+      return null;
+    }
+    for (var entry : env.entrySet()) {
+      String name = entry.getKey();
+      if (name.isBlank() || name.contains("=") || name.indexOf('\0') >= 0) {
+        throw ApiException.badRequest(
+            "env_vars", "env_vars: '" + name + "' is not a variable name (blank, '=' or NUL)");
+      }
+      if (entry.getValue() == null) {
+        throw ApiException.badRequest(
+            "env_vars", "env_vars." + name + ": must be a string, not null");
+      }
+    }
+    return env;
   }
 
   /** never | on-failure[:N] | always, Docker's spelling; max restarts from N or maxRestarts. */
@@ -274,10 +293,20 @@ public class WorkloadService {
                 .setTaskQueue(queues.orchestration())
                 .setMemo(java.util.Map.of("api", "/api/v1/nodes", "node_id", registration.nodeId()))
                 .build());
-    BatchRequest request = client.newSignalWithStartRequest();
-    request.add(stub::run, registration);
-    request.add(stub::heartbeat, heartbeat);
-    client.signalWithStart(request);
+    for (int attempt = 1; ; attempt++) {
+      BatchRequest request = client.newSignalWithStartRequest();
+      request.add(stub::run, registration);
+      request.add(stub::heartbeat, heartbeat);
+      try {
+        client.signalWithStart(request);
+        return;
+      } catch (io.temporal.client.WorkflowExecutionAlreadyStarted race) {
+        // Two calls for one node at once: the other started the workflow; signal it again.
+        if (attempt == 3) {
+          throw race;
+        }
+      }
+    }
   }
 
   static ApiException notFound(String id) {

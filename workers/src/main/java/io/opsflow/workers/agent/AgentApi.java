@@ -12,7 +12,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * The agent's two calls to the API, with the seed's bodies and the shared secret as a bearer token.
+ * The agent's two calls to the API, with the seed's bodies and its bearer token: its own OAuth2
+ * client's access token, or the shared secret.
  */
 final class AgentApi {
 
@@ -23,14 +24,14 @@ final class AgentApi {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final URI base;
-  private final String secret;
   private final HttpClient http;
+  private final AgentCredentials credentials;
 
-  AgentApi(URI base, String secret) {
+  AgentApi(URI base, String secret, AgentCredentials.Options.ClientCredentials client) {
     String text = base.toString();
     this.base = URI.create(text.endsWith("/") ? text.substring(0, text.length() - 1) : text);
-    this.secret = secret;
     this.http = HttpClient.newBuilder().connectTimeout(TIMEOUT).build();
+    this.credentials = AgentCredentials.of(client, secret, http);
   }
 
   /** {@code {"nodeId","ipAddress","hostname","status":"active"}}; returns the HTTP status. */
@@ -59,13 +60,24 @@ final class AgentApi {
   }
 
   private int post(String path, Map<String, Object> body) throws IOException, InterruptedException {
+    int status = send(path, body);
+    if (status == 401) {
+      // An expired or rotated token: fetch a new one and try once more.
+      credentials.refused();
+      status = send(path, body);
+    }
+    return status;
+  }
+
+  private int send(String path, Map<String, Object> body) throws IOException, InterruptedException {
     HttpRequest.Builder request =
         HttpRequest.newBuilder(URI.create(base + path))
             .timeout(TIMEOUT)
             .header("Content-Type", "application/json")
             .POST(HttpRequest.BodyPublishers.ofString(json(body)));
-    if (secret != null && !secret.isBlank()) {
-      request.header("Authorization", "Bearer " + secret);
+    String bearer = credentials.bearer();
+    if (bearer != null) {
+      request.header("Authorization", "Bearer " + bearer);
     }
     return http.send(request.build(), HttpResponse.BodyHandlers.discarding()).statusCode();
   }

@@ -43,8 +43,14 @@ public class AgentConfiguration {
         properties.secret().isBlank()
             ? environment.getProperty(AGENT_SECRET, "")
             : properties.secret();
+    NodeAgent.Builder builder =
+        NodeAgent.Options.builder(properties.nodeId(), properties.apiUrl(), workflowClient);
+    if (!properties.clientId().isBlank()) {
+      builder.clientCredentials(
+          properties.effectiveTokenUrl(), properties.clientId(), properties.clientSecret());
+    }
     NodeAgent.Options options =
-        NodeAgent.Options.builder(properties.nodeId(), properties.apiUrl(), workflowClient)
+        builder
             .agentSecret(secret)
             .heartbeatInterval(properties.heartbeatInterval())
             .offered(properties.offeredCpu(), properties.offeredMemoryMb())

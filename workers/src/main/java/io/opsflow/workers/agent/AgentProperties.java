@@ -30,6 +30,12 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param stopGrace how long a removed workload may take to stop before it is killed
  * @param logLines trailing log lines captured when a container ends
  * @param inspectInterval how often a followed container is inspected without a Docker event
+ * @param clientId the agent's OAuth2 client (client credentials, role node_agent); empty: the
+ *     shared secret is sent instead
+ * @param clientSecret that client's secret
+ * @param tokenUrl the issuer's token endpoint; empty: the API's own ({@code
+ *     <api-url>/oauth2/token}, the embedded issuer); Keycloak: {@code
+ *     <issuer>/protocol/openid-connect/token}
  */
 @ConfigurationProperties(prefix = "opsflow.agent")
 public record AgentProperties(
@@ -48,4 +54,18 @@ public record AgentProperties(
     @DefaultValue("none") String networkMode,
     @DefaultValue("10s") Duration stopGrace,
     @DefaultValue("200") int logLines,
-    @DefaultValue("5s") Duration inspectInterval) {}
+    @DefaultValue("5s") Duration inspectInterval,
+    @DefaultValue("") String clientId,
+    @DefaultValue("") String clientSecret,
+    @DefaultValue("") String tokenUrl) {
+
+  /** The token endpoint the agent's client uses. */
+  public URI effectiveTokenUrl() {
+    if (tokenUrl != null && !tokenUrl.isBlank()) {
+      return URI.create(tokenUrl.strip());
+    }
+    String api = apiUrl.toString();
+    return URI.create(
+        (api.endsWith("/") ? api.substring(0, api.length() - 1) : api) + "/oauth2/token");
+  }
+}

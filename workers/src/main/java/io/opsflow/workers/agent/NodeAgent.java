@@ -54,7 +54,7 @@ public final class NodeAgent implements AutoCloseable {
     this.options = options;
     this.docker = docker;
     this.ownsDocker = ownsDocker;
-    this.api = new AgentApi(options.apiBaseUrl(), options.agentSecret());
+    this.api = new AgentApi(options.apiBaseUrl(), options.agentSecret(), options.client());
     this.offer =
         OfferedCapacity.of(
             options.offeredCpu(),
@@ -265,6 +265,8 @@ public final class NodeAgent implements AutoCloseable {
    * @param hostname sent on registration
    * @param containers how containers are run on this node
    * @param registerInitialBackoff first wait before registering again after a failure
+   * @param client the agent's own OAuth2 client (a token with the node_agent role); null: the
+   *     shared secret
    */
   public record Options(
       String nodeId,
@@ -281,7 +283,8 @@ public final class NodeAgent implements AutoCloseable {
       String ipAddress,
       String hostname,
       ContainerSettings containers,
-      Duration registerInitialBackoff) {
+      Duration registerInitialBackoff,
+      AgentCredentials.Options.ClientCredentials client) {
 
     public Options {
       if (nodeId == null || nodeId.isBlank()) {
@@ -341,6 +344,7 @@ public final class NodeAgent implements AutoCloseable {
     private String hostname;
     private ContainerSettings containers;
     private Duration registerInitialBackoff = Duration.ofSeconds(1);
+    private AgentCredentials.Options.ClientCredentials client;
 
     private Builder(String nodeId, URI apiBaseUrl, WorkflowClient workflowClient) {
       this.nodeId = nodeId;
@@ -350,6 +354,12 @@ public final class NodeAgent implements AutoCloseable {
 
     public Builder agentSecret(String value) {
       agentSecret = value;
+      return this;
+    }
+
+    /** The agent's own OAuth2 client; its tokens replace the shared secret. */
+    public Builder clientCredentials(URI tokenUrl, String clientId, String clientSecret) {
+      client = new AgentCredentials.Options.ClientCredentials(tokenUrl, clientId, clientSecret);
       return this;
     }
 
@@ -414,7 +424,8 @@ public final class NodeAgent implements AutoCloseable {
           ipAddress,
           hostname,
           containers,
-          registerInitialBackoff);
+          registerInitialBackoff,
+          client);
     }
   }
 }

@@ -1,0 +1,273 @@
+package io.opsflow.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.WebSocket;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.CompletionException;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.context.ApplicationContext;
+import org.springframework.util.AntPathMatcher;
+import org.springframework.web.bind.annotation.RequestMethod;
+import org.springframework.web.servlet.mvc.method.RequestMappingInfo;
+import org.springframework.web.servlet.mvc.method.RequestMappingInfoHandlerMapping;
+
+/**
+ * No open route: every HTTP route the application registers (its controllers, actuator, springdoc,
+ * errors) and the PC-agent WebSocket are walked without credentials and must answer 401, but for
+ * the few that are public on purpose, listed here and not taken from the production rules, so a new
+ * route without a rule fails this test. A viewer's token reads but never writes; an agent's token
+ * does nothing but the agent routes.
+ */
+@SpringBootTest(
+    webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+    properties = {
+      "server.address=127.0.0.1",
+      "opsflow.embedded.temporal.port=0",
+      "opsflow.task-queues.instance-id=route-security-it"
+    })
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class RouteSecurityIT {
+
+  /** Public on purpose: health, the OpenAPI document and its UI, the error page. */
+  private static final List<String> PUBLIC =
+      List.of(
+          "/actuator/health",
+          "/actuator/health/**",
+          "/v3/api-docs",
+          "/v3/api-docs/**",
+          "/v3/api-docs.yaml",
+          "/swagger-ui.html",
+          "/swagger-ui/**",
+          "/error");
+
+  private static final AntPathMatcher MATCHER = new AntPathMatcher();
+
+  /** Routes only agents call. */
+  private static final Set<String> AGENT_ROUTES =
+      Set.of("POST /api/v1/nodes/register", "POST /api/v1/nodes/heartbeat");
+
+  @LocalServerPort int port;
+  @Autowired ApplicationContext context;
+
+  private final HttpClient http =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private List<String> routes;
+
+  /** Every registered route as "METHOD /path" with its variables filled in. */
+  @BeforeAll
+  void routes() {
+    Set<String> found = new TreeSet<>();
+    for (RequestMappingInfoHandlerMapping mapping :
+        context.getBeansOfType(RequestMappingInfoHandlerMapping.class).values()) {
+      for (RequestMappingInfo info : mapping.getHandlerMethods().keySet()) {
+        Set<RequestMethod> methods = info.getMethodsCondition().getMethods();
+        if (methods.isEmpty()) {
+          methods = Set.of(RequestMethod.GET, RequestMethod.POST, RequestMethod.DELETE);
+        }
+        for (String pattern : info.getPatternValues()) {
+          String path = pattern.replaceAll("\\{[^}]*}", "1").replace("/**", "/x");
+          for (RequestMethod method : methods) {
+            found.add(method.name() + " " + path);
+          }
+        }
+      }
+    }
+    routes = new ArrayList<>(found);
+    // The walk must have found the flows' routes, else it proves nothing.
+    assertThat(routes)
+        .contains(
+            "POST /api/v1/sessions/start",
+            "POST /api/v1/pipelines",
+            "POST /api/v1/workloads/schedule",
+            "POST /api/v1/nodes/register",
+            "GET /api/v1/events/stream",
+            "GET /v3/api-docs",
+            "GET /actuator/metrics");
+  }
+
+  @Test
+  void everyRouteButThePublicOnesAnswers401WithoutCredentials() throws Exception {
+    List<String> open = new ArrayList<>();
+    for (String route : routes) {
+      int status = status(route, null);
+      if (isPublic(route)) {
+        assertThat(status).as(route + " is public").isNotIn(401, 403);
+      } else if (status != 401) {
+        open.add(route + " -> " + status);
+      }
+    }
+    assertThat(open).as("routes answering without credentials").isEmpty();
+  }
+
+  @Test
+  void aForeignOrMalformedTokenIs401() throws Exception {
+    String forged =
+        "eyJhbGciOiJSUzI1NiJ9."
+            + java.util.Base64.getUrlEncoder()
+                .withoutPadding()
+                .encodeToString("{\"sub\":\"x\",\"roles\":[\"admin\"]}".getBytes())
+            + ".c2lnbmF0dXJl";
+    for (String token : List.of(forged, "not-a-token")) {
+      assertThat(status("GET /api/v1/sessions", token)).isEqualTo(401);
+    }
+  }
+
+  @Test
+  void aViewerReadsEverythingAndChangesNothing() throws Exception {
+    String viewer = new ApiClient(port).as("it-viewer").token();
+    for (String route : routes) {
+      if (isPublic(route)) {
+        continue;
+      }
+      int status = status(route, viewer);
+      boolean read = route.startsWith("GET ") || route.startsWith("HEAD ");
+      if (read) {
+        assertThat(status).as(route + " read by a viewer").isNotIn(401, 403);
+      } else {
+        assertThat(status).as(route + " written by a viewer").isEqualTo(403);
+      }
+    }
+  }
+
+  @Test
+  void anAgentTokenReachesOnlyTheAgentRoutes() throws Exception {
+    String agent = new ApiClient(port).as("it-agent").token();
+    for (String route : routes) {
+      if (isPublic(route)) {
+        continue;
+      }
+      int status = status(route, agent);
+      if (AGENT_ROUTES.contains(route)) {
+        assertThat(status).as(route + " by an agent").isNotIn(401, 403);
+      } else {
+        assertThat(status).as(route + " by an agent").isEqualTo(403);
+      }
+    }
+  }
+
+  @Test
+  void eachFlowsRoutesBelongToItsRole() throws Exception {
+    ApiClient api = new ApiClient(port);
+    String venue = api.as("it-venue").token();
+    String scheduler = api.as("it-scheduler").token();
+    String ci = api.as("alice").token();
+    assertThat(status("GET /api/v1/sessions", venue)).isEqualTo(200);
+    assertThat(status("GET /api/v1/workloads", venue)).isEqualTo(403);
+    assertThat(status("GET /api/v1/pipelines", venue)).isEqualTo(403);
+    assertThat(status("GET /api/v1/workloads", scheduler)).isEqualTo(200);
+    assertThat(status("GET /api/v1/stations", scheduler)).isEqualTo(403);
+    assertThat(status("GET /api/v1/pipelines", ci)).isEqualTo(200);
+    assertThat(status("GET /api/v1/users", ci)).isEqualTo(403);
+  }
+
+  @Test
+  void theAgentWebSocketRefusesAHandshakeWithoutTheStationsToken() {
+    ApiClient api = new ApiClient(port);
+    long station =
+        api.ok(api.post("/api/v1/stations", "{\"name\":\"pc-sec-1\",\"type\":\"PC\"}"), 201)
+            .path("station")
+            .path("id")
+            .asLong();
+    URI ws = URI.create("ws://127.0.0.1:" + port + "/ws/agent/" + station);
+    for (String token : new String[] {null, api.token()}) {
+      WebSocket.Builder builder = http.newWebSocketBuilder();
+      if (token != null) {
+        // An operator's token is not the station's agent token.
+        builder.header("Authorization", "Bearer " + token);
+      }
+      try {
+        builder.buildAsync(ws, new WebSocket.Listener() {}).join().abort();
+        throw new AssertionError("the handshake was accepted with token " + token);
+      } catch (CompletionException e) {
+        assertThat(e.getCause())
+            .isInstanceOf(java.net.http.WebSocketHandshakeException.class)
+            .satisfies(
+                c ->
+                    assertThat(
+                            ((java.net.http.WebSocketHandshakeException) c)
+                                .getResponse()
+                                .statusCode())
+                        .isEqualTo(401));
+      }
+    }
+  }
+
+  @Test
+  void theOpenApiDocumentDescribesEveryApiRouteWithItsRolesAndErrors() throws Exception {
+    HttpResponse<String> answer =
+        http.send(
+            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v3/api-docs")).build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(answer.statusCode()).isEqualTo(200);
+    var doc = new com.fasterxml.jackson.databind.ObjectMapper().readTree(answer.body());
+    assertThat(doc.at("/components/securitySchemes/bearer/scheme").asText()).isEqualTo("bearer");
+    assertThat(doc.at("/components/schemas/Error/required").toString()).contains("detail");
+    List<String> missing = new ArrayList<>();
+    for (String route : routes) {
+      String method = route.substring(0, route.indexOf(' ')).toLowerCase();
+      String path = route.substring(route.indexOf(' ') + 1);
+      if (!path.startsWith("/api/v1/")) {
+        continue;
+      }
+      boolean documented = false;
+      for (var entry : doc.path("paths").properties()) {
+        if (entry.getKey().replaceAll("\\{[^}]*}", "1").equals(path)
+            && entry.getValue().has(method)) {
+          var operation = entry.getValue().path(method);
+          assertThat(operation.path("x-roles").isArray()).as(route).isTrue();
+          assertThat(operation.path("security").toString()).as(route).contains("bearer");
+          assertThat(operation.at("/responses/401/content").toString())
+              .as(route)
+              .contains("#/components/schemas/Error");
+          documented = true;
+        }
+      }
+      if (!documented) {
+        missing.add(route);
+      }
+    }
+    assertThat(missing).as("routes missing from /v3/api-docs").isEmpty();
+  }
+
+  private static boolean isPublic(String route) {
+    String path = route.substring(route.indexOf(' ') + 1);
+    return PUBLIC.stream().anyMatch(p -> MATCHER.match(p, path));
+  }
+
+  /** The status of one request; the body is not waited for (event streams stay open). */
+  private int status(String route, String token) throws Exception {
+    String method = route.substring(0, route.indexOf(' '));
+    String path = route.substring(route.indexOf(' ') + 1);
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+            .timeout(Duration.ofSeconds(30))
+            .method(
+                method,
+                method.equals("GET") || method.equals("HEAD") || method.equals("DELETE")
+                    ? HttpRequest.BodyPublishers.noBody()
+                    : HttpRequest.BodyPublishers.ofString("{}"))
+            .header("Content-Type", "application/json");
+    if (token != null) {
+      request.header("Authorization", "Bearer " + token);
+    }
+    HttpResponse<InputStream> response =
+        http.send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
+    response.body().close();
+    return response.statusCode();
+  }
+}
