@@ -101,6 +101,12 @@ class AllInOneRestartIT {
     int temporalPort = LoopbackPorts.free();
     JavaProcess first = startApp(dataDir, port, temporalPort, log);
     assertThat(first.logText()).contains("Temporal: Temporal dev server").contains("temporal.db");
+    // The payload key generated on the first start, readable by its owner only; the restart
+    // below must decrypt everything written before the kill with it.
+    Path payloadKey = dataDir.resolve("security/payload-key");
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(payloadKey)))
+        .isEqualTo("rw-------");
+    String key = Files.readString(payloadKey);
     ApiClient api = new ApiClient(port);
     ApiClient alice = api.as("alice");
 
@@ -158,6 +164,7 @@ class AllInOneRestartIT {
 
     JavaProcess second = startApp(dataDir, port, temporalPort, log);
     assertThat(Instant.now()).isBefore(scheduledEnd);
+    assertThat(Files.readString(payloadKey)).isEqualTo(key);
 
     JsonNode expired =
         api.await(
@@ -192,6 +199,7 @@ class AllInOneRestartIT {
     docker.killContainerCmd(workload).exec();
     awaitWorkload(api, workload, "Exited");
     assertThat(second.isAlive()).isTrue();
+    assertThat(second.logText()).doesNotContain("Cannot decrypt");
   }
 
   private static void awaitWorkload(ApiClient api, String id, String status) {

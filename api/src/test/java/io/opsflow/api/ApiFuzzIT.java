@@ -52,7 +52,7 @@ class ApiFuzzIT {
     assertThat(cli)
         .as("OPSFLOW_SCHEMATHESIS names the schemathesis CLI (bash .ci/run installs it)")
         .isNotBlank();
-    Path reports = Path.of("target", "schemathesis");
+    Path reports = Path.of("target", "schemathesis").toAbsolutePath();
     Files.createDirectories(reports);
     Path output = reports.resolve("output.txt");
     String token = new ApiClient(port).token();
@@ -89,6 +89,7 @@ class ApiFuzzIT {
                 "--continue-on-failure"));
     Process process =
         new ProcessBuilder(command)
+            .directory(reports.toFile()) // its cache (.schemathesis/) goes there too
             .redirectErrorStream(true)
             .redirectOutput(output.toFile())
             .start();

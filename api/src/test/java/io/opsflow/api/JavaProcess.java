@@ -81,6 +81,7 @@ final class JavaProcess implements AutoCloseable {
             key ->
                 key.startsWith("SPRING_")
                     || key.startsWith("TEMPORAL_")
+                    || key.startsWith("OPSFLOW_PAYLOAD_")
                     || key.equals("OPSFLOW_DATA_DIR")
                     || key.equals("PORT"));
     builder.environment().putAll(environment);

@@ -244,6 +244,27 @@ class RouteSecurityIT {
     assertThat(missing).as("routes missing from /v3/api-docs").isEmpty();
   }
 
+  @Test
+  void theTemporalUiMayAskBeforeCallingTheCodecWithAToken() throws Exception {
+    // The browser's CORS preflight carries no token; the call after it must.
+    HttpResponse<String> preflight =
+        http.send(
+            HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + port + "/api/v1/temporal/codec/decode"))
+                .method("OPTIONS", HttpRequest.BodyPublishers.noBody())
+                .header("Origin", "http://127.0.0.1:8233")
+                .header("Access-Control-Request-Method", "POST")
+                .header("Access-Control-Request-Headers", "authorization,content-type,x-namespace")
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(preflight.statusCode()).isEqualTo(200);
+    assertThat(preflight.headers().firstValue("Access-Control-Allow-Origin"))
+        .contains("http://127.0.0.1:8233");
+    assertThat(status("POST /api/v1/temporal/codec/decode", null)).isEqualTo(401);
+    String viewer = new ApiClient(port).as("it-viewer").token();
+    assertThat(status("POST /api/v1/temporal/codec/decode", viewer)).isEqualTo(403);
+  }
+
   private static boolean isPublic(String route) {
     String path = route.substring(route.indexOf(' ') + 1);
     return PUBLIC.stream().anyMatch(p -> MATCHER.match(p, path));

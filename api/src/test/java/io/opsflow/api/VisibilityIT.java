@@ -115,12 +115,28 @@ class VisibilityIT {
     assertThat(listed.path("execution").path("workflowId").asText())
         .isEqualTo("session-" + session);
     assertThat(listed.path("type").path("name").asText()).isEqualTo("SessionWorkflow");
-    // The UI shows the memo's link back to the API resource.
+    // The UI shows the memo's link back to the API resource, decoded through the app's codec
+    // endpoint as the UI's browser page does (the UI server itself only has the ciphertext).
+    JsonNode encrypted = listed.path("memo").path("fields").path("api");
+    assertThat(
+            new String(
+                Base64.getDecoder().decode(encrypted.path("metadata").path("encoding").asText()),
+                StandardCharsets.UTF_8))
+        .isEqualTo("binary/encrypted");
+    JsonNode decoded =
+        api.ok(
+                api.post(
+                    "/api/v1/temporal/codec/decode",
+                    mapper
+                        .createObjectNode()
+                        .set("payloads", mapper.createArrayNode().add(encrypted))
+                        .toString()),
+                200)
+            .path("payloads")
+            .get(0);
     String memo =
         new String(
-            Base64.getDecoder()
-                .decode(listed.path("memo").path("fields").path("api").path("data").asText()),
-            StandardCharsets.UTF_8);
+            Base64.getDecoder().decode(decoded.path("data").asText()), StandardCharsets.UTF_8);
     assertThat(memo).isEqualTo("\"/api/v1/sessions/" + session + "\"");
     assertThat(uiList(buildQuery)).hasSize(1);
     // A query that matches nothing lists nothing (the filter is applied, not ignored).
@@ -143,7 +159,13 @@ class VisibilityIT {
             "--query",
             query,
             "--output",
-            "json"));
+            "json",
+            // Payloads (the memo) are encrypted: the CLI decodes them through the app.
+            "--codec-endpoint",
+            "http://127.0.0.1:" + port + "/api/v1/temporal/codec",
+            // ... as an engineer would: with a bearer token (admin holds the engineer role).
+            "--codec-auth",
+            "Bearer " + new ApiClient(port).token()));
     Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
     String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertThat(process.waitFor(30, TimeUnit.SECONDS)).isTrue();

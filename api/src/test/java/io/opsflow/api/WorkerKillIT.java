@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.opsflow.SearchAttributes;
 import io.opsflow.simulators.ShellyPlugSimulator;
+import io.opsflow.workers.codec.PayloadKeys;
 import io.opsflow.workers.embedded.EmbeddedPostgres;
 import io.opsflow.workers.embedded.LoopbackPorts;
 import io.opsflow.workers.embedded.TemporalDevServer;
@@ -13,6 +14,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
@@ -63,8 +65,12 @@ class WorkerKillIT {
     postgres.close();
   }
 
+  /** The API and the workers encrypt payloads with the one key of the deployment. */
+  static final String PAYLOAD_KEY = Base64.getEncoder().encodeToString(PayloadKeys.generate());
+
   private Map<String, String> connections() {
     return Map.of(
+        "OPSFLOW_PAYLOAD_KEY", PAYLOAD_KEY,
         "TEMPORAL_ADDRESS", temporal.target(),
         "SPRING_DATASOURCE_URL", postgres.jdbcUrl(),
         "SPRING_DATASOURCE_USERNAME", postgres.username(),

@@ -1,8 +1,12 @@
 package io.opsflow.workers.embedded;
 
 import io.opsflow.SearchAttributes;
+import io.opsflow.workers.codec.CodecProperties;
+import io.opsflow.workers.codec.PayloadKeyFile;
+import io.opsflow.workers.codec.PayloadKeys;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -11,7 +15,9 @@ import org.apache.commons.logging.Log;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.beans.factory.support.DefaultSingletonBeanRegistry;
 import org.springframework.boot.SpringApplication;
+import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.context.event.ApplicationFailedEvent;
+import org.springframework.boot.context.properties.bind.Bindable;
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.env.EnvironmentPostProcessor;
 import org.springframework.boot.logging.DeferredLogFactory;
@@ -49,7 +55,14 @@ import org.springframework.util.StringUtils;
  *       {@value #TEMPORAL_TARGET} is set to it: the real dev server ({@link TemporalDevServer},
  *       {@code <data dir>/temporal.db}, the Temporal UI on port + 1000) when the Temporal CLI is
  *       found, a Temporal server already answering there, or else the Java test server ({@link
- *       EmbeddedTemporal}, in memory), which one start-up line says.
+ *       EmbeddedTemporal}, in memory), which one start-up line says. The dev server's UI decodes
+ *       encrypted payloads through this app's codec endpoint when the app serves HTTP on a fixed
+ *       port.
+ *   <li><b>Payload key</b>: with a data directory and payload encryption on, its key ({@link
+ *       PayloadKeyFile}, generated on the first start; in memory for a temporary directory) is
+ *       given to the codec as {@value CodecProperties#DATA_DIR_KEY}: it encrypts when no key is
+ *       configured and always decrypts, so a restart (also after {@code kill -9}) reads what the
+ *       previous run wrote.
  * </ul>
  *
  * <p>The properties are added as the highest-priority property source {@value
@@ -93,6 +106,9 @@ public class EmbeddedInfrastructure implements EnvironmentPostProcessor, Ordered
   /** Set to the Temporal UI's address when the embedded engine serves one. */
   public static final String TEMPORAL_UI_URL = "opsflow.temporal.ui-url";
 
+  /** Path of the app's codec endpoint for the Temporal UI (served by the api module). */
+  public static final String CODEC_ENDPOINT_PATH = "/api/v1/temporal/codec";
+
   private final Log log;
 
   /**
@@ -135,6 +151,8 @@ public class EmbeddedInfrastructure implements EnvironmentPostProcessor, Ordered
         data = openDataDirectory(environment, settings);
         started.put(DATA_DIR_BEAN, data);
         log.info("Data directory " + data);
+        payloadKey(environment, data)
+            .ifPresent(key -> properties.put(CodecProperties.DATA_DIR_KEY, key));
       }
       if (startPostgres) {
         EmbeddedPostgres postgres =
@@ -155,7 +173,12 @@ public class EmbeddedInfrastructure implements EnvironmentPostProcessor, Ordered
         properties.put(TEMPORAL_TARGET, address.trim());
         log.info("Temporal server at " + address.trim() + " (from " + TEMPORAL_ADDRESS + ")");
       } else if (startTemporal) {
-        TemporalEngine temporal = startTemporal(environment, settings.temporal(), data);
+        TemporalEngine temporal =
+            startTemporal(
+                environment,
+                settings.temporal(),
+                data,
+                uiCodecEndpoint(environment, application, settings.temporal()));
         started.put(TEMPORAL_BEAN, temporal);
         properties.put(TEMPORAL_TARGET, temporal.target());
         temporal.uiUrl().ifPresent(url -> properties.put(TEMPORAL_UI_URL, url));
@@ -192,10 +215,90 @@ public class EmbeddedInfrastructure implements EnvironmentPostProcessor, Ordered
     return DataDirectory.open(Path.of(configured.trim()));
   }
 
+  /**
+   * The data directory's payload key (base64), when payload encryption is on: the one in its file
+   * (created when no other key is configured), or a fresh one for a temporary directory without a
+   * configured key.
+   */
+  private Optional<String> payloadKey(ConfigurableEnvironment environment, DataDirectory data) {
+    Binder binder = Binder.get(environment);
+    boolean enabled =
+        binder.bind(CodecProperties.PREFIX + ".enabled", Boolean.class).orElse(Boolean.TRUE);
+    if (!enabled) {
+      return Optional.empty();
+    }
+    boolean configured =
+        StringUtils.hasText(environment.getProperty(CodecProperties.PREFIX + ".key"))
+            || !binder
+                .bind(CodecProperties.PREFIX + ".keys", Bindable.mapOf(String.class, String.class))
+                .orElse(Map.of())
+                .isEmpty();
+    if (data.ephemeral()) {
+      return configured
+          ? Optional.empty()
+          : Optional.of(Base64.getEncoder().encodeToString(PayloadKeys.generate()));
+    }
+    if (configured && !PayloadKeyFile.exists(data.root())) {
+      return Optional.empty();
+    }
+    PayloadKeyFile.Loaded loaded = PayloadKeyFile.loadOrCreate(data.root());
+    String id = PayloadKeys.idOf(loaded.key());
+    log.info(
+        "Payload encryption key "
+            + id
+            + (loaded.created() ? " generated in " : " from ")
+            + loaded.file()
+            + (configured
+                ? " (decrypts only: a configured key encrypts)"
+                : "; give other processes on this Temporal server the same key:"
+                    + " OPSFLOW_PAYLOAD_KEY=$(cat "
+                    + loaded.file()
+                    + ")"));
+    return Optional.of(Base64.getEncoder().encodeToString(loaded.key()));
+  }
+
+  /**
+   * Where the Temporal UI of a dev server started here decodes payloads: the configured endpoint,
+   * else this app's codec endpoint when it serves HTTP on a known port with encryption on.
+   */
+  static String uiCodecEndpoint(
+      ConfigurableEnvironment environment,
+      SpringApplication application,
+      EmbeddedProperties.Temporal settings) {
+    String configured = settings.uiCodecEndpoint();
+    if (StringUtils.hasText(configured)) {
+      return configured.trim().equalsIgnoreCase("none") ? null : configured.trim();
+    }
+    if (application.getWebApplicationType() == WebApplicationType.NONE
+        || "false".equalsIgnoreCase(environment.getProperty(CodecProperties.PREFIX + ".enabled"))) {
+      return null;
+    }
+    Integer port;
+    try {
+      port = environment.getProperty("server.port", Integer.class, 8080);
+    } catch (RuntimeException e) {
+      return null;
+    }
+    if (port == null || port <= 0) {
+      return null; // picked at start, after the dev server: set it in the UI by hand
+    }
+    String address = environment.getProperty("server.address");
+    String host =
+        !StringUtils.hasText(address) || address.equals("0.0.0.0") || address.startsWith("::")
+            ? "127.0.0.1"
+            : address.trim();
+    return "http://"
+        + (host.contains(":") ? "[" + host + "]" : host)
+        + ":"
+        + port
+        + CODEC_ENDPOINT_PATH;
+  }
+
   private TemporalEngine startTemporal(
       ConfigurableEnvironment environment,
       EmbeddedProperties.Temporal settings,
-      DataDirectory data) {
+      DataDirectory data,
+      String uiCodecEndpoint) {
     EmbeddedProperties.Engine engine = settings.engine();
     if (engine != EmbeddedProperties.Engine.TEST_SERVER) {
       String configured = settings.cli();
@@ -204,7 +307,7 @@ public class EmbeddedInfrastructure implements EnvironmentPostProcessor, Ordered
       }
       Optional<Path> cli = TemporalDevServer.findCli(configured, environment.getProperty("PATH"));
       if (cli.isPresent()) {
-        return startDevServer(cli.get(), settings, data);
+        return startDevServer(cli.get(), settings, data, uiCodecEndpoint);
       }
       if (engine == EmbeddedProperties.Engine.CLI) {
         throw new IllegalStateException(
@@ -229,7 +332,7 @@ public class EmbeddedInfrastructure implements EnvironmentPostProcessor, Ordered
   }
 
   private static TemporalDevServer startDevServer(
-      Path cli, EmbeddedProperties.Temporal settings, DataDirectory data) {
+      Path cli, EmbeddedProperties.Temporal settings, DataDirectory data, String uiCodecEndpoint) {
     TemporalDevServer.Settings devSettings =
         new TemporalDevServer.Settings(
             cli,
@@ -239,7 +342,8 @@ public class EmbeddedInfrastructure implements EnvironmentPostProcessor, Ordered
             SearchAttributes.cliTypes(),
             settings.dynamicConfig(),
             settings.sqlitePragmas(),
-            data.resolve("temporal.log"));
+            data.resolve("temporal.log"),
+            uiCodecEndpoint);
     try {
       return TemporalDevServer.startOrReuse(devSettings);
     } catch (TemporalDevServer.PortTakenException e) {

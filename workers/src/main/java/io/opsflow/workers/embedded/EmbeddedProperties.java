@@ -32,7 +32,7 @@ public record EmbeddedProperties(
     return new EmbeddedProperties(
         false,
         new Postgres(true, 0),
-        new Temporal(true, 7233, true, Engine.AUTO, null, null, Map.of(), null));
+        new Temporal(true, 7233, true, Engine.AUTO, null, null, Map.of(), null, null));
   }
 
   /**
@@ -77,6 +77,9 @@ public record EmbeddedProperties(
    *     write-ahead log is in the OS's page cache), the last ones may roll back only if the machine
    *     itself loses power. SQLite's own default (rollback journal, synchronous=full) syncs every
    *     commit several times and caps the engine at a few workflow tasks per second on slow disks.
+   * @param uiCodecEndpoint The codec endpoint the dev server's Temporal UI decodes encrypted
+   *     payloads with; default this app's {@code /api/v1/temporal/codec} on 127.0.0.1 when it
+   *     serves HTTP on a fixed port and payload encryption is on; {@code none} for none.
    */
   public record Temporal(
       @DefaultValue("true") boolean enabled,
@@ -86,7 +89,8 @@ public record EmbeddedProperties(
       String cli,
       Integer uiPort,
       Map<String, String> dynamicConfig,
-      Map<String, String> sqlitePragmas) {
+      Map<String, String> sqlitePragmas,
+      String uiCodecEndpoint) {
 
     /** The pragmas used when none are configured. */
     public static final Map<String, String> DEFAULT_SQLITE_PRAGMAS =

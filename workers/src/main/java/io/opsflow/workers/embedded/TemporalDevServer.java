@@ -74,6 +74,8 @@ public final class TemporalDevServer implements TemporalEngine {
    * @param dynamicConfig {@code --dynamic-config-value} pairs, values in JSON
    * @param sqlitePragmas {@code --sqlite-pragma} pairs for the database file
    * @param logFile where the server's output goes
+   * @param uiCodecEndpoint the codec server the Temporal UI decodes encrypted payloads with ({@code
+   *     --ui-codec-endpoint}); null for none
    */
   public record Settings(
       Path cli,
@@ -83,12 +85,35 @@ public final class TemporalDevServer implements TemporalEngine {
       Map<String, String> searchAttributes,
       Map<String, String> dynamicConfig,
       Map<String, String> sqlitePragmas,
-      Path logFile) {
+      Path logFile,
+      String uiCodecEndpoint) {
 
     public Settings {
       searchAttributes = Map.copyOf(searchAttributes);
       dynamicConfig = Map.copyOf(dynamicConfig);
       sqlitePragmas = Map.copyOf(sqlitePragmas);
+    }
+
+    /** Without a codec endpoint for the UI. */
+    public Settings(
+        Path cli,
+        int port,
+        Integer uiPort,
+        Path database,
+        Map<String, String> searchAttributes,
+        Map<String, String> dynamicConfig,
+        Map<String, String> sqlitePragmas,
+        Path logFile) {
+      this(
+          cli,
+          port,
+          uiPort,
+          database,
+          searchAttributes,
+          dynamicConfig,
+          sqlitePragmas,
+          logFile,
+          null);
     }
 
     /** An in-memory, headless server on a free port, with the given search attributes. */
@@ -169,6 +194,9 @@ public final class TemporalDevServer implements TemporalEngine {
       command.addAll(List.of("--ui-ip", "127.0.0.1", "--ui-port", "" + uiPort));
       // No request for the UI's news feed: nothing leaves the machine.
       command.add("--ui-disable-news-fetch");
+      if (settings.uiCodecEndpoint() != null && !settings.uiCodecEndpoint().isBlank()) {
+        command.addAll(List.of("--ui-codec-endpoint", settings.uiCodecEndpoint()));
+      }
     }
     if (settings.database() != null) {
       command.addAll(List.of("--db-filename", settings.database().toString()));

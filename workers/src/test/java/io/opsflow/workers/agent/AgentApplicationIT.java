@@ -1,14 +1,19 @@
 package io.opsflow.workers.agent;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.opsflow.workers.codec.PayloadCodecAutoConfiguration;
+import io.opsflow.workers.codec.PayloadKeys;
 import io.opsflow.workers.embedded.EmbeddedTemporal;
 import io.opsflow.workload.ContainerActivities;
 import io.opsflow.workload.ContainerActivities.ContainerRef;
 import io.temporal.activity.ActivityOptions;
 import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowClientOptions;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.common.RetryOptions;
+import io.temporal.common.converter.DataConverter;
 import io.temporal.serviceclient.WorkflowServiceStubs;
 import io.temporal.serviceclient.WorkflowServiceStubsOptions;
 import io.temporal.worker.WorkerFactory;
@@ -16,6 +21,7 @@ import io.temporal.workflow.Workflow;
 import io.temporal.workflow.WorkflowInterface;
 import io.temporal.workflow.WorkflowMethod;
 import java.time.Duration;
+import java.util.Base64;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
@@ -33,6 +39,9 @@ import org.springframework.context.ConfigurableApplicationContext;
 class AgentApplicationIT {
 
   static final String CALLER_QUEUE = "agent-application-it";
+
+  /** The deployment's payload key: an agent joins a cluster and has none of its own. */
+  static final String PAYLOAD_KEY = Base64.getEncoder().encodeToString(PayloadKeys.generate());
 
   /** Removes a container through the node's queue. */
   @WorkflowInterface
@@ -66,6 +75,7 @@ class AgentApplicationIT {
             AgentApplication.builder()
                 .run(
                     "--spring.temporal.connection.target=" + temporal.target(),
+                    "--opsflow.temporal.codec.key=" + PAYLOAD_KEY,
                     "--opsflow.agent.node-id=" + nodeId,
                     "--opsflow.agent.api-url=" + api.url(),
                     "--opsflow.agent.secret=from-config",
@@ -95,7 +105,13 @@ class AgentApplicationIT {
               WorkflowServiceStubsOptions.newBuilder().setTarget(temporal.target()).build());
       WorkerFactory callerWorkers = null;
       try {
-        WorkflowClient client = WorkflowClient.newInstance(stubs);
+        // The caller encrypts as the rest of the deployment does.
+        DataConverter converter =
+            agentApp.getBean(
+                PayloadCodecAutoConfiguration.DATA_CONVERTER_BEAN, DataConverter.class);
+        WorkflowClient client =
+            WorkflowClient.newInstance(
+                stubs, WorkflowClientOptions.newBuilder().setDataConverter(converter).build());
         callerWorkers = WorkerFactory.newInstance(client);
         callerWorkers
             .newWorker(CALLER_QUEUE)
@@ -118,6 +134,23 @@ class AgentApplicationIT {
         }
         stubs.shutdownNow();
       }
+    }
+  }
+
+  @Test
+  void anAgentWithoutThePayloadKeyRefusesToStartNamingIt() throws Exception {
+    try (EmbeddedTemporal temporal = EmbeddedTemporal.start(0)) {
+      assertThatThrownBy(
+              () ->
+                  AgentApplication.builder()
+                      .run(
+                          "--spring.temporal.connection.target=" + temporal.target(),
+                          "--opsflow.agent.node-id=keyless",
+                          "--opsflow.agent.secret=s")
+                      .close())
+          .rootCause()
+          .hasMessageContaining("No payload encryption key")
+          .hasMessageContaining("OPSFLOW_PAYLOAD_KEY");
     }
   }
 

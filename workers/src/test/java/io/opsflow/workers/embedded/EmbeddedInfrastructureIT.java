@@ -3,6 +3,8 @@ package io.opsflow.workers.embedded;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.opsflow.workers.codec.CodecProperties;
+import io.opsflow.workers.codec.PayloadKeys;
 import io.temporal.api.common.v1.WorkflowExecution;
 import io.temporal.api.enums.v1.IndexedValueType;
 import io.temporal.api.enums.v1.WorkflowExecutionStatus;
@@ -26,6 +28,7 @@ import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -36,6 +39,8 @@ import org.springframework.boot.WebApplicationType;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.env.Environment;
+import org.springframework.core.env.MapPropertySource;
+import org.springframework.core.env.StandardEnvironment;
 
 /**
  * Runs plain Spring applications (no auto-configuration) to see what the post-processor does: the
@@ -359,6 +364,110 @@ class EmbeddedInfrastructureIT {
           .hasMessageContaining("already in use")
           .hasMessageContaining("TEMPORAL_ADDRESS")
           .hasMessageContaining("opsflow.embedded.temporal.port");
+    }
+  }
+
+  private static Map<String, Object> keyOnly(Path directory) {
+    Map<String, Object> properties = new HashMap<>();
+    properties.put("opsflow.embedded.ephemeral", "false");
+    properties.put("opsflow.data-dir", directory.toString());
+    properties.put("opsflow.embedded.postgres.enabled", "false");
+    properties.put("opsflow.embedded.temporal.engine", "TEST_SERVER");
+    properties.put("opsflow.embedded.temporal.port", 0);
+    return properties;
+  }
+
+  @Test
+  void thePayloadKeyIsGeneratedOnceInTheDataDirectoryAndKeptAcrossRestarts(@TempDir Path dir)
+      throws Exception {
+    String first;
+    try (ConfigurableApplicationContext context = run(keyOnly(dir))) {
+      first = context.getEnvironment().getProperty(CodecProperties.DATA_DIR_KEY);
+    }
+    Path file = dir.resolve("security/payload-key");
+    assertThat(first).isNotBlank();
+    assertThat(Files.readString(file).trim()).isEqualTo(first);
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file)))
+        .isEqualTo("rw-------");
+    try (ConfigurableApplicationContext context = run(keyOnly(dir))) {
+      assertThat(context.getEnvironment().getProperty(CodecProperties.DATA_DIR_KEY))
+          .isEqualTo(first);
+    }
+    // A key configured later encrypts; the data directory's key still decrypts what it wrote.
+    Map<String, Object> configured = keyOnly(dir);
+    configured.put(
+        "opsflow.temporal.codec.key", Base64.getEncoder().encodeToString(PayloadKeys.generate()));
+    try (ConfigurableApplicationContext context = run(configured)) {
+      assertThat(context.getEnvironment().getProperty(CodecProperties.DATA_DIR_KEY))
+          .isEqualTo(first);
+    }
+    Map<String, Object> off = keyOnly(dir);
+    off.put("opsflow.temporal.codec.enabled", "false");
+    try (ConfigurableApplicationContext context = run(off)) {
+      assertThat(context.getEnvironment().getProperty(CodecProperties.DATA_DIR_KEY)).isNull();
+    }
+  }
+
+  @Test
+  void aTemporaryDataDirectoryGetsAKeyInMemoryAndAConfiguredOneGetsNone(@TempDir Path dir)
+      throws Exception {
+    Map<String, Object> properties = keyOnly(dir);
+    properties.put("opsflow.embedded.ephemeral", "true");
+    String first;
+    try (ConfigurableApplicationContext context = run(properties)) {
+      first = context.getEnvironment().getProperty(CodecProperties.DATA_DIR_KEY);
+    }
+    assertThat(first).isNotBlank();
+    try (ConfigurableApplicationContext context = run(properties)) {
+      assertThat(context.getEnvironment().getProperty(CodecProperties.DATA_DIR_KEY))
+          .isNotBlank()
+          .isNotEqualTo(first);
+    }
+    properties.put(
+        "opsflow.temporal.codec.key", Base64.getEncoder().encodeToString(PayloadKeys.generate()));
+    try (ConfigurableApplicationContext context = run(properties)) {
+      assertThat(context.getEnvironment().getProperty(CodecProperties.DATA_DIR_KEY)).isNull();
+    }
+    assertThat(dir.resolve("security")).doesNotExist();
+  }
+
+  @Test
+  void theDevServersUiDecodesThroughTheAppsCodecEndpoint(@TempDir Path dir) throws Exception {
+    StandardEnvironment environment = new StandardEnvironment();
+    SpringApplication web = new SpringApplication(Empty.class);
+    web.setWebApplicationType(WebApplicationType.SERVLET);
+    EmbeddedProperties.Temporal defaults = EmbeddedProperties.defaults().temporal();
+    environment
+        .getPropertySources()
+        .addFirst(new MapPropertySource("t", Map.of("server.port", 8090)));
+    assertThat(EmbeddedInfrastructure.uiCodecEndpoint(environment, web, defaults))
+        .isEqualTo("http://127.0.0.1:8090/api/v1/temporal/codec");
+    environment
+        .getPropertySources()
+        .addFirst(new MapPropertySource("random", Map.of("server.port", 0)));
+    assertThat(EmbeddedInfrastructure.uiCodecEndpoint(environment, web, defaults)).isNull();
+    SpringApplication noWeb = new SpringApplication(Empty.class);
+    noWeb.setWebApplicationType(WebApplicationType.NONE);
+    assertThat(EmbeddedInfrastructure.uiCodecEndpoint(new StandardEnvironment(), noWeb, defaults))
+        .isNull();
+
+    // The dev server is started with it.
+    Map<String, Object> properties = new HashMap<>();
+    properties.put("opsflow.embedded.postgres.enabled", "false");
+    properties.put("opsflow.embedded.temporal.engine", "CLI");
+    properties.put("opsflow.embedded.temporal.port", LoopbackPorts.free());
+    properties.put("opsflow.embedded.temporal.ui-port", 0);
+    properties.put(
+        "opsflow.embedded.temporal.ui-codec-endpoint",
+        "http://127.0.0.1:8090/api/v1/temporal/codec");
+    try (ConfigurableApplicationContext context = run(properties)) {
+      TemporalDevServer temporal =
+          context.getBean(EmbeddedInfrastructure.TEMPORAL_BEAN, TemporalDevServer.class);
+      String commandLine =
+          Files.readString(Path.of("/proc", temporal.pid().orElseThrow().toString(), "cmdline"))
+              .replace('\0', ' ');
+      assertThat(commandLine)
+          .contains("--ui-codec-endpoint http://127.0.0.1:8090/api/v1/temporal/codec");
     }
   }
 }
