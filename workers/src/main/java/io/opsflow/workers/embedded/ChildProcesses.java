@@ -14,15 +14,16 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
 /**
- * Starts the embedded servers' processes (PostgreSQL, the Temporal dev server) so that they die
- * with this JVM, also when it is killed with SIGKILL and no shutdown hook runs.
+ * Starts the embedded servers' processes (PostgreSQL, the Temporal dev server; Keycloak in the
+ * api's tests) so that they die with this JVM, also when it is killed with SIGKILL and no shutdown
+ * hook runs.
  *
  * <p>Linux's parent-death signal ({@code prctl(PR_SET_PDEATHSIG)}) is set through util-linux's
  * {@code setpriv --pdeathsig}, which applies it after any credential change and then executes the
  * command. The signal is sent when the <em>thread</em> that forked the child ends, so every child
  * is forked from one dedicated platform thread that lives as long as the JVM.
  */
-final class ChildProcesses {
+public final class ChildProcesses {
 
   private static final ExecutorService SPAWNER =
       Executors.newSingleThreadExecutor(
@@ -55,7 +56,8 @@ final class ChildProcesses {
    * @param privileges extra setpriv options (e.g. {@code --reuid=65534}); empty for none
    * @throws IllegalStateException if privileges are asked for and setpriv is missing
    */
-  static List<String> command(String deathSignal, List<String> privileges, List<String> command) {
+  public static List<String> command(
+      String deathSignal, List<String> privileges, List<String> command) {
     Optional<Path> setpriv = setpriv();
     if (setpriv.isEmpty() && !privileges.isEmpty()) {
       throw new IllegalStateException(
@@ -77,7 +79,7 @@ final class ChildProcesses {
   }
 
   /** The last 8,000 characters of a child's log, for an error message. */
-  static String tail(Path log) {
+  public static String tail(Path log) {
     try {
       String text = Files.readString(log, StandardCharsets.UTF_8);
       return text.length() > 8000 ? "..." + text.substring(text.length() - 8000) : text;
@@ -89,7 +91,7 @@ final class ChildProcesses {
   }
 
   /** Starts the process from the spawner thread (see the class comment). */
-  static Process start(ProcessBuilder builder) throws IOException {
+  public static Process start(ProcessBuilder builder) throws IOException {
     Future<Process> started = SPAWNER.submit(builder::start);
     try {
       return started.get();
