@@ -37,6 +37,7 @@ final class ApiClient {
   private final ObjectMapper mapper = new ObjectMapper();
   private final String base;
   private final String client;
+  private final String fixedToken;
 
   /** The admin test client. */
   ApiClient(int port) {
@@ -44,8 +45,18 @@ final class ApiClient {
   }
 
   private ApiClient(String base, String client) {
+    this(base, client, null);
+  }
+
+  private ApiClient(String base, String client, String fixedToken) {
     this.base = base;
     this.client = client;
+    this.fixedToken = fixedToken;
+  }
+
+  /** The API with a bearer token from elsewhere (Keycloak, a forged one). */
+  static ApiClient withToken(int port, String token) {
+    return new ApiClient("http://127.0.0.1:" + port, null, token);
   }
 
   /**
@@ -63,6 +74,9 @@ final class ApiClient {
 
   /** A bearer token of this client from the embedded issuer, fetched once and kept until expiry. */
   String token() {
+    if (fixedToken != null) {
+      return fixedToken;
+    }
     if (client == null) {
       return null;
     }
