@@ -265,6 +265,114 @@ class RouteSecurityIT {
     assertThat(status("POST /api/v1/temporal/codec/decode", viewer)).isEqualTo(403);
   }
 
+  @Test
+  void aPersonLogsInThroughAuthorizationCodeWithPkceAndGetsTheirRoles() throws Exception {
+    HttpClient browser =
+        HttpClient.newBuilder()
+            .cookieHandler(new java.net.CookieManager(null, java.net.CookiePolicy.ACCEPT_ALL))
+            .followRedirects(HttpClient.Redirect.NEVER)
+            .build();
+    String base = "http://127.0.0.1:" + port;
+    byte[] random = new byte[32];
+    new java.security.SecureRandom().nextBytes(random);
+    java.util.Base64.Encoder b64 = java.util.Base64.getUrlEncoder().withoutPadding();
+    String verifier = b64.encodeToString(random);
+    String challenge =
+        b64.encodeToString(
+            java.security.MessageDigest.getInstance("SHA-256")
+                .digest(verifier.getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
+    // A loopback redirect URI may use any port (RFC 8252), as a console or CLI on the desk does.
+    String redirect = "http://127.0.0.1:9999/console/callback";
+    String authorize =
+        base
+            + "/oauth2/authorize?response_type=code&client_id=opsflow-console&scope=openid"
+            + "&state=st4te&code_challenge_method=S256&code_challenge="
+            + challenge
+            + "&redirect_uri="
+            + java.net.URLEncoder.encode(redirect, java.nio.charset.StandardCharsets.UTF_8);
+    HttpResponse<String> toLogin = browse(browser, HttpRequest.newBuilder(URI.create(authorize)));
+    assertThat(toLogin.statusCode()).isEqualTo(302);
+    assertThat(toLogin.headers().firstValue("Location").orElseThrow()).endsWith("/login");
+
+    HttpResponse<String> page =
+        browse(browser, HttpRequest.newBuilder(URI.create(base + "/login")));
+    assertThat(page.statusCode()).isEqualTo(200);
+    var csrf =
+        java.util.regex.Pattern.compile("name=\"_csrf\"[^>]*value=\"([^\"]+)\"")
+            .matcher(page.body());
+    assertThat(csrf.find()).as("the login page's CSRF token").isTrue();
+    HttpResponse<String> loggedIn =
+        browse(
+            browser,
+            HttpRequest.newBuilder(URI.create(base + "/login"))
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(
+                    HttpRequest.BodyPublishers.ofString(
+                        "username=it-operator&password=it-operator-password&_csrf="
+                            + csrf.group(1))));
+    assertThat(loggedIn.statusCode()).isEqualTo(302);
+    String back = loggedIn.headers().firstValue("Location").orElseThrow();
+    assertThat(back).contains("/oauth2/authorize");
+
+    String firstCode =
+        codeFrom(browse(browser, HttpRequest.newBuilder(URI.create(back))), redirect);
+    String exchange =
+        "grant_type=authorization_code&client_id=opsflow-console"
+            + "&redirect_uri="
+            + java.net.URLEncoder.encode(redirect, java.nio.charset.StandardCharsets.UTF_8)
+            + "&code=";
+    // Without the right verifier the code is worth nothing.
+    HttpResponse<String> wrongVerifier =
+        http.send(
+            tokenRequest(base, exchange + firstCode + "&code_verifier=x" + verifier),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(wrongVerifier.statusCode()).isEqualTo(400);
+    // Logged in now: the next authorization answers with a code at once.
+    String code =
+        codeFrom(browse(browser, HttpRequest.newBuilder(URI.create(authorize))), redirect);
+    HttpResponse<String> token =
+        http.send(
+            tokenRequest(base, exchange + code + "&code_verifier=" + verifier),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(token.statusCode()).as(token.body()).isEqualTo(200);
+    String accessToken =
+        new com.fasterxml.jackson.databind.ObjectMapper()
+            .readTree(token.body())
+            .path("access_token")
+            .asText();
+    var claims =
+        new com.fasterxml.jackson.databind.ObjectMapper()
+            .readTree(java.util.Base64.getUrlDecoder().decode(accessToken.split("\\.")[1]));
+    assertThat(claims.path("roles").toString()).contains("venue_operator");
+    assertThat(claims.path("preferred_username").asText()).isEqualTo("it-operator");
+    assertThat(status("GET /api/v1/sessions", accessToken)).isEqualTo(200);
+    assertThat(status("GET /api/v1/workloads", accessToken)).isEqualTo(403);
+  }
+
+  private static String codeFrom(HttpResponse<String> answer, String redirect) {
+    assertThat(answer.statusCode()).isEqualTo(302);
+    URI callback = URI.create(answer.headers().firstValue("Location").orElseThrow());
+    assertThat(callback.toString()).startsWith(redirect).contains("state=st4te");
+    return java.util.Arrays.stream(callback.getQuery().split("&"))
+        .filter(p -> p.startsWith("code="))
+        .findFirst()
+        .orElseThrow()
+        .substring(5);
+  }
+
+  private static HttpRequest tokenRequest(String base, String form) {
+    return HttpRequest.newBuilder(URI.create(base + "/oauth2/token"))
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .POST(HttpRequest.BodyPublishers.ofString(form))
+        .build();
+  }
+
+  private static HttpResponse<String> browse(HttpClient browser, HttpRequest.Builder request)
+      throws Exception {
+    return browser.send(
+        request.header("Accept", "text/html").build(), HttpResponse.BodyHandlers.ofString());
+  }
+
   private static boolean isPublic(String route) {
     String path = route.substring(route.indexOf(' ') + 1);
     return PUBLIC.stream().anyMatch(p -> MATCHER.match(p, path));

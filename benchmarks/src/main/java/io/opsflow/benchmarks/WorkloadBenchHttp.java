@@ -33,10 +33,45 @@ final class WorkloadBenchHttp {
           .build();
   private final String base;
   private final String agentSecret;
+  private final String clientId;
+  private final String clientSecret;
+  private volatile String operatorToken;
 
-  WorkloadBenchHttp(int port, String agentSecret) {
+  /**
+   * @param agentSecret the shared agent secret for agent routes
+   * @param clientId the operator's client on the embedded issuer (client credentials)
+   * @param clientSecret its secret
+   */
+  WorkloadBenchHttp(int port, String agentSecret, String clientId, String clientSecret) {
     this.base = "http://127.0.0.1:" + port;
     this.agentSecret = agentSecret;
+    this.clientId = clientId;
+    this.clientSecret = clientSecret;
+  }
+
+  /** The operator's bearer token, fetched once (it outlives a benchmark run: 15 min). */
+  private String operatorToken() throws IOException, InterruptedException {
+    if (operatorToken == null) {
+      String basic =
+          java.util.Base64.getEncoder()
+              .encodeToString(
+                  (clientId + ":" + clientSecret)
+                      .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      HttpResponse<String> response =
+          client.send(
+              HttpRequest.newBuilder(URI.create(base + "/oauth2/token"))
+                  .timeout(Duration.ofSeconds(30))
+                  .header("Authorization", "Basic " + basic)
+                  .header("Content-Type", "application/x-www-form-urlencoded")
+                  .POST(HttpRequest.BodyPublishers.ofString("grant_type=client_credentials"))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      if (response.statusCode() != 200) {
+        throw new IOException("token for " + clientId + ": HTTP " + response.statusCode());
+      }
+      operatorToken = JSON.readTree(response.body()).path("access_token").asText();
+    }
+    return operatorToken;
   }
 
   /** An operator route. */
@@ -57,9 +92,7 @@ final class WorkloadBenchHttp {
             .header("Content-Type", "application/json")
             .header("Accept", "application/json")
             .POST(HttpRequest.BodyPublishers.ofString(json));
-    if (agent) {
-      request.header("Authorization", "Bearer " + agentSecret);
-    }
+    request.header("Authorization", "Bearer " + (agent ? agentSecret : operatorToken()));
     HttpRequest built = request.build();
     Instant sentAt = Instant.now();
     HttpResponse<String> response = client.send(built, HttpResponse.BodyHandlers.ofString());

@@ -127,6 +127,9 @@ public final class WorkloadSchedulingBenchmark {
                 "--spring.jmx.enabled=false",
                 "--opsflow.task-queues.instance-id=benchmark",
                 "--opsflow.agent-secret=" + secret,
+                // the operator's client on the embedded issuer (routes need a bearer token)
+                "--opsflow.security.embedded.clients.benchmark.secret=" + secret,
+                "--opsflow.security.embedded.clients.benchmark.roles=scheduler_operator",
                 "--opsflow.workloads.inactive-after=" + threshold.toMillis() + "ms");
     phases.end();
     List<NodeAgent> agents = new ArrayList<>();
@@ -134,7 +137,7 @@ public final class WorkloadSchedulingBenchmark {
     try (context) {
       int port = ((WebServerApplicationContext) context).getWebServer().getPort();
       JdbcTemplate jdbc = context.getBean(JdbcTemplate.class);
-      WorkloadBenchHttp http = new WorkloadBenchHttp(port, secret);
+      WorkloadBenchHttp http = new WorkloadBenchHttp(port, secret, "benchmark", secret);
       try {
         startAgents(context.getBean(WorkflowClient.class), port, secret, jdbc, agents);
         WorkloadStartRun starts = new WorkloadStartRun(http, jdbc, docker, phases, clients);

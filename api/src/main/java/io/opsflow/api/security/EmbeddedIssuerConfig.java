@@ -24,6 +24,8 @@ import org.springframework.context.annotation.Conditional;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.annotation.Order;
 import org.springframework.http.MediaType;
+import org.springframework.security.authentication.ProviderManager;
+import org.springframework.security.authentication.dao.DaoAuthenticationProvider;
 import org.springframework.security.config.Customizer;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
 import org.springframework.security.core.GrantedAuthority;
@@ -228,8 +230,13 @@ public class EmbeddedIssuerConfig {
   /** The login page people see on their way through the authorization-code flow. */
   @Bean
   @Order(2)
-  SecurityFilterChain loginSecurity(HttpSecurity http) throws Exception {
+  SecurityFilterChain loginSecurity(
+      HttpSecurity http, UserDetailsService embeddedUsers, PasswordEncoder encoder)
+      throws Exception {
+    DaoAuthenticationProvider people = new DaoAuthenticationProvider(embeddedUsers);
+    people.setPasswordEncoder(encoder);
     http.securityMatcher("/login", "/logout", "/default-ui.css")
+        .authenticationManager(new ProviderManager(people))
         .authorizeHttpRequests(a -> a.anyRequest().permitAll())
         .formLogin(Customizer.withDefaults())
         .logout(Customizer.withDefaults());

@@ -86,9 +86,11 @@ public class SecurityConfig {
         });
   }
 
-  @Bean
-  AgentSecretAuthentication agentSecretAuthentication(
-      @Value("${opsflow.agent-secret:${AGENT_SECRET:}}") String secret) {
+  /**
+   * The shared agent secret as a bearer token. Not a bean: an AuthenticationProvider bean would
+   * replace the login page's user check in Spring Security's global authentication manager.
+   */
+  private static AgentSecretAuthentication agentSecretAuthentication(String secret) {
     AgentSecretAuthentication agents = new AgentSecretAuthentication(secret);
     if (!agents.enabled()) {
       log.info("AGENT_SECRET is not set: node agents need a token with the node_agent role");
@@ -103,9 +105,10 @@ public class SecurityConfig {
       HttpSecurity http,
       SecurityProperties properties,
       JwtDecoder decoder,
-      AgentSecretAuthentication agents,
+      @Value("${opsflow.agent-secret:${AGENT_SECRET:}}") String agentSecret,
       RoleHierarchy hierarchy)
       throws Exception {
+    AgentSecretAuthentication agents = agentSecretAuthentication(agentSecret);
     JwtAuthenticationProvider jwt = new JwtAuthenticationProvider(decoder);
     jwt.setJwtAuthenticationConverter(new TokenRoles(properties.roleClients()));
     AuthenticationManager tokens = new ProviderManager(List.of(agents, jwt));
