@@ -349,6 +349,64 @@ class RouteSecurityIT {
     assertThat(status("GET /api/v1/workloads", accessToken)).isEqualTo(403);
   }
 
+  @Test
+  void anEngineerLoggedInAtTheLoginPageDecodesPayloadsForTheTemporalUi() throws Exception {
+    String base = "http://127.0.0.1:" + port;
+    HttpRequest.Builder decode =
+        HttpRequest.newBuilder(URI.create(base + "/api/v1/temporal/codec/decode"))
+            .header("Origin", "http://127.0.0.1:8233")
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString("{\"payloads\":[]}"));
+    HttpClient engineer = loggedIn(base, "it-engineer", "it-engineer-password");
+    HttpResponse<String> decoded =
+        engineer.send(decode.build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(decoded.statusCode()).as(decoded.body()).isEqualTo(200);
+    assertThat(decoded.headers().firstValue("Access-Control-Allow-Credentials")).contains("true");
+    // The session is someone's: the venue operator's is not an engineer's.
+    HttpClient operator = loggedIn(base, "it-operator", "it-operator-password");
+    assertThat(operator.send(decode.build(), HttpResponse.BodyHandlers.ofString()).statusCode())
+        .isEqualTo(403);
+    // The login session opens the codec only, not the API.
+    HttpResponse<String> sessions =
+        engineer.send(
+            HttpRequest.newBuilder(URI.create(base + "/api/v1/temporal/codec/../../sessions"))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(sessions.statusCode()).isIn(400, 401);
+    assertThat(
+            engineer
+                .send(
+                    HttpRequest.newBuilder(URI.create(base + "/api/v1/stations")).build(),
+                    HttpResponse.BodyHandlers.ofString())
+                .statusCode())
+        .isEqualTo(401);
+  }
+
+  /** A browser that logged in at the embedded issuer's login page. */
+  private static HttpClient loggedIn(String base, String user, String password) throws Exception {
+    HttpClient browser =
+        HttpClient.newBuilder()
+            .cookieHandler(new java.net.CookieManager(null, java.net.CookiePolicy.ACCEPT_ALL))
+            .followRedirects(HttpClient.Redirect.NEVER)
+            .build();
+    HttpResponse<String> page =
+        browse(browser, HttpRequest.newBuilder(URI.create(base + "/login")));
+    var csrf =
+        java.util.regex.Pattern.compile("name=\"_csrf\"[^>]*value=\"([^\"]+)\"")
+            .matcher(page.body());
+    assertThat(csrf.find()).as("the login page's CSRF token").isTrue();
+    HttpResponse<String> done =
+        browse(
+            browser,
+            HttpRequest.newBuilder(URI.create(base + "/login"))
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(
+                    HttpRequest.BodyPublishers.ofString(
+                        "username=" + user + "&password=" + password + "&_csrf=" + csrf.group(1))));
+    assertThat(done.headers().firstValue("Location").orElse("")).doesNotContain("error");
+    return browser;
+  }
+
   private static String codeFrom(HttpResponse<String> answer, String redirect) {
     assertThat(answer.statusCode()).isEqualTo(302);
     URI callback = URI.create(answer.headers().firstValue("Location").orElseThrow());

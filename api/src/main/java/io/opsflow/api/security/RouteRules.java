@@ -41,6 +41,9 @@ public final class RouteRules {
 
   private static final AntPathMatcher MATCHER = new AntPathMatcher();
 
+  /** The Temporal UI's codec endpoint (decode, encode). */
+  public static final String CODEC_PATTERN = "/api/v1/temporal/codec/**";
+
   /** The PC-agent WebSocket: its handshake checks the station's own token. */
   public static final String AGENT_SOCKET_PREFIX = "/ws/agent/";
 
@@ -79,7 +82,7 @@ public final class RouteRules {
     rules.add(new Rule(HttpMethod.POST, "/api/v1/nodes/register", List.of(NODE_AGENT)));
     rules.add(new Rule(HttpMethod.POST, "/api/v1/nodes/heartbeat", List.of(NODE_AGENT)));
     // The Temporal UI's codec server: engineers read decrypted payloads.
-    rules.add(new Rule(HttpMethod.POST, "/api/v1/temporal/codec/**", List.of(ENGINEER)));
+    rules.add(new Rule(HttpMethod.POST, CODEC_PATTERN, List.of(ENGINEER)));
     // Per-flow event feeds belong to their flow.
     area(rules, "/api/v1/sessions/*/events", VENUE_OPERATOR);
     area(rules, "/api/v1/builds/*/events", CI_USER);

@@ -98,6 +98,36 @@ public class SecurityConfig {
     return agents;
   }
 
+  /** Bearer tokens: the shared agent secret first, then JWTs with their roles. */
+  private static AuthenticationManager bearerTokens(
+      SecurityProperties properties, JwtDecoder decoder, String agentSecret) {
+    JwtAuthenticationProvider jwt = new JwtAuthenticationProvider(decoder);
+    jwt.setJwtAuthenticationConverter(new TokenRoles(properties.roleClients()));
+    return new ProviderManager(List.of(agentSecretAuthentication(agentSecret), jwt));
+  }
+
+  /**
+   * The Temporal UI's codec endpoint: a bearer token as everywhere, or the session of someone who
+   * logged in at the embedded issuer's login page, since the UI (with "include cross-origin
+   * credentials") sends that cookie but has no token of ours. No CSRF token: decoding changes
+   * nothing, and only the allowed UI origins may read the answer (CORS).
+   */
+  @Bean
+  @Order(5)
+  SecurityFilterChain codecSecurity(
+      HttpSecurity http,
+      SecurityProperties properties,
+      JwtDecoder decoder,
+      @Value("${opsflow.agent-secret:${AGENT_SECRET:}}") String agentSecret,
+      RoleHierarchy hierarchy)
+      throws Exception {
+    http.securityMatcher(RouteRules.CODEC_PATTERN)
+        // Reads the login page's session, never creates one.
+        .sessionManagement(s -> s.sessionCreationPolicy(SessionCreationPolicy.NEVER))
+        .csrf(csrf -> csrf.disable());
+    return tokenSecured(http, bearerTokens(properties, decoder, agentSecret), hierarchy);
+  }
+
   /** The API: stateless, a bearer token on every call but the public routes. */
   @Bean
   @Order(10)
@@ -108,15 +138,16 @@ public class SecurityConfig {
       @Value("${opsflow.agent-secret:${AGENT_SECRET:}}") String agentSecret,
       RoleHierarchy hierarchy)
       throws Exception {
-    AgentSecretAuthentication agents = agentSecretAuthentication(agentSecret);
-    JwtAuthenticationProvider jwt = new JwtAuthenticationProvider(decoder);
-    jwt.setJwtAuthenticationConverter(new TokenRoles(properties.roleClients()));
-    AuthenticationManager tokens = new ProviderManager(List.of(agents, jwt));
-    SecurityErrors errors = new SecurityErrors();
     http.securityMatcher("/**")
         .csrf(csrf -> csrf.disable())
-        .cors(Customizer.withDefaults())
-        .sessionManagement(s -> s.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
+        .sessionManagement(s -> s.sessionCreationPolicy(SessionCreationPolicy.STATELESS));
+    return tokenSecured(http, bearerTokens(properties, decoder, agentSecret), hierarchy);
+  }
+
+  private static SecurityFilterChain tokenSecured(
+      HttpSecurity http, AuthenticationManager tokens, RoleHierarchy hierarchy) throws Exception {
+    SecurityErrors errors = new SecurityErrors();
+    http.cors(Customizer.withDefaults())
         .requestCache(cache -> cache.disable())
         .formLogin(form -> form.disable())
         .httpBasic(basic -> basic.disable())
