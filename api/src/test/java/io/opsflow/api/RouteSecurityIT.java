@@ -294,22 +294,7 @@ class RouteSecurityIT {
     assertThat(toLogin.statusCode()).isEqualTo(302);
     assertThat(toLogin.headers().firstValue("Location").orElseThrow()).endsWith("/login");
 
-    HttpResponse<String> page =
-        browse(browser, HttpRequest.newBuilder(URI.create(base + "/login")));
-    assertThat(page.statusCode()).isEqualTo(200);
-    var csrf =
-        java.util.regex.Pattern.compile("name=\"_csrf\"[^>]*value=\"([^\"]+)\"")
-            .matcher(page.body());
-    assertThat(csrf.find()).as("the login page's CSRF token").isTrue();
-    HttpResponse<String> loggedIn =
-        browse(
-            browser,
-            HttpRequest.newBuilder(URI.create(base + "/login"))
-                .header("Content-Type", "application/x-www-form-urlencoded")
-                .POST(
-                    HttpRequest.BodyPublishers.ofString(
-                        "username=it-operator&password=it-operator-password&_csrf="
-                            + csrf.group(1))));
+    HttpResponse<String> loggedIn = logIn(browser, base, "it-operator", "it-operator-password");
     assertThat(loggedIn.statusCode()).isEqualTo(302);
     String back = loggedIn.headers().firstValue("Location").orElseThrow();
     assertThat(back).contains("/oauth2/authorize");
@@ -389,22 +374,28 @@ class RouteSecurityIT {
             .cookieHandler(new java.net.CookieManager(null, java.net.CookiePolicy.ACCEPT_ALL))
             .followRedirects(HttpClient.Redirect.NEVER)
             .build();
+    HttpResponse<String> done = logIn(browser, base, user, password);
+    assertThat(done.headers().firstValue("Location").orElse("")).doesNotContain("error");
+    return browser;
+  }
+
+  /** Fills in and sends the login page's form, as a person's browser does. */
+  private static HttpResponse<String> logIn(
+      HttpClient browser, String base, String user, String password) throws Exception {
     HttpResponse<String> page =
         browse(browser, HttpRequest.newBuilder(URI.create(base + "/login")));
+    assertThat(page.statusCode()).isEqualTo(200);
     var csrf =
         java.util.regex.Pattern.compile("name=\"_csrf\"[^>]*value=\"([^\"]+)\"")
             .matcher(page.body());
     assertThat(csrf.find()).as("the login page's CSRF token").isTrue();
-    HttpResponse<String> done =
-        browse(
-            browser,
-            HttpRequest.newBuilder(URI.create(base + "/login"))
-                .header("Content-Type", "application/x-www-form-urlencoded")
-                .POST(
-                    HttpRequest.BodyPublishers.ofString(
-                        "username=" + user + "&password=" + password + "&_csrf=" + csrf.group(1))));
-    assertThat(done.headers().firstValue("Location").orElse("")).doesNotContain("error");
-    return browser;
+    return browse(
+        browser,
+        HttpRequest.newBuilder(URI.create(base + "/login"))
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .POST(
+                HttpRequest.BodyPublishers.ofString(
+                    "username=" + user + "&password=" + password + "&_csrf=" + csrf.group(1))));
   }
 
   private static String codeFrom(HttpResponse<String> answer, String redirect) {
