@@ -95,6 +95,8 @@ class RouteSecurityIT {
             "POST /api/v1/pipelines",
             "POST /api/v1/workloads/schedule",
             "POST /api/v1/nodes/register",
+            "POST /api/v1/passes",
+            "POST /api/v1/ground-stations",
             "GET /api/v1/events/stream",
             "GET /v3/api-docs",
             "GET /actuator/metrics");
@@ -173,6 +175,12 @@ class RouteSecurityIT {
     assertThat(status("GET /api/v1/stations", scheduler)).isEqualTo(403);
     assertThat(status("GET /api/v1/pipelines", ci)).isEqualTo(200);
     assertThat(status("GET /api/v1/users", ci)).isEqualTo(403);
+    String pass = api.as("it-pass").token();
+    assertThat(status("GET /api/v1/passes", pass)).isEqualTo(200);
+    assertThat(status("GET /api/v1/ground-stations", pass)).isEqualTo(200);
+    assertThat(status("GET /api/v1/passes", venue)).isEqualTo(403);
+    assertThat(status("POST /api/v1/ground-stations", ci)).isEqualTo(403);
+    assertThat(status("GET /api/v1/sessions", pass)).isEqualTo(403);
   }
 
   @Test

@@ -4,6 +4,7 @@ import static io.opsflow.api.security.Roles.ANY_READER;
 import static io.opsflow.api.security.Roles.CI_USER;
 import static io.opsflow.api.security.Roles.ENGINEER;
 import static io.opsflow.api.security.Roles.NODE_AGENT;
+import static io.opsflow.api.security.Roles.PASS_OPERATOR;
 import static io.opsflow.api.security.Roles.SCHEDULER_OPERATOR;
 import static io.opsflow.api.security.Roles.VENUE_OPERATOR;
 import static io.opsflow.api.security.Roles.VIEWER;
@@ -102,6 +103,11 @@ public final class RouteRules {
     for (String p : List.of("workloads", "nodes", "cluster")) {
       area(rules, "/api/v1/" + p, SCHEDULER_OPERATOR);
       area(rules, "/api/v1/" + p + "/**", SCHEDULER_OPERATOR);
+    }
+    // Passes and the ground stations they reserve.
+    for (String p : List.of("ground-stations", "passes")) {
+      area(rules, "/api/v1/" + p, PASS_OPERATOR);
+      area(rules, "/api/v1/" + p + "/**", PASS_OPERATOR);
     }
     // Metrics for a Prometheus scraper with a viewer token.
     rules.add(new Rule(HttpMethod.GET, "/actuator/**", List.of(VIEWER, ENGINEER)));
