@@ -5,7 +5,7 @@ import java.util.Arrays;
 /**
  * The data field of a TM packet in this project: the packet secondary header is exactly one time
  * code with its P-field (CUC or CDS, self-describing, see {@link TimeCode}), the user data follows
- * it (may be empty). The simulator sends CUC 4+2 with the CCSDS epoch: P-field 0x2E, 4 octets of
+ * it (may be empty). The simulator sends CUC 4+2 with the CCSDS epoch: P-field 0x1E, 4 octets of
  * TAI seconds since 1958, 2 octets of 1/65536 s, 7 octets in all. TCs carry no secondary header.
  */
 public record TmDataField(TimeCode time, byte[] userData) {
