@@ -17,6 +17,7 @@ import java.util.concurrent.CountDownLatch;
  * router  --port 8182 --user admin --password secret
  * gateway --port 8183 --key sk_test_opsflow
  * agent   --url ws://127.0.0.1:8080/ws/agent/1 --token TOKEN [--heartbeat 30]
+ * groundstation --port 8190 [--hk-ms 1000] [--offset-ms 0] [--drift-ppm 0]
  * all     (plug, router and gateway on 8181-8183 with the values above)
  * </pre>
  */
@@ -29,6 +30,7 @@ public final class SimulatorsMain {
         router  --port 8182 --user admin --password secret
         gateway --port 8183 --key sk_test_opsflow
         agent   --url ws://127.0.0.1:8080/ws/agent/1 --token TOKEN [--heartbeat 30]
+        groundstation --port 8190 [--hk-ms 1000] [--offset-ms 0] [--drift-ppm 0]
         all     plug, router and gateway on 8181, 8182, 8183
       """;
 
@@ -54,6 +56,7 @@ public final class SimulatorsMain {
           running.add(
               gateway(intOpt(opts, "port", 8183), opts.getOrDefault("key", "sk_test_opsflow")));
       case "agent" -> running.add(agent(opts));
+      case "groundstation" -> running.add(groundStation(opts));
       case "all" -> {
         running.add(plug(8181, opts.get("power")));
         running.add(router(8182, "admin", "secret"));
@@ -159,6 +162,22 @@ public final class SimulatorsMain {
                 + agent.lastHandshakeStatus()
                 + "); retrying with backoff");
     return agent;
+  }
+
+  private static GroundStationSimulator groundStation(Map<String, String> opts) throws IOException {
+    GroundStationSimulator station =
+        GroundStationSimulator.start(
+            intOpt(opts, "port", 8190),
+            GroundStationSimulator.Options.defaults()
+                .withTelemetryInterval(Duration.ofMillis(intOpt(opts, "hk-ms", 1000)))
+                .withOnboardClock(
+                    Duration.ofMillis(intOpt(opts, "offset-ms", 0)),
+                    Double.parseDouble(opts.getOrDefault("drift-ppm", "0"))));
+    System.out.println(
+        "Ground station (CCSDS space packets over TCP) on "
+            + station.endpoint()
+            + ": TC in, ack TM on APID 0x001, housekeeping TM on APID 0x064");
+    return station;
   }
 
   private static Map<String, String> options(String[] args) {
