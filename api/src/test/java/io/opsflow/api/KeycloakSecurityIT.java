@@ -132,6 +132,22 @@ class KeycloakSecurityIT {
   }
 
   @Test
+  void passesAreThePassOperatorsEvenAsAClientRoleOnly() {
+    // it-pass holds pass_operator as a role of the opsflow client, with no realm roles at all.
+    ApiClient pass = as(TestClient.PASS);
+    String station =
+        "{\"name\":\"kc-gs-"
+            + UUID.randomUUID()
+            + "\",\"host\":\"127.0.0.1\",\"port\":10025,\"latitude\":78.23,"
+            + "\"longitude\":15.4}";
+    assertThat(pass.post("/api/v1/ground-stations", station).status()).isEqualTo(201);
+    assertThat(pass.get("/api/v1/passes").status()).isEqualTo(200);
+    assertThat(as(TestClient.VENUE).post("/api/v1/ground-stations", station).status())
+        .isEqualTo(403);
+    assertThat(as(TestClient.VIEWER).get("/api/v1/ground-stations").status()).isEqualTo(200);
+  }
+
+  @Test
   void theCodecIsForEngineersAndAdminsOnly() {
     String empty = "{\"payloads\":[]}";
     assertThat(as(TestUser.ERIN).post("/api/v1/temporal/codec/decode", empty).status())
