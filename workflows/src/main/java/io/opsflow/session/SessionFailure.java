@@ -27,8 +27,9 @@ public enum SessionFailure {
   }
 
   /**
-   * The failure whose default message this is, or null. Update validator rejections reach the
-   * client without their type in SDK 1.35 (sdk-java #2875), only with their message.
+   * The failure whose default message this is, or null. A fallback to {@link #fromType}: update
+   * validator rejections reached the client without their type before SDK 1.39 (sdk-java #2875),
+   * only with their message.
    */
   public static SessionFailure fromMessage(String message) {
     for (SessionFailure f : values()) {

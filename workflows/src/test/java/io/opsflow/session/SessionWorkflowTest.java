@@ -69,16 +69,6 @@ class SessionWorkflowTest {
           "10.0.11.50",
           new BigDecimal("6.00"));
 
-  /**
-   * The type a validator's rejection reaches the client with in SDK 1.35.0. The validators throw
-   * ApplicationFailure typed NOT_ACTIVE / ALREADY_ENDED, but 1.35.0 serialises a validator's
-   * failure twice (sdk-java#2875, fixed by sdk-java#3001): the message survives, the type and
-   * non-retryable flag do not. The API must therefore map rejections by message. When the SDK is
-   * upgraded these assertions fail: then expect the SessionFailure names instead.
-   */
-  private static final String REJECTION_TYPE_SDK_1_35 =
-      "io.temporal.internal.worker.WorkflowExecutionException";
-
   private TestWorkflowEnvironment env;
   private WorkflowClient client;
   private FakeSessionActivities db;
@@ -224,7 +214,8 @@ class SessionWorkflowTest {
         updateFailure(() -> update(id, "extend", "extend-after-end", new ExtendRequest(15, null)));
 
     assertThat(rejected.getOriginalMessage()).isEqualTo("Cannot extend inactive session");
-    assertThat(rejected.getType()).isEqualTo(REJECTION_TYPE_SDK_1_35);
+    assertThat(rejected.getType()).isEqualTo(SessionFailure.NOT_ACTIVE.name());
+    assertThat(rejected.isNonRetryable()).isTrue();
     assertNotInHistory(id, "extend-after-end", eventsBefore);
     assertThat(db.payments(id)).extracting(p -> p.purpose).containsExactly("START");
 
@@ -246,7 +237,8 @@ class SessionWorkflowTest {
         updateFailure(() -> update(id, "stop", "stop-after-end", new StopRequest("too late")));
 
     assertThat(rejected.getOriginalMessage()).isEqualTo("Session already ended");
-    assertThat(rejected.getType()).isEqualTo(REJECTION_TYPE_SDK_1_35);
+    assertThat(rejected.getType()).isEqualTo(SessionFailure.ALREADY_ENDED.name());
+    assertThat(rejected.isNonRetryable()).isTrue();
     assertNotInHistory(id, "stop-after-end", eventsBefore);
 
     devices.plugDown(false);

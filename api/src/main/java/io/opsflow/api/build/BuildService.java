@@ -154,8 +154,8 @@ public class BuildService {
   }
 
   private static boolean rejectedAsFinished(Throwable e) {
-    // Validator rejections reach the client without their failure type (sdk-java #2875): match
-    // the validator's message.
+    // The validator throws IllegalStateException, so the rejection has no failure type of its own:
+    // match the validator's message.
     ApplicationFailure cause = Failures.applicationCause(e);
     return cause != null
         && cause.getOriginalMessage() != null

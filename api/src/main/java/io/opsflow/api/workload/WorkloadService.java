@@ -20,6 +20,7 @@ import io.opsflow.workload.RemoveWorkload;
 import io.opsflow.workload.RestartMode;
 import io.opsflow.workload.RestartPolicy;
 import io.opsflow.workload.RetryWorkload;
+import io.opsflow.workload.WorkloadFailure;
 import io.opsflow.workload.WorkloadRequest;
 import io.opsflow.workload.WorkloadSearchAttributes;
 import io.opsflow.workload.WorkloadSpec;
@@ -242,12 +243,22 @@ public class WorkloadService {
     return new Scheduled(id, placement.nodeId(), placement.status().display());
   }
 
-  /** A validator's rejection message (SDK 1.35 loses the failure type: sdk-java #2875). */
+  /**
+   * A validator's rejection message, or null: matched by failure type (SDK 1.39+), else by message
+   * (SDK 1.35 lost the type of a validator's rejection: sdk-java #2875).
+   */
   private static String rejection(WorkflowException e) {
     ApplicationFailure cause = Failures.applicationCause(e);
     String m = cause == null ? null : cause.getOriginalMessage();
-    return m != null
-            && (m.contains(ALREADY_REMOVED) || m.contains("only an Exited, Failed or Missing"))
+    if (m == null) {
+      return null;
+    }
+    String type = cause.getType();
+    if (WorkloadFailure.ALREADY_REMOVED.type().equals(type)
+        || WorkloadFailure.NOT_RETRYABLE.type().equals(type)) {
+      return m;
+    }
+    return m.contains(ALREADY_REMOVED) || m.contains("only an Exited, Failed or Missing")
         ? m
         : null;
   }

@@ -7,10 +7,10 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
 
 /**
  * Encryption of Temporal payloads ({@code opsflow.temporal.codec.*}): every workflow and activity
- * input, result, signal, update, query, memo and (by default) failure message is encrypted with
- * AES-256-GCM before it leaves the process, so card client secrets, agent tokens and keys never
- * appear readable in Temporal's history. Every process of a deployment (the app, worker processes,
- * node agents) needs the same keys.
+ * input, result, signal, update, query, memo and failure message is encrypted with AES-256-GCM
+ * before it leaves the process, so card client secrets, agent tokens and keys never appear readable
+ * in Temporal's history. Every process of a deployment (the app, worker processes, node agents)
+ * needs the same keys.
  *
  * @param enabled Encrypt payloads (default). False stores them in clear (a warning is logged).
  * @param key The single-key form: a base64 256-bit key (environment variable {@code
@@ -25,11 +25,10 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param dataDirKey Set by the embedded default, not by hand: the key kept in {@code <data
  *     dir>/security/payload-key} (or generated in memory for a temporary data directory). It
  *     encrypts when no other key is configured and always decrypts.
- * @param encodeFailureAttributes Also encrypt failure messages and stack traces. Off by default:
- *     with SDK 1.35 an update validator's rejection reaches the client serialized twice (sdk-java
- *     #2875), so an encrypted one reads "Encoded failure" and the API could no longer tell the
- *     operator why an extend, stop, cancel or retry was refused. opsflow's failure messages name
- *     states and ids, never a payload's secret.
+ * @param encodeFailureAttributes Also encrypt failure messages and stack traces (default). The
+ *     client decodes them, so an update validator's rejection still reaches the API with its
+ *     message and type (SDK 1.39+; 1.35 serialized it twice, sdk-java #2875, and an encrypted one
+ *     read "Encoded failure"). False keeps them readable in the history.
  */
 @ConfigurationProperties(prefix = CodecProperties.PREFIX)
 public record CodecProperties(
@@ -39,7 +38,7 @@ public record CodecProperties(
     Map<String, String> keys,
     String activeKey,
     String dataDirKey,
-    @DefaultValue("false") boolean encodeFailureAttributes) {
+    @DefaultValue("true") boolean encodeFailureAttributes) {
 
   /** Prefix of all keys. */
   public static final String PREFIX = "opsflow.temporal.codec";
