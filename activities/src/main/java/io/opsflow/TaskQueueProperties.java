@@ -9,6 +9,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *
  * @param orchestration all workflow types and their database activities
  * @param devices plug, router and payment gateway activities
+ * @param passExecutors launching and tearing down pass executors (Pods or local processes); each
+ *     executor then polls its own queue {@code pass-<id>}
  * @param agentsPrefix prefix of the per-process queue for PC agent messages; the full name is
  *     prefix + instance id
  * @param instanceId this process's id; the agents queue of this process is agentsPrefix +
@@ -18,6 +20,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
 public record TaskQueueProperties(
     @DefaultValue("orchestration") String orchestration,
     @DefaultValue("devices") String devices,
+    @DefaultValue("pass-executors") String passExecutors,
     @DefaultValue("agents-") String agentsPrefix,
     @DefaultValue("local") String instanceId) {
 

@@ -1,6 +1,7 @@
 package io.opsflow;
 
 import io.opsflow.build.BuildSearchAttributes;
+import io.opsflow.pass.PassSearchAttributes;
 import io.opsflow.session.SessionSearchAttributes;
 import io.opsflow.workload.WorkloadSearchAttributes;
 import io.temporal.api.enums.v1.IndexedValueType;
@@ -19,7 +20,10 @@ public final class SearchAttributes {
   /** Every custom search attribute of every flow, in a stable order. */
   public static final List<SearchAttributeKey<?>> ALL =
       Stream.of(
-              SessionSearchAttributes.ALL, BuildSearchAttributes.ALL, WorkloadSearchAttributes.ALL)
+              SessionSearchAttributes.ALL,
+              BuildSearchAttributes.ALL,
+              WorkloadSearchAttributes.ALL,
+              PassSearchAttributes.ALL)
           .flatMap(List::stream)
           .toList();
 
