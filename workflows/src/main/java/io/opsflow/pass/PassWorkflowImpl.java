@@ -20,6 +20,7 @@ import io.opsflow.pass.PassStoreActivities.Replan;
 import io.opsflow.pass.PassStoreActivities.StatusChange;
 import io.temporal.activity.ActivityCancellationType;
 import io.temporal.activity.ActivityOptions;
+import io.temporal.api.enums.v1.TimeoutType;
 import io.temporal.common.RetryOptions;
 import io.temporal.common.SearchAttributeUpdate;
 import io.temporal.failure.ActivityFailure;
@@ -131,6 +132,7 @@ public class PassWorkflowImpl implements PassWorkflow {
   private PassStatus status = PassStatus.RESERVED;
   private String phase = WAITING;
   private ExecutorHandle executor;
+  private boolean linkOpened;
   private boolean paused;
   private String failureReason;
 
@@ -302,11 +304,20 @@ public class PassWorkflowImpl implements PassWorkflow {
     setPhase(PREPROCESSING);
     try {
       LinkStatus link = blocking(() -> opening().open(linkSpec()));
+      linkOpened = true;
       event("link", null, null, linkDetail("opened", link));
       return true;
     } catch (ActivityFailure | CanceledFailure e) {
       if (!cancelRequested) {
-        failureReason = "the ground-station link could not be opened: " + message(e);
+        failureReason =
+            e.getCause() instanceof TimeoutFailure t
+                    && t.getTimeoutType() == TimeoutType.TIMEOUT_TYPE_SCHEDULE_TO_START
+                ? "the executor did not poll "
+                    + PassRequest.taskQueue(passId)
+                    + " within "
+                    + settings.executorStartSeconds()
+                    + " s"
+                : "the ground-station link could not be opened: " + message(e);
       }
       return false;
     }
@@ -406,7 +417,7 @@ public class PassWorkflowImpl implements PassWorkflow {
     tearingDown = true;
     changes++;
     setStatus(result, POSTPROCESSING);
-    if (executor != null) {
+    if (linkOpened) {
       try {
         LinkStatus link = closingLink.close(linkSpec());
         event("link", null, null, linkDetail("closed", link));
@@ -457,7 +468,6 @@ public class PassWorkflowImpl implements PassWorkflow {
         int attempt = owner.runs(id);
         ProcedureNode node = owner.node(id);
         String runKey = owner.runKey(id);
-        Instant startedAt = now();
         event(
             "action_started",
             id,
@@ -471,8 +481,8 @@ public class PassWorkflowImpl implements PassWorkflow {
                 attempt,
                 "run_key",
                 runKey,
-                "at",
-                startedAt.toString()));
+                "prompt",
+                node.parameters() == null ? null : node.parameters().prompt()));
         ActionResult result = perform(owner, node, runKey, control);
         boolean ours =
             owner.runs(id) == attempt
@@ -789,6 +799,7 @@ public class PassWorkflowImpl implements PassWorkflow {
 
   @Override
   public PassView reschedule(Reschedule r) {
+    recheck(() -> validateReschedule(r));
     rescheduling = true;
     changes++;
     Instant newAos = r.aos() != null ? r.aos() : aos;
@@ -838,6 +849,7 @@ public class PassWorkflowImpl implements PassWorkflow {
   /** Answers once the pass has ended: the executor, when there was one, is gone. */
   @Override
   public PassView cancel(Cancel c) {
+    recheck(() -> validateCancel(c));
     String reason = c.reason() == null || c.reason().isBlank() ? null : c.reason();
     requestCancel(c.operator(), reason);
     accepted("cancel", c.operator(), null, c);
@@ -866,6 +878,7 @@ public class PassWorkflowImpl implements PassWorkflow {
 
   @Override
   public PassView stop(OperatorOnly o) {
+    recheck(() -> validateStop(o));
     String by = o.operator() == null || o.operator().isBlank() ? "" : " by " + o.operator();
     stopNodes(run, "stopped" + by);
     stoppedBy = o.operator();
@@ -881,6 +894,7 @@ public class PassWorkflowImpl implements PassWorkflow {
   /** Stops what runs and begins the next run from the start nodes; pause is lifted. */
   @Override
   public PassView restart(OperatorOnly o) {
+    recheck(() -> validateRestart(o));
     String by = o.operator() == null || o.operator().isBlank() ? "" : " by " + o.operator();
     stopNodes(run, "restarted" + by);
     run = run.restart();
@@ -960,6 +974,7 @@ public class PassWorkflowImpl implements PassWorkflow {
 
   @Override
   public PassView pause(OperatorOnly o) {
+    recheck(() -> validatePause(o));
     paused = true;
     changes++;
     return accepted("pause", o.operator(), null, o);
@@ -975,6 +990,7 @@ public class PassWorkflowImpl implements PassWorkflow {
 
   @Override
   public PassView resume(OperatorOnly o) {
+    recheck(() -> validateResume(o));
     paused = false;
     changes++;
     return accepted("resume", o.operator(), null, o);
@@ -990,6 +1006,7 @@ public class PassWorkflowImpl implements PassWorkflow {
 
   @Override
   public PassView skip(NodeOperation op) {
+    recheck(() -> validateSkip(op));
     run.skip(op.nodeId(), op.branch());
     return accepted("skip", op.operator(), op.nodeId(), op);
   }
@@ -1002,6 +1019,7 @@ public class PassWorkflowImpl implements PassWorkflow {
 
   @Override
   public PassView unskip(NodeOperation op) {
+    recheck(() -> validateUnskip(op));
     run.unskip(op.nodeId(), op.branch());
     return accepted("unskip", op.operator(), op.nodeId(), op);
   }
@@ -1014,6 +1032,7 @@ public class PassWorkflowImpl implements PassWorkflow {
 
   @Override
   public PassView override(PassOperations.Override op) {
+    recheck(() -> validateOverride(op));
     run.override(op.nodeId(), op.parameters());
     return accepted("override", op.operator(), op.nodeId(), op);
   }
@@ -1026,6 +1045,7 @@ public class PassWorkflowImpl implements PassWorkflow {
 
   @Override
   public PassView addNode(AddNode op) {
+    recheck(() -> validateAddNode(op));
     run.addNode(op.node(), op.links());
     return accepted("addNode", op.operator(), op.node().id(), op);
   }
@@ -1038,6 +1058,7 @@ public class PassWorkflowImpl implements PassWorkflow {
 
   @Override
   public PassView removeNode(NodeOperation op) {
+    recheck(() -> validateRemoveNode(op));
     run.removeNode(op.nodeId(), op.branch());
     return accepted("removeNode", op.operator(), op.nodeId(), op);
   }
@@ -1050,6 +1071,7 @@ public class PassWorkflowImpl implements PassWorkflow {
 
   @Override
   public PassView addLink(LinkOperation op) {
+    recheck(() -> validateAddLink(op));
     run.addLink(op.link());
     return accepted("addLink", op.operator(), op.link().to(), op);
   }
@@ -1062,6 +1084,7 @@ public class PassWorkflowImpl implements PassWorkflow {
 
   @Override
   public PassView removeLink(LinkOperation op) {
+    recheck(() -> validateRemoveLink(op));
     run.removeLink(op.link());
     return accepted("removeLink", op.operator(), op.link().to(), op);
   }
@@ -1074,6 +1097,7 @@ public class PassWorkflowImpl implements PassWorkflow {
 
   @Override
   public PassView rerun(NodeOperation op) {
+    recheck(() -> validateRerun(op));
     run.rerun(op.nodeId(), op.branch());
     return accepted("rerun", op.operator(), op.nodeId(), op);
   }
@@ -1086,6 +1110,7 @@ public class PassWorkflowImpl implements PassWorkflow {
 
   @Override
   public PassView decide(Decision d) {
+    recheck(() -> validateDecide(d));
     run.decide(d.nodeId(), d.decision(), d.operator(), now());
     return accepted("decide", d.operator(), d.nodeId(), d);
   }
@@ -1098,8 +1123,22 @@ public class PassWorkflowImpl implements PassWorkflow {
 
   @Override
   public PassView confirm(Confirmation c) {
+    recheck(() -> validateConfirm(c));
     run.confirm(c.nodeId(), c.confirmed(), c.operator(), c.comment(), now());
     return accepted("confirm", c.operator(), c.nodeId(), c);
+  }
+
+  /**
+   * Runs the update's validator again in its handler: an update validated in the same workflow task
+   * as another one that changed the state meanwhile fails with the validator's message, so the
+   * second of two operators acting at once always sees the first one's effect.
+   */
+  private static void recheck(Runnable validator) {
+    try {
+      validator.run();
+    } catch (IllegalStateException | IllegalArgumentException e) {
+      throw ApplicationFailure.newNonRetryableFailure(e.getMessage(), e.getClass().getName());
+    }
   }
 
   /**

@@ -26,11 +26,13 @@ import io.opsflow.pass.PassStoreActivities.StatusChange;
 import io.temporal.api.enums.v1.IndexedValueType;
 import io.temporal.client.UpdateOptions;
 import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowFailedException;
 import io.temporal.client.WorkflowNotFoundException;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.client.WorkflowUpdateException;
 import io.temporal.client.WorkflowUpdateStage;
 import io.temporal.failure.ApplicationFailure;
+import io.temporal.failure.CanceledFailure;
 import io.temporal.testing.TestWorkflowEnvironment;
 import io.temporal.worker.Worker;
 import java.io.IOException;
@@ -381,6 +383,82 @@ class PassWorkflowTest {
     assertThat(link.cancelled()).containsExactly("ping/1/1");
     assertThat(executors.terminations()).hasSize(1);
     assertThat(store.lastStatus().failureReason()).isEqualTo(ended.failureReason());
+  }
+
+  @Test
+  void aFailureNobodyDecidesOnFailsThePassAtTheWindowsEnd() {
+    link.script("x", Mode.REJECTED);
+    PassRequest request =
+        request(graph(List.of(telecommand("x"), check("y")), List.of(link("x", "y"))));
+    start(request);
+
+    PassView ended = result();
+
+    assertThat(ended.status()).isEqualTo("failure");
+    assertThat(ended.failureReason())
+        .isEqualTo(
+            "the reservation window ended at " + request.los() + " with nodes 'x', 'y' unfinished");
+    assertThat(ended.nodes())
+        .extracting(NodeState::status, NodeState::detail)
+        .containsExactly(
+            tuple(
+                NodeState.FAILED, "rejected: negative ack (error 3); the reservation window ended"),
+            tuple(NodeState.NOT_RUN, "the reservation window ended"));
+    // The operator had until the window's end.
+    assertThat(store.lastStatus().at()).isAfterOrEqualTo(request.los());
+  }
+
+  @Test
+  void aCancelOfTheWorkflowItselfTearsDownLikeTheCancelUpdate() {
+    link.script("ping", Mode.HANGS);
+    PassRequest request = request(graph(List.of(telecommand("ping")), List.of()));
+    start(request);
+    untilAos(request);
+    link.awaitStarted("ping/1/1");
+
+    client.newUntypedWorkflowStub(WORKFLOW_ID).cancel();
+
+    WorkflowFailedException closed =
+        catchThrowableOfType(WorkflowFailedException.class, this::result);
+    assertThat(closed).isNotNull();
+    assertThat(closed.getCause()).isInstanceOf(CanceledFailure.class);
+    assertThat(link.cancelled()).containsExactly("ping/1/1");
+    assertThat(link.closed()).hasSize(1);
+    assertThat(executors.terminations()).hasSize(1);
+    assertThat(store.lastStatus())
+        .extracting(StatusChange::status, StatusChange::phase, StatusChange::failureReason)
+        .containsExactly("cancelled", "done", "cancelled: the workflow was cancelled");
+  }
+
+  @Test
+  void anExecutorThatNeverPollsFailsThePassAfterItsStartTime() {
+    // No worker polls pass-43: the executor was launched but never took its queue.
+    PassSettings impatient = new PassSettings(PassSettings.ASK, 60, 2, 2);
+    PassRequest request =
+        withId(
+            43,
+            request(
+                graph(List.of(telecommand("ping")), List.of()),
+                impatient,
+                LEAD,
+                Duration.ofMinutes(10)));
+    client
+        .newWorkflowStub(
+            PassWorkflow.class,
+            WorkflowOptions.newBuilder()
+                .setWorkflowId(PassRequest.workflowId(43))
+                .setTaskQueue(ORCHESTRATION)
+                .build())
+        .run(request);
+
+    PassView ended =
+        client.newUntypedWorkflowStub(PassRequest.workflowId(43)).getResult(PassView.class);
+    assertThat(ended.status()).isEqualTo("failure");
+    assertThat(ended.failureReason()).isEqualTo("the executor did not poll pass-43 within 2 s");
+    assertThat(executors.launches()).hasSize(1);
+    // No link was opened, so none is closed; the executor is still torn down.
+    assertThat(store.events("link")).isEmpty();
+    assertThat(executors.terminations()).hasSize(1);
   }
 
   // ---- live operations -----------------------------------------------------------------------
@@ -955,6 +1033,23 @@ class PassWorkflowTest {
         Map.of("profile", "nominal"),
         1,
         settings);
+  }
+
+  private static PassRequest withId(long passId, PassRequest r) {
+    return new PassRequest(
+        passId,
+        r.satellite(),
+        r.groundStationId(),
+        r.groundStationName(),
+        r.host(),
+        r.port(),
+        r.aos(),
+        r.los(),
+        r.leadTimeSeconds(),
+        r.procedure(),
+        r.parameters(),
+        r.version(),
+        r.settings());
   }
 
   private void start(PassRequest request) {
