@@ -248,6 +248,15 @@ public class PassWorkflowImpl implements PassWorkflow {
   }
 
   private void lifecycle() {
+    List<GraphProblem> problems = ProcedureGraphValidator.problems(run.graph(), "procedure");
+    if (!problems.isEmpty()) {
+      // The API validates the graph: a pass started without it ends before anything is launched.
+      failureReason =
+          "invalid procedure: "
+              + problems.stream().map(GraphProblem::toString).collect(Collectors.joining("; "));
+      end(PassStatus.FAILURE);
+      return;
+    }
     if (!waitForLaunch()) {
       // Nothing was launched: nothing to tear down.
       end(cancelRequested ? PassStatus.CANCELLED : PassStatus.FAILURE);
@@ -489,9 +498,17 @@ public class PassWorkflowImpl implements PassWorkflow {
                 && (owner.status(id).equals(NodeState.RUNNING)
                     || owner.status(id).equals(NodeState.AWAITING_CONFIRMATION));
         if (!ours || result == null) {
-          // Settled meanwhile by an operator (confirm), a stop, a cancel or the window's end.
+          // Settled meanwhile by an operator (confirm), a stop, a cancel or the window's end; or,
+          // once settled, already run again by an operator (superseded).
           NodeState settled = owner.view(id);
-          ended(owner, id, attempt, settled.status(), settled.detail(), null);
+          boolean superseded = settled.runs() != attempt;
+          ended(
+              owner,
+              id,
+              attempt,
+              superseded ? "superseded" : settled.status(),
+              superseded ? null : settled.detail(),
+              null);
           return;
         }
         String detail = result.detail();

@@ -461,6 +461,26 @@ class PassWorkflowTest {
     assertThat(executors.terminations()).hasSize(1);
   }
 
+  @Test
+  void aPassStartedWithAnInvalidProcedureFailsWithoutLaunching() {
+    start(
+        request(
+            graph(
+                List.of(telecommand("ping"), check("vbat")),
+                List.of(link("ping", "vbat"), link("vbat", "ping")))));
+
+    PassView ended = result();
+
+    assertThat(ended.status()).isEqualTo("failure");
+    assertThat(ended.failureReason())
+        .isEqualTo(
+            "invalid procedure: procedure.nodes[0]: node 'ping' is on a cycle: ping -> vbat -> ping");
+    assertThat(executors.launches()).isEmpty();
+    assertThat(store.statuses())
+        .extracting(StatusChange::status, StatusChange::phase)
+        .containsExactly(tuple("failure", "done"));
+  }
+
   // ---- live operations -----------------------------------------------------------------------
 
   @Test
