@@ -863,14 +863,17 @@ public class PassWorkflowImpl implements PassWorkflow {
     }
   }
 
-  /** Answers once the pass has ended: the executor, when there was one, is gone. */
+  /**
+   * Answers once the running actions are stopped and the pass is {@code cancelled}: its teardown
+   * (link, report, executor) then runs on, however long a dead executor makes it take.
+   */
   @Override
   public PassView cancel(Cancel c) {
     recheck(() -> validateCancel(c));
     String reason = c.reason() == null || c.reason().isBlank() ? null : c.reason();
     requestCancel(c.operator(), reason);
     accepted("cancel", c.operator(), null, c);
-    Workflow.await(() -> finished);
+    Workflow.await(() -> tearingDown);
     return state();
   }
 
