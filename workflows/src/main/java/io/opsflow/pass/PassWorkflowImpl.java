@@ -402,6 +402,8 @@ public class PassWorkflowImpl implements PassWorkflow {
             now.nodeId(),
             null,
             detail(
+                "status",
+                now.status(),
                 "outcome",
                 now.status(),
                 "detail",
@@ -502,30 +504,46 @@ public class PassWorkflowImpl implements PassWorkflow {
           // once settled, already run again by an operator (superseded).
           NodeState settled = owner.view(id);
           boolean superseded = settled.runs() != attempt;
-          ended(
-              owner,
-              id,
-              attempt,
-              superseded ? "superseded" : settled.status(),
-              superseded ? null : settled.detail(),
-              null);
+          String status = superseded ? "superseded" : settled.status();
+          ended(owner, id, attempt, status, status, superseded ? null : settled.detail(), null);
           return;
         }
         String detail = result.detail();
         if (result.succeeded()) {
           owner.succeed(id, detail, now());
-          ended(owner, id, attempt, NodeState.SUCCEEDED, detail, result.tcSequenceCount());
+          ended(
+              owner,
+              id,
+              attempt,
+              NodeState.SUCCEEDED,
+              result.outcome(),
+              detail,
+              result.tcSequenceCount());
           return;
         }
         String why = result.outcome() + (detail == null ? "" : ": " + detail);
         if (owner.failureHandled(id) || PassSettings.FAIL.equals(settings.onError())) {
           owner.fail(id, why, now());
-          ended(owner, id, attempt, NodeState.FAILED, why, result.tcSequenceCount());
+          ended(
+              owner,
+              id,
+              attempt,
+              NodeState.FAILED,
+              result.outcome(),
+              why,
+              result.tcSequenceCount());
           return;
         }
         owner.awaitDecision(id, why, now());
         changes++;
-        ended(owner, id, attempt, NodeState.AWAITING_DECISION, why, result.tcSequenceCount());
+        ended(
+            owner,
+            id,
+            attempt,
+            NodeState.AWAITING_DECISION,
+            result.outcome(),
+            why,
+            result.tcSequenceCount());
         Workflow.await(() -> !owner.status(id).equals(NodeState.AWAITING_DECISION));
         if (!owner.status(id).equals(NodeState.RUNNING)
             && !owner.status(id).equals(NodeState.AWAITING_CONFIRMATION)) {
@@ -620,10 +638,16 @@ public class PassWorkflowImpl implements PassWorkflow {
     return started.get(0);
   }
 
+  /**
+   * Records the end of one attempt: {@code status} is the node's state after it, {@code outcome}
+   * the action's own ({@code succeeded}, {@code rejected}, {@code timed_out}, {@code link_down},
+   * ...; the status when the attempt was stopped or answered by an operator).
+   */
   private void ended(
       ProcedureRun owner,
       String id,
       int attempt,
+      String status,
       String outcome,
       String detail,
       Integer tcSequenceCount) {
@@ -633,6 +657,8 @@ public class PassWorkflowImpl implements PassWorkflow {
         id,
         null,
         detail(
+            "status",
+            status,
             "outcome",
             outcome,
             "detail",

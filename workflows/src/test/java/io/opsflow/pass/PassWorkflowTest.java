@@ -786,8 +786,13 @@ class PassWorkflowTest {
             tuple("after_y", NodeState.SUCCEEDED, 1));
     assertThat(link.runKeys("x")).containsExactly("x/1/1", "x/1/2");
     assertThat(store.events("action_ended", "x"))
-        .extracting(e -> e.detail().get("outcome"), e -> e.detail().get("attempt"))
-        .containsExactly(tuple(NodeState.AWAITING_DECISION, 1), tuple(NodeState.SUCCEEDED, 2));
+        .extracting(
+            e -> e.detail().get("status"),
+            e -> e.detail().get("outcome"),
+            e -> e.detail().get("attempt"))
+        .containsExactly(
+            tuple(NodeState.AWAITING_DECISION, "rejected", 1),
+            tuple(NodeState.SUCCEEDED, "succeeded", 2));
     assertThat(store.actions())
         .extracting(OperatorAction::kind, OperatorAction::nodeId)
         .containsExactly(tuple("decide", "x"), tuple("decide", "y"), tuple("decide", "z"));
@@ -1024,6 +1029,13 @@ class PassWorkflowTest {
         .isEqualTo("the procedure failed: node 'ping' failed: " + detail);
     // Not retried: LinkDown is final.
     assertThat(link.calls("ping")).hasSize(1);
+    assertThat(store.events("action_ended", "ping"))
+        .singleElement()
+        .satisfies(
+            e ->
+                assertThat(e.detail())
+                    .containsEntry("status", NodeState.FAILED)
+                    .containsEntry("outcome", "link_down"));
     assertThat(store.lastStatus())
         .extracting(StatusChange::status, StatusChange::failureReason)
         .containsExactly("failure", ended.failureReason());
