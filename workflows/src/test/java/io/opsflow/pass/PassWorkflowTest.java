@@ -244,6 +244,15 @@ class PassWorkflowTest {
                                 "alice", request.los(), request.aos(), null, null, null, null))))
         .isEqualTo("los " + request.aos() + " must be after aos " + request.los() + " (pass 42)");
 
+    ProcedureGraph cyclic =
+        graph(List.of(delay("a"), delay("b")), List.of(link("a", "b"), link("b", "a")));
+    assertThat(
+            refusal(
+                () ->
+                    pass()
+                        .reschedule(new Reschedule("alice", null, null, null, cyclic, null, null))))
+        .isEqualTo("procedure.nodes[0]: node 'a' is on a cycle: a -> b -> a");
+
     env.sleep(Duration.ofMinutes(9));
     assertThat(pass().state().status()).isEqualTo("starting");
     assertThat(
