@@ -255,8 +255,26 @@ public final class LocalExecutorBackend implements ExecutorBackend {
     if (!p.isAlive()) {
       return false;
     }
-    List<String> args = p.info().arguments().map(Arrays::asList).orElse(List.of());
+    List<String> args = arguments(p);
     return args.contains(PASS_ID_ARG + passId) && args.contains(INSTALLATION_ARG + installation);
+  }
+
+  /**
+   * The process's command line. From {@code /proc/<pid>/cmdline} where there is one: the JDK's
+   * {@link ProcessHandle.Info#arguments()} reads only its first 4096 octets and gives nothing for a
+   * longer one, and an executor's classpath is longer.
+   */
+  static List<String> arguments(ProcessHandle p) {
+    Path cmdline = Path.of("/proc", Long.toString(p.pid()), "cmdline");
+    try {
+      String raw = Files.readString(cmdline, java.nio.charset.StandardCharsets.UTF_8);
+      if (!raw.isEmpty()) {
+        return Arrays.asList(raw.split("\0"));
+      }
+    } catch (IOException e) {
+      // gone, not ours, or no procfs
+    }
+    return p.info().arguments().map(Arrays::asList).orElse(List.of());
   }
 
   private static ExecutorHandle handle(long passId, ProcessHandle p) {
