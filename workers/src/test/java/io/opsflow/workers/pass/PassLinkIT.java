@@ -311,6 +311,55 @@ class PassLinkIT {
   }
 
   @Test
+  void aCancelledWaitEndsWithinSecondsNotAtItsTimeout() throws Exception {
+    PassLinks links = new PassLinks(db.jdbc, Duration.ofSeconds(2), 3, Duration.ofMillis(200));
+    executors.add(links);
+    TestActivityEnvironment env = TestActivityEnvironment.newInstance();
+    envs.add(env);
+    env.registerActivitiesImplementations(new PassLinkActivitiesImpl(links));
+    PassLinkActivities link = env.newActivityStub(PassLinkActivities.class, OPTIONS);
+    link.open(spec);
+    long start = System.nanoTime();
+    java.util.concurrent.CompletableFuture<ActionResult> waiting =
+        java.util.concurrent.CompletableFuture.supplyAsync(
+            () -> link.waitTelemetry(condition("wt", "temperature", "lt", -100.0, 60)));
+    Thread.sleep(1500);
+
+    env.requestCancelActivity();
+
+    assertThatThrownBy(() -> waiting.get(20, TimeUnit.SECONDS))
+        .hasCauseInstanceOf(io.temporal.failure.CanceledFailure.class);
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(20));
+  }
+
+  @Test
+  void theReportFitsTheSimulatedOnboardClockFromTheStoredTelemetry() throws Exception {
+    PassLinkActivities link = executor();
+    link.open(spec);
+    link.sendTelecommand(tc("p", "p/1/1", "PING", null, ack(), 10));
+    Thread.sleep(2000);
+    link.close(spec);
+
+    io.opsflow.pass.PassReport report =
+        new io.opsflow.pass.PassStoreActivitiesImpl(db.jdbc, db.tx).finalizeReport(pass);
+
+    // Onboard = ground + 2.5 s + 20 ppm: ground - onboard is about -2.5 s.
+    assertThat(report.timeCorrelation().samples()).isEqualTo((int) report.telemetry());
+    assertThat(report.timeCorrelation().offsetSeconds())
+        .isCloseTo(-2.5, org.assertj.core.api.Assertions.within(0.05));
+    assertThat(report.timeCorrelation().residualRmsSeconds()).isLessThan(0.05);
+    assertThat(report.telecommands()).isEqualTo(1);
+    assertThat(report.telemetry()).isEqualTo(station.tmSent());
+    assertThat(report.sequenceGaps()).isEmpty();
+    assertThat(
+            db.jdbc.queryForObject(
+                "select samples from pass_time_correlations where pass_id = ?",
+                Integer.class,
+                pass))
+        .isEqualTo(station.tmSent());
+  }
+
+  @Test
   void anUnknownCommandFailsWithoutSending() {
     PassLinkActivities link = executor();
 
