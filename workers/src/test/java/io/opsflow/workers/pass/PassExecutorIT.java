@@ -6,6 +6,7 @@ import io.opsflow.pass.ExecutorHandle;
 import io.opsflow.pass.LocalExecutorBackend;
 import io.opsflow.pass.NodeParameters;
 import io.opsflow.pass.ParameterCondition;
+import io.opsflow.pass.PassExecutorActivities;
 import io.opsflow.pass.PassExecutorActivities.ExecutorSpec;
 import io.opsflow.pass.PassExecutorActivitiesImpl;
 import io.opsflow.pass.PassLinkActivities;
@@ -46,6 +47,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.springframework.boot.WebApplicationType;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.context.ConfigurableApplicationContext;
 
 /**
  * The executor as a real JVM process launched by the local backend from this classpath, polling
@@ -127,6 +131,38 @@ class PassExecutorIT {
       Workflow.sleep(Duration.ofSeconds(1));
       LinkStatus closed = executor.close(link);
       return new Seen(opened, mode, waited, closed);
+    }
+  }
+
+  /** What the pass workflow does around the link: launch, the link, terminate. */
+  @WorkflowInterface
+  public interface ExecutorCaller {
+    @WorkflowMethod
+    Seen run(LinkSpec link, Instant deadline);
+  }
+
+  public static class ExecutorCallerImpl implements ExecutorCaller {
+    @Override
+    public Seen run(LinkSpec link, Instant deadline) {
+      PassExecutorActivities executors =
+          Workflow.newActivityStub(
+              PassExecutorActivities.class,
+              ActivityOptions.newBuilder()
+                  .setTaskQueue("pass-executors")
+                  .setStartToCloseTimeout(Duration.ofSeconds(60))
+                  .setRetryOptions(RetryOptions.newBuilder().setMaximumAttempts(1).build())
+                  .build());
+      ExecutorHandle handle =
+          executors.launch(new ExecutorSpec(link.passId(), "pass-" + link.passId(), deadline));
+      Seen seen = new LinkCallerImpl().run(link);
+      boolean aliveBefore = executors.alive(handle);
+      executors.terminate(link.passId());
+      boolean aliveAfter = executors.alive(handle);
+      return new Seen(
+          seen.opened(),
+          seen.mode(),
+          new ActionResult(aliveBefore && !aliveAfter, handle.kind(), handle.id(), null),
+          seen.closed());
     }
   }
 
@@ -220,6 +256,69 @@ class PassExecutorIT {
     }
   }
 
+  /**
+   * The workers app as configured by workers.yml: its pass-executors worker launches a real
+   * executor process (settings forwarded from the app: database, Temporal, payload key), which
+   * serves the pass's link, and terminates it.
+   */
+  @Test
+  void theWorkersAppLaunchesAnExecutorThatServesThePassAndTerminatesIt() throws Exception {
+    db.empty();
+    try (GroundStationSimulator station =
+            GroundStationSimulator.start(
+                0, Options.defaults().withTelemetryInterval(Duration.ofMillis(100)));
+        ConfigurableApplicationContext workers =
+            new SpringApplicationBuilder(io.opsflow.workers.WorkersApplication.class)
+                .web(WebApplicationType.NONE)
+                .properties("spring.config.name=workers")
+                .run(
+                    "--spring.datasource.url=" + db.postgres.jdbcUrl(),
+                    "--spring.datasource.username=" + db.postgres.username(),
+                    "--spring.datasource.password=" + db.postgres.password(),
+                    "--spring.temporal.connection.target=" + temporal.target(),
+                    "--opsflow.temporal.codec.key=" + Base64.getEncoder().encodeToString(KEY),
+                    "--opsflow.builds.runner=local",
+                    "--opsflow.builds.local.work-dir=" + logs.resolve("builds"),
+                    "--opsflow.passes.executor.backend=local",
+                    "--opsflow.passes.executor.exit-grace=0s",
+                    "--opsflow.passes.executor.local.log-dir=" + logs)) {
+      long pass = pass(station);
+      assertThat(workers.getBean("passStoreActivitiesImpl")).isNotNull();
+      assertThat(workers.getBean(WorkerFactory.class).tryGetWorker("orchestration")).isNotNull();
+      assertThat(workers.getBean(WorkerFactory.class).tryGetWorker("pass-executors")).isNotNull();
+      try {
+        Seen seen =
+            callWith(
+                ExecutorCallerImpl.class,
+                client ->
+                    client
+                        .newWorkflowStub(
+                            ExecutorCaller.class,
+                            WorkflowOptions.newBuilder()
+                                .setTaskQueue(CALLER_QUEUE)
+                                .setWorkflowExecutionTimeout(Duration.ofMinutes(3))
+                                .build())
+                        .run(
+                            new LinkSpec(pass, "127.0.0.1", station.port()),
+                            Instant.now().plusSeconds(180)));
+
+        assertThat(seen.mode().succeeded()).as(seen.mode().detail()).isTrue();
+        assertThat(station.mode()).isEqualTo(2);
+        // launched as a process, alive while the pass ran, gone after terminate
+        assertThat(seen.waited().outcome()).isEqualTo("process");
+        assertThat(seen.waited().succeeded()).isTrue();
+        assertThat(
+                ProcessHandle.of(Long.parseLong(seen.waited().detail()))
+                    .map(ProcessHandle::isAlive))
+            .isNotEqualTo(java.util.Optional.of(true));
+        assertThat(count(pass, "tm")).isEqualTo(station.tmSent()).isPositive();
+      } finally {
+        workers.getBean(PassExecutorActivitiesImpl.class).terminate(pass);
+        System.out.println(ChildProcesses.tail(logs.resolve("pass-" + pass + "-executor.log")));
+      }
+    }
+  }
+
   private long pass(GroundStationSimulator station) {
     long gs = db.groundStation("gs-" + station.port(), station.port());
     return db.pass(
@@ -251,6 +350,22 @@ class PassExecutorIT {
   }
 
   private Seen call(LinkSpec link) throws Exception {
+    return callWith(
+        LinkCallerImpl.class,
+        client ->
+            client
+                .newWorkflowStub(
+                    LinkCaller.class,
+                    WorkflowOptions.newBuilder()
+                        .setTaskQueue(CALLER_QUEUE)
+                        .setWorkflowExecutionTimeout(Duration.ofMinutes(3))
+                        .build())
+                .run(link));
+  }
+
+  /** Runs a test workflow on the caller queue with the deployment's payload key. */
+  private static Seen callWith(
+      Class<?> workflow, java.util.function.Function<WorkflowClient, Seen> run) throws Exception {
     WorkflowServiceStubs stubs =
         WorkflowServiceStubs.newServiceStubs(
             WorkflowServiceStubsOptions.newBuilder().setTarget(temporal.target()).build());
@@ -268,16 +383,9 @@ class PassExecutorIT {
                           true))
                   .build());
       workers = WorkerFactory.newInstance(client);
-      workers.newWorker(CALLER_QUEUE).registerWorkflowImplementationTypes(LinkCallerImpl.class);
+      workers.newWorker(CALLER_QUEUE).registerWorkflowImplementationTypes(workflow);
       workers.start();
-      return client
-          .newWorkflowStub(
-              LinkCaller.class,
-              WorkflowOptions.newBuilder()
-                  .setTaskQueue(CALLER_QUEUE)
-                  .setWorkflowExecutionTimeout(Duration.ofMinutes(3))
-                  .build())
-          .run(link);
+      return run.apply(client);
     } finally {
       if (workers != null) {
         workers.shutdownNow();
