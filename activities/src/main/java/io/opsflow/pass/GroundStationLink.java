@@ -155,7 +155,18 @@ final class GroundStationLink {
       }
     }
     if (connected == null) {
+      event("down", Map.of("reason", String.valueOf(down())));
       throw linkDown(down());
+    }
+    event("opened", Map.of("endpoint", endpoint()));
+  }
+
+  /** Records a link event; a database hiccup never breaks the link. */
+  private void event(String event, Map<String, Object> detail) {
+    try {
+      store.linkEvent(passId, event, detail);
+    } catch (RuntimeException e) {
+      log.warn("pass {}: cannot record link event {}: {}", passId, event, e.toString());
     }
   }
 
@@ -270,7 +281,9 @@ final class GroundStationLink {
       return;
     }
     log.warn("pass {}: link to {} dropped ({}), reconnecting", passId, endpoint(), reason);
+    event("dropped", Map.of("endpoint", endpoint(), "reason", reason));
     Socket again = connectWithRetries(() -> {}, true);
+    boolean reattached = false;
     lock.lock();
     try {
       connecting = false;
@@ -280,6 +293,7 @@ final class GroundStationLink {
         } else {
           reconnects++;
           attach(again);
+          reattached = true;
         }
       } else if (down == null) {
         down = "the link to " + endpoint() + " dropped (" + reason + ")";
@@ -287,6 +301,11 @@ final class GroundStationLink {
       changed.signalAll();
     } finally {
       lock.unlock();
+    }
+    if (reattached) {
+      event("reconnected", Map.of("endpoint", endpoint()));
+    } else if (again == null) {
+      event("down", Map.of("reason", String.valueOf(down())));
     }
   }
 
@@ -577,6 +596,12 @@ final class GroundStationLink {
     }
     writer.interrupt();
     LinkStatus status = status();
+    event(
+        "closed",
+        Map.of(
+            "tc_sent", status.tcSent(),
+            "tm_received", status.tmReceived(),
+            "reconnects", status.reconnects()));
     log.info(
         "pass {}: link to {} closed: {} TC sent, {} TM received and stored, {} reconnects",
         passId,

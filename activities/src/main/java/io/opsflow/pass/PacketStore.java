@@ -185,6 +185,23 @@ final class PacketStore {
         .findFirst();
   }
 
+  /**
+   * An event of type {@code link} in the pass's event log (opened, dropped, reconnected, down,
+   * closed), written by the executor as it happens; the key is unique, never retried.
+   */
+  void linkEvent(long passId, String event, Map<String, Object> detail) {
+    Map<String, Object> all = new LinkedHashMap<>();
+    all.put("event", event);
+    all.putAll(detail);
+    jdbc.update(
+        "insert into pass_events (pass_id, event_key, at, type, detail)"
+            + " values (?, ?, now(), 'link', ?::jsonb) on conflict (pass_id, event_key) do nothing",
+        passId,
+        "link-" + java.util.UUID.randomUUID(),
+        PassJson.write(all));
+    PassStoreActivitiesImpl.notifyPass(jdbc, passId);
+  }
+
   /** Rows stored for the pass in one direction. */
   long count(long passId, String direction) {
     return jdbc.queryForObject(

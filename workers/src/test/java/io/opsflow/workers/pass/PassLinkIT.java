@@ -249,6 +249,14 @@ class PassLinkIT {
               assertThat(cause.getOriginalMessage()).contains("connection attempts failed");
             });
     assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(15));
+    // Operators see what the link went through in the pass's event log.
+    assertThat(
+            db.jdbc.queryForList(
+                "select detail->>'event' from pass_events where pass_id = ? and type = 'link'"
+                    + " order by id",
+                String.class,
+                pass))
+        .containsSubsequence("opened", "dropped", "reconnected", "dropped", "down");
   }
 
   @Test
@@ -256,7 +264,7 @@ class PassLinkIT {
     station.close();
     station =
         GroundStationSimulator.start(
-            0, Options.defaults().withTelemetryInterval(Duration.ofMillis(1)));
+            0, Options.defaults().withTelemetryInterval(Duration.ofNanos(250_000)));
     spec = new LinkSpec(pass, "127.0.0.1", station.port());
     PassLinkActivities link = executor();
     link.open(spec);
@@ -291,15 +299,20 @@ class PassLinkIT {
     assertThat(stored).isEqualTo(station.tmSent()).isEqualTo(closed.tmReceived());
     assertThat(station.acksSent()).isEqualTo(20);
     assertThat(closed.tcSent()).isEqualTo(20);
-    // No gap in the sequence counts of either APID.
+    // No gap in the sequence counts of either APID (they wrap at 16384 at this rate).
     assertThat(
             db.jdbc.queryForObject(
-                "select count(*) from (select apid, sequence_count - lag(sequence_count)"
-                    + " over (partition by apid order by id) as step from pass_packets"
-                    + " where pass_id = ? and direction = 'tm') s where step <> 1",
-                Integer.class,
-                pass))
+                "select count(*) from (select apid, (sequence_count - lag(sequence_count)"
+                    + " over (partition by apid order by id) + 16384) % 16384 as step"
+                    + " from pass_packets where pass_id = ? and direction = 'tm') s"
+                    + " where step <> 1",
+                Integer.class, pass))
         .isZero();
+    assertThat(
+            new io.opsflow.pass.PassStoreActivitiesImpl(db.jdbc, db.tx)
+                .finalizeReport(pass)
+                .sequenceGaps())
+        .isEmpty();
     assertThat(
             db.jdbc.queryForObject(
                 "select count(*) from pass_packets where pass_id = ? and apid = ?"
