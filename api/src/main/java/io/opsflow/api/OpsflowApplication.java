@@ -2,6 +2,7 @@ package io.opsflow.api;
 
 import io.opsflow.workers.WorkersApplication;
 import io.opsflow.workers.agent.AgentApplication;
+import io.opsflow.workers.pass.PassExecutorApplication;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.SpringBootConfiguration;
 import org.springframework.boot.autoconfigure.AutoConfigurationExcludeFilter;
@@ -24,10 +25,15 @@ import org.springframework.scheduling.annotation.EnableScheduling;
       @ComponentScan.Filter(
           type = FilterType.CUSTOM,
           classes = AutoConfigurationExcludeFilter.class),
-      // The worker-only and agent-only processes' entry points are not part of this application.
+      // The worker-only, agent-only and pass-executor processes' entry points are not part of this
+      // application.
       @ComponentScan.Filter(
           type = FilterType.ASSIGNABLE_TYPE,
-          classes = {WorkersApplication.class, AgentApplication.class})
+          classes = {
+            WorkersApplication.class,
+            AgentApplication.class,
+            PassExecutorApplication.class
+          })
     })
 @EnableScheduling
 public class OpsflowApplication {

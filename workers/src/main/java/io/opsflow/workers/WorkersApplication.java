@@ -5,9 +5,9 @@ import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 
 /**
- * Worker pools only (orchestration, devices, the CI job runner), as a separate process: it connects
- * to TEMPORAL_ADDRESS (default 127.0.0.1:7233, the all-in-one app's embedded server) and to the
- * PostgreSQL of SPRING_DATASOURCE_URL. Scale it independently of the API.
+ * Worker pools only (orchestration, devices, the CI job runner, pass executors), as a separate
+ * process: it connects to TEMPORAL_ADDRESS (default 127.0.0.1:7233, the all-in-one app's embedded
+ * server) and to the PostgreSQL of SPRING_DATASOURCE_URL. Scale it independently of the API.
  */
 @SpringBootApplication(
     scanBasePackages = {
@@ -16,7 +16,8 @@ import org.springframework.boot.builder.SpringApplicationBuilder;
       "io.opsflow.workload",
       "io.opsflow.devices",
       "io.opsflow.payments",
-      "io.opsflow.events"
+      "io.opsflow.events",
+      "io.opsflow.pass"
     })
 // The agent's configuration only (conditional on opsflow.agent.node-id): scanning its package would
 // also pick up AgentApplication, whose database exclusions must not apply here.

@@ -87,7 +87,7 @@ public class BuildRunnerConfiguration {
    * Whether a cluster is configured the way fabric8 finds one: KUBECONFIG, ~/.kube/config, or the
    * in-cluster service environment. Only then does {@code auto} choose Kubernetes (DESIGN).
    */
-  static boolean kubernetesConfigured() {
+  public static boolean kubernetesConfigured() {
     String kubeconfig = System.getenv("KUBECONFIG");
     if (kubeconfig != null && !kubeconfig.isBlank()) {
       return true;
