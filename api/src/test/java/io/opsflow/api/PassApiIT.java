@@ -231,6 +231,67 @@ class PassApiIT {
   }
 
   @Test
+  void liveOperationInputIsCheckedBeforeTheWorkflowSeesIt() {
+    ApiClient api = operator();
+    long id =
+        api.ok(api.post("/api/v1/passes", pass(station(), at(0), at(10), GRAPH)), 201)
+            .path("id")
+            .asLong();
+    String base = "/api/v1/passes/" + id;
+    assertBadField(api.post(base + "/nodes/ping/decision", "{\"decision\":\"maybe\"}"), "decision");
+    assertBadField(api.post(base + "/nodes/ping/decision", "{}"), "decision");
+    assertBadField(api.post(base + "/nodes/ping/confirm", "{\"comment\":\"x\"}"), "confirmed");
+    assertBadField(api.post(base + "/nodes/a%20b/skip", "{}"), "node_id");
+    assertBadField(
+        api.post(
+            base + "/nodes",
+            "{\"node\":{\"id\":\"x\",\"type\":\"teleport\"},\"links\":[{\"from\":\"ping\","
+                + "\"to\":\"x\"}]}"),
+        "node.type");
+    assertBadField(
+        api.post(
+            base + "/nodes",
+            "{\"node\":{\"id\":\"x\",\"type\":\"delay\",\"parameters\":{}},\"links\":[]}"),
+        "node.parameters.duration_seconds");
+    assertBadField(
+        api.post(
+            base + "/nodes",
+            "{\"node\":{\"id\":\"x\",\"type\":\"delay\","
+                + "\"parameters\":{\"duration_seconds\":1}},"
+                + "\"links\":[{\"from\":\"ping\",\"to\":\"mode\"}]}"),
+        "links[0]");
+    assertBadField(
+        api.post(
+            base + "/nodes",
+            "{\"node\":{\"id\":\"x\",\"type\":\"delay\","
+                + "\"parameters\":{\"duration_seconds\":1}},"
+                + "\"links\":[{\"from\":\"x\",\"to\":\"x\"}]}"),
+        "node");
+    assertBadField(api.patch(base + "/nodes/ping", "{\"apid\":5000}"), "apid");
+    assertBadField(api.patch(base + "/nodes/ping", "{}"), "body");
+    assertBadField(
+        api.patch(base + "/nodes/ping", "{\"condition\":{\"parameter\":\"mode\",\"op\":\"~\"}}"),
+        "condition.op");
+    assertBadField(api.post(base + "/links", "{\"from\":\"ping\"}"), "to");
+    assertBadField(
+        api.post(base + "/links", "{\"from\":\"ping\",\"to\":\"mode\",\"condition\":\"often\"}"),
+        "condition");
+    assertBadField(api.delete(base + "?reason=" + "x".repeat(2001)), "reason");
+    // An unknown pass is a 404 before any workflow is asked.
+    assertThat(api.post("/api/v1/passes/999999/pause", "{}").status()).isEqualTo(404);
+    assertThat(api.post("/api/v1/passes/999999/nodes/ping/skip", "{}").status()).isEqualTo(404);
+    assertThat(api.get("/api/v1/passes/999999/state").status()).isEqualTo(404);
+    assertThat(api.get("/api/v1/passes/999999/actions").status()).isEqualTo(404);
+    // Nothing reached the workflow, so nothing was logged as an action.
+    assertThat(api.ok(api.get(base + "/actions"), 200).path("items")).isEmpty();
+  }
+
+  private static void assertBadField(ApiClient.Answer answer, String field) {
+    assertThat(answer.status()).as(answer.toString()).isEqualTo(400);
+    assertThat(answer.body().path("field").asText()).as(answer.toString()).isEqualTo(field);
+  }
+
+  @Test
   void aJsonImportSavesTheGoodLinesAndSaysWhyTheOthersWereRefused() {
     ApiClient api = operator();
     long gs = station();
