@@ -25,14 +25,15 @@ import io.temporal.common.SearchAttributes;
 import io.temporal.failure.ApplicationFailure;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Component;
 
@@ -42,6 +43,7 @@ import org.springframework.stereotype.Component;
  * {@code PassNotReserved}) become 409s with the workflow's own message.
  */
 @Component
+@EnableConfigurationProperties(PassApiProperties.class)
 public class PassWorkflows {
 
   private static final Logger log = LoggerFactory.getLogger(PassWorkflows.class);
@@ -51,9 +53,6 @@ public class PassWorkflows {
 
   static final String VERSION_CONFLICT = "PassVersionConflict";
   static final String NOT_RESERVED = "PassNotReserved";
-
-  /** How long a state query may take before the stored row answers instead. */
-  static final long QUERY_TIMEOUT_SECONDS = 5;
 
   /** The pass has no open workflow: never started, or already ended. */
   static final class NotRunning extends RuntimeException {
@@ -67,15 +66,18 @@ public class PassWorkflows {
   private final WorkflowClient client;
   private final TaskQueueProperties queues;
   private final SearchAttributeRegistrar searchAttributes;
-  private final ExecutorService queries = Executors.newVirtualThreadPerTaskExecutor();
+  private final PassApiProperties properties;
+  private final ExecutorService calls = Executors.newVirtualThreadPerTaskExecutor();
 
   public PassWorkflows(
       WorkflowClient client,
       TaskQueueProperties queues,
-      SearchAttributeRegistrar searchAttributes) {
+      SearchAttributeRegistrar searchAttributes,
+      PassApiProperties properties) {
     this.client = client;
     this.queues = queues;
     this.searchAttributes = searchAttributes;
+    this.properties = properties;
   }
 
   /**
@@ -136,25 +138,54 @@ public class PassWorkflows {
    * @throws ApiException 409 with the workflow's message when it refused
    */
   PassView update(long passId, String name, String updateId, Object input) {
+    Future<PassView> call =
+        calls.submit(
+            () ->
+                client
+                    .newUntypedWorkflowStub(PassRequest.workflowId(passId))
+                    .startUpdate(
+                        UpdateOptions.newBuilder(PassView.class)
+                            .setUpdateName(name)
+                            .setUpdateId(updateId)
+                            .setWaitForStage(WorkflowUpdateStage.COMPLETED)
+                            .build(),
+                        input)
+                    .getResult());
     try {
-      return client
-          .newUntypedWorkflowStub(PassRequest.workflowId(passId))
-          .startUpdate(
-              UpdateOptions.newBuilder(PassView.class)
-                  .setUpdateName(name)
-                  .setUpdateId(updateId)
-                  .setWaitForStage(WorkflowUpdateStage.COMPLETED)
-                  .build(),
-              input)
-          .getResult();
-    } catch (WorkflowNotFoundException e) {
-      throw new NotRunning(e);
-    } catch (WorkflowServiceException e) {
+      return call.get(properties.updateTimeout().toMillis(), TimeUnit.MILLISECONDS);
+    } catch (TimeoutException e) {
+      call.cancel(true);
+      throw new ApiException(
+          HttpStatus.SERVICE_UNAVAILABLE,
+          "pass "
+              + passId
+              + ": its workflow did not answer '"
+              + name
+              + "' within "
+              + properties.updateTimeout().toSeconds()
+              + " s (are the orchestration workers running?); it may still apply it when one"
+              + " does, see /api/v1/passes/"
+              + passId
+              + "/actions");
+    } catch (InterruptedException e) {
+      call.cancel(true);
+      Thread.currentThread().interrupt();
+      throw new ApiException(HttpStatus.SERVICE_UNAVAILABLE, "interrupted");
+    } catch (ExecutionException e) {
+      throw failed(passId, name, e.getCause());
+    }
+  }
+
+  private static RuntimeException failed(long passId, String name, Throwable e) {
+    if (e instanceof WorkflowNotFoundException) {
+      return new NotRunning(e);
+    }
+    if (e instanceof WorkflowServiceException) {
       if (e.getCause() instanceof StatusRuntimeException s
           && s.getStatus().getCode() == Status.Code.NOT_FOUND) {
-        throw new NotRunning(e);
+        return new NotRunning(e);
       }
-      throw new ApiException(
+      return new ApiException(
           HttpStatus.SERVICE_UNAVAILABLE,
           "pass "
               + passId
@@ -162,14 +193,15 @@ public class PassWorkflows {
               + name
               + "': "
               + e.getMessage());
-    } catch (WorkflowException e) {
-      ApplicationFailure cause = Failures.applicationCause(e);
-      if (cause == null) {
-        throw new IllegalStateException(
-            "pass " + passId + ": update '" + name + "' failed: " + e.getMessage(), e);
-      }
-      throw refusal(cause);
     }
+    if (e instanceof WorkflowException) {
+      ApplicationFailure cause = Failures.applicationCause(e);
+      if (cause != null) {
+        return refusal(cause);
+      }
+    }
+    return new IllegalStateException(
+        "pass " + passId + ": update '" + name + "' failed: " + e.getMessage(), e);
   }
 
   /** The workflow's refusal as the API's 409, naming the field and the other pass when it can. */
@@ -199,13 +231,14 @@ public class PassWorkflows {
 
   /**
    * The running workflow's state; empty when it has ended, never started, or did not answer within
-   * {@link #QUERY_TIMEOUT_SECONDS} (no worker).
+   * the state timeout (no worker).
    */
   Optional<PassView> state(long passId) {
     PassWorkflow stub = client.newWorkflowStub(PassWorkflow.class, PassRequest.workflowId(passId));
-    CompletableFuture<PassView> answer = CompletableFuture.supplyAsync(stub::state, queries);
+    Future<PassView> answer = calls.submit(stub::state);
     try {
-      return Optional.ofNullable(answer.get(QUERY_TIMEOUT_SECONDS, TimeUnit.SECONDS));
+      return Optional.ofNullable(
+          answer.get(properties.stateTimeout().toMillis(), TimeUnit.MILLISECONDS));
     } catch (TimeoutException e) {
       answer.cancel(true);
       log.info("pass {}: its workflow did not answer the state query", passId);

@@ -25,6 +25,7 @@ import io.temporal.failure.ApplicationFailure;
 import io.temporal.testing.TestWorkflowEnvironment;
 import io.temporal.worker.Worker;
 import io.temporal.workflow.Workflow;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -241,7 +242,8 @@ class PassWorkflowsTest {
         new PassWorkflows(
             client,
             new TaskQueueProperties("orchestration", "devices", "pass-executors", "agents-", "t"),
-            new SearchAttributeRegistrar(env.getWorkflowServiceStubs(), "default", false));
+            new SearchAttributeRegistrar(env.getWorkflowServiceStubs(), "default", false),
+            new PassApiProperties(Duration.ofSeconds(20), Duration.ofSeconds(5)));
   }
 
   @AfterEach
@@ -346,5 +348,26 @@ class PassWorkflowsTest {
     assertThat(latest.getExecution().getRunId()).isEqualTo(firstRun);
     assertThat(latest.getStatus())
         .isEqualTo(WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_COMPLETED);
+  }
+
+  @Test
+  void anUpdateNoWorkerAnswersIsA503WithinTheTimeoutAndTheStateFallsBack() {
+    PassWorkflows unattended =
+        new PassWorkflows(
+            client,
+            new TaskQueueProperties("nobody-polls", "devices", "pass-executors", "agents-", "t"),
+            new SearchAttributeRegistrar(env.getWorkflowServiceStubs(), "default", false),
+            new PassApiProperties(Duration.ofSeconds(1), Duration.ofSeconds(1)));
+    unattended.start(request(7), "alice");
+    long started = System.nanoTime();
+    assertThatThrownBy(() -> unattended.update(7, "pause", "p-1", new OperatorOnly("alice")))
+        .isInstanceOfSatisfying(
+            ApiException.class,
+            e -> {
+              assertThat(e.status()).isEqualTo(HttpStatus.SERVICE_UNAVAILABLE);
+              assertThat(e.getMessage()).contains("did not answer 'pause'", "/actions");
+            });
+    assertThat(unattended.state(7)).isEmpty();
+    assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(10));
   }
 }
