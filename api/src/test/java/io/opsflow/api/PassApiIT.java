@@ -277,6 +277,8 @@ class PassApiIT {
         api.post(base + "/links", "{\"from\":\"ping\",\"to\":\"mode\",\"condition\":\"often\"}"),
         "condition");
     assertBadField(api.delete(base + "?reason=" + "x".repeat(2001)), "reason");
+    assertBadField(api.delete(base + "/links?from=ping"), "to");
+    assertBadField(api.delete(base + "/links?from=ping&to=mode&condition=x"), "condition");
     // An unknown pass is a 404 before any workflow is asked.
     assertThat(api.post("/api/v1/passes/999999/pause", "{}").status()).isEqualTo(404);
     assertThat(api.post("/api/v1/passes/999999/nodes/ping/skip", "{}").status()).isEqualTo(404);

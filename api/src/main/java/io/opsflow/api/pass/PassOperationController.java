@@ -216,8 +216,8 @@ public class PassOperationController {
   @DeleteMapping("/links")
   public PassState removeLink(
       @PathVariable long id,
-      @RequestParam String from,
-      @RequestParam String to,
+      @RequestParam(required = false) String from,
+      @RequestParam(required = false) String to,
       @Parameter(description = "on_success, on_failure or always") @RequestParam(required = false)
           String condition,
       HttpServletRequest http) {
