@@ -200,6 +200,10 @@ final class ApiClient {
     return send("PUT", path, json);
   }
 
+  Answer patch(String path, String json) {
+    return send("PATCH", path, json);
+  }
+
   Answer delete(String path) {
     return send("DELETE", path, null);
   }

@@ -3,6 +3,12 @@ package io.opsflow.api;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.opsflow.pass.PassRequest;
+import io.opsflow.pass.PassSearchAttributes;
+import io.temporal.api.enums.v1.WorkflowExecutionStatus;
+import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowExecutionDescription;
+import io.temporal.client.WorkflowStub;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -12,6 +18,7 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -19,13 +26,16 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 
 /**
  * Ground stations and pass reservations over HTTP with a {@code pass_operator} token: overlaps
- * refused naming the other pass (by the database too, under concurrency), windows checked, updates
- * and cancels while reserved, and imports answering line by line.
+ * refused naming the other pass (by the database too, under concurrency), windows checked, each
+ * reservation starting its workflow, and imports answering line by line. No worker runs
+ * PassWorkflowImpl here: a started workflow waits unexecuted, which reservations and lists do not
+ * mind; updates of a pass's workflow are {@code PassOperationsIT}'s.
  */
 @SpringBootTest(
     webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
@@ -48,6 +58,7 @@ class PassApiIT {
       """;
 
   @LocalServerPort int port;
+  @Autowired WorkflowClient client;
 
   private ApiClient operator() {
     return new ApiClient(port).as("it-pass");
@@ -167,41 +178,119 @@ class PassApiIT {
   }
 
   @Test
-  void aReservedPassIsUpdatedAndACancelledOneFreesItsWindow() {
+  void reservingStartsThePassWorkflowWithTheRowAndItsGroundStation() {
     ApiClient api = operator();
     long gs = station();
-    long id =
-        api.ok(api.post("/api/v1/passes", pass(gs, at(0), at(10), GRAPH)), 201).path("id").asLong();
-    long other =
-        api.ok(api.post("/api/v1/passes", pass(gs, at(30), at(40), null)), 201).path("id").asLong();
-    JsonNode moved =
-        api.ok(
-            api.put(
-                "/api/v1/passes/" + id,
-                "{\"aos\":\"" + at(5) + "\",\"los\":\"" + at(20) + "\",\"version\":1}"),
-            200);
-    assertThat(moved.path("aos").asText()).isEqualTo(at(5).toString());
-    assertThat(moved.path("version").asInt()).isEqualTo(2);
-    assertThat(moved.path("procedure").path("nodes")).hasSize(2);
-    // A stale version, an overlap with the other pass, an inverted window.
-    assertThat(api.put("/api/v1/passes/" + id, "{\"lead_time_seconds\":60,\"version\":1}").status())
-        .isEqualTo(409);
-    ApiClient.Answer overlap = api.put("/api/v1/passes/" + id, "{\"los\":\"" + at(35) + "\"}");
-    assertThat(overlap.status()).isEqualTo(409);
-    assertThat(overlap.body().path("detail").asText()).contains("overlaps pass " + other);
-    assertThat(api.put("/api/v1/passes/" + id, "{\"los\":\"" + at(1) + "\"}").status())
-        .isEqualTo(400);
-    JsonNode emptied =
-        api.ok(api.put("/api/v1/passes/" + id, "{\"procedure\":{\"nodes\":[]}}"), 200);
-    assertThat(emptied.path("procedure").path("nodes")).isEmpty();
+    JsonNode pass = api.ok(api.post("/api/v1/passes", pass(gs, at(0), at(10), GRAPH)), 201);
+    long id = pass.path("id").asLong();
+    WorkflowStub stub = client.newUntypedWorkflowStub("pass-" + id);
+    WorkflowExecutionDescription described = stub.describe();
+    assertThat(described.getWorkflowType()).isEqualTo("PassWorkflow");
+    assertThat(described.getTaskQueue()).isEqualTo("orchestration");
+    assertThat(described.getStatus())
+        .isEqualTo(WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING);
+    assertThat(described.getTypedSearchAttributes().get(PassSearchAttributes.GROUND_STATION_ID))
+        .isEqualTo(gs);
+    assertThat(described.getTypedSearchAttributes().get(PassSearchAttributes.STATUS))
+        .isEqualTo("reserved");
+    var started =
+        client
+            .fetchHistory("pass-" + id)
+            .getEvents()
+            .get(0)
+            .getWorkflowExecutionStartedEventAttributes();
+    PassRequest request =
+        client
+            .getOptions()
+            .getDataConverter()
+            .fromPayloads(0, Optional.of(started.getInput()), PassRequest.class, PassRequest.class);
+    assertThat(request.passId()).isEqualTo(id);
+    assertThat(request.groundStationId()).isEqualTo(gs);
+    assertThat(request.host()).isEqualTo("127.0.0.1");
+    assertThat(request.port()).isEqualTo(10025);
+    assertThat(request.aos()).isEqualTo(at(0));
+    assertThat(request.leadTimeSeconds()).isEqualTo(120);
+    assertThat(request.procedure().nodes()).hasSize(2);
+    assertThat(request.parameters()).containsEntry("band", "S");
+    assertThat(request.version()).isEqualTo(1);
+    assertThat(request.settings()).isNull();
+  }
 
-    JsonNode cancelled = api.ok(api.delete("/api/v1/passes/" + other), 200);
-    assertThat(cancelled.path("status").asText()).isEqualTo("cancelled");
-    assertThat(api.put("/api/v1/passes/" + other, "{\"lead_time_seconds\":60}").status())
-        .isEqualTo(409);
-    // The freed window can be reserved again, and the update that overlapped it now fits.
-    api.ok(api.post("/api/v1/passes", pass(gs, at(30), at(40), null)), 201);
-    assertThat(api.delete("/api/v1/passes/999999").status()).isEqualTo(404);
+  @Test
+  void eachAcceptedImportLineStartsItsWorkflowAndARefusedOneNone() {
+    ApiClient api = operator();
+    long gs = station();
+    String body = "[" + pass(gs, at(0), at(10), null) + "," + pass(gs, at(5), at(15), null) + "]";
+    JsonNode lines = api.ok(api.post("/api/v1/passes/import", body), 200).path("lines");
+    long accepted = lines.get(0).path("pass_id").asLong();
+    assertThat(client.newUntypedWorkflowStub("pass-" + accepted).describe().getWorkflowType())
+        .isEqualTo("PassWorkflow");
+    assertThat(lines.get(1).path("outcome").asText()).isEqualTo("refused");
+    assertThat(lines.get(1).path("pass_id").isNull()).isTrue();
+    assertThat(api.ok(api.get("/api/v1/passes?ground_station_id=" + gs), 200)).hasSize(1);
+  }
+
+  @Test
+  void liveOperationInputIsCheckedBeforeTheWorkflowSeesIt() {
+    ApiClient api = operator();
+    long id =
+        api.ok(api.post("/api/v1/passes", pass(station(), at(0), at(10), GRAPH)), 201)
+            .path("id")
+            .asLong();
+    String base = "/api/v1/passes/" + id;
+    assertBadField(api.post(base + "/nodes/ping/decision", "{\"decision\":\"maybe\"}"), "decision");
+    assertBadField(api.post(base + "/nodes/ping/decision", "{}"), "decision");
+    assertBadField(api.post(base + "/nodes/ping/confirm", "{\"comment\":\"x\"}"), "confirmed");
+    assertBadField(api.post(base + "/nodes/a%20b/skip", "{}"), "node_id");
+    assertBadField(
+        api.post(
+            base + "/nodes",
+            "{\"node\":{\"id\":\"x\",\"type\":\"teleport\"},\"links\":[{\"from\":\"ping\","
+                + "\"to\":\"x\"}]}"),
+        "node.type");
+    assertBadField(
+        api.post(
+            base + "/nodes",
+            "{\"node\":{\"id\":\"x\",\"type\":\"delay\",\"parameters\":{}},\"links\":[]}"),
+        "node.parameters.duration_seconds");
+    assertBadField(
+        api.post(
+            base + "/nodes",
+            "{\"node\":{\"id\":\"x\",\"type\":\"delay\","
+                + "\"parameters\":{\"duration_seconds\":1}},"
+                + "\"links\":[{\"from\":\"ping\",\"to\":\"mode\"}]}"),
+        "links[0]");
+    assertBadField(
+        api.post(
+            base + "/nodes",
+            "{\"node\":{\"id\":\"x\",\"type\":\"delay\","
+                + "\"parameters\":{\"duration_seconds\":1}},"
+                + "\"links\":[{\"from\":\"x\",\"to\":\"x\"}]}"),
+        "node");
+    assertBadField(api.patch(base + "/nodes/ping", "{\"apid\":5000}"), "apid");
+    assertBadField(api.patch(base + "/nodes/ping", "{}"), "body");
+    assertBadField(
+        api.patch(base + "/nodes/ping", "{\"condition\":{\"parameter\":\"mode\",\"op\":\"~\"}}"),
+        "condition.op");
+    assertBadField(api.post(base + "/links", "{\"from\":\"ping\"}"), "to");
+    assertBadField(
+        api.post(base + "/links", "{\"from\":\"ping\",\"to\":\"mode\",\"condition\":\"often\"}"),
+        "condition");
+    assertBadField(api.delete(base + "?reason=" + "x".repeat(2001)), "reason");
+    assertBadField(api.delete(base + "/links?from=ping"), "to");
+    assertBadField(api.delete(base + "/links?from=ping&to=mode&condition=x"), "condition");
+    // An unknown pass is a 404 before any workflow is asked.
+    assertThat(api.post("/api/v1/passes/999999/pause", "{}").status()).isEqualTo(404);
+    assertThat(api.post("/api/v1/passes/999999/nodes/ping/skip", "{}").status()).isEqualTo(404);
+    assertThat(api.get("/api/v1/passes/999999/state").status()).isEqualTo(404);
+    assertThat(api.get("/api/v1/passes/999999/actions").status()).isEqualTo(404);
+    // Nothing reached the workflow, so nothing was logged as an action.
+    assertThat(api.ok(api.get(base + "/actions"), 200).path("items")).isEmpty();
+  }
+
+  private static void assertBadField(ApiClient.Answer answer, String field) {
+    assertThat(answer.status()).as(answer.toString()).isEqualTo(400);
+    assertThat(answer.body().path("field").asText()).as(answer.toString()).isEqualTo(field);
   }
 
   @Test

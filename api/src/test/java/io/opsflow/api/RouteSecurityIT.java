@@ -97,6 +97,9 @@ class RouteSecurityIT {
             "POST /api/v1/nodes/register",
             "POST /api/v1/passes",
             "POST /api/v1/ground-stations",
+            "POST /api/v1/passes/1/pause",
+            "PATCH /api/v1/passes/1/nodes/1",
+            "GET /api/v1/passes/1/stream",
             "GET /api/v1/events/stream",
             "GET /v3/api-docs",
             "GET /actuator/metrics");

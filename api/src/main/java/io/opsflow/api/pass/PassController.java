@@ -26,28 +26,35 @@ import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
 /**
- * Pass reservations: reserve, list, get, update and cancel while reserved, and import a file of
- * them. The pass workflow that runs them comes next.
+ * Pass reservations: reserve (which starts the pass's workflow {@code pass-<id>}), list, get,
+ * reschedule and cancel (updates of that workflow), and import a file of them.
  */
 @RestController
 @RequestMapping("/api/v1/passes")
 public class PassController {
 
   private final Passes passes;
+  private final PassService service;
   private final PassImport imports;
   private final Operators operators;
 
-  public PassController(Passes passes, PassImport imports, Operators operators) {
+  public PassController(
+      Passes passes, PassService service, PassImport imports, Operators operators) {
     this.passes = passes;
+    this.service = service;
     this.imports = imports;
     this.operators = operators;
   }
 
-  /** 400 naming the field (window in the past or inverted, graph problems with the node id). */
+  /**
+   * Stores the reservation and starts its workflow. 400 naming the field (window in the past or
+   * inverted, graph problems with the node id), 409 naming the pass it overlaps, 503 when the
+   * workflow cannot be started (the reservation is then cancelled, nothing half done).
+   */
   @PostMapping
   public ResponseEntity<PassView> reserve(
       @Valid @RequestBody ReservePass body, HttpServletRequest http) {
-    PassView pass = passes.reserve(body, operators.require(http));
+    PassView pass = service.reserve(body, operators.require(http));
     return ResponseEntity.created(URI.create("/api/v1/passes/" + pass.id())).body(pass);
   }
 
@@ -89,16 +96,28 @@ public class PassController {
     return passes.require(id);
   }
 
-  /** Window, lead time, graph or parameters of a reserved pass; 409 once it started. */
+  /**
+   * Window, lead time, graph or parameters of a reserved pass (the workflow's {@code reschedule}):
+   * 400 naming a bad field; 409 once it started, on an overlap (naming {@code conflicting_pass_id})
+   * or a stale {@code version}.
+   */
   @PutMapping("/{id}")
-  public PassView update(@PathVariable long id, @Valid @RequestBody UpdatePass body) {
-    return passes.update(id, body);
+  public PassView update(
+      @PathVariable long id, @Valid @RequestBody UpdatePass body, HttpServletRequest http) {
+    return service.update(id, body, operators.require(http));
   }
 
-  /** Cancels a reserved pass: its window is free again. */
+  /**
+   * Cancels a pass (the workflow's {@code cancel}): a reserved one frees its window, a running one
+   * is stopped and its executor torn down. A cancelled pass answers as it is; 409 once it ended.
+   */
   @DeleteMapping("/{id}")
-  public PassView cancel(@PathVariable long id) {
-    return passes.cancel(id);
+  public PassView cancel(
+      @PathVariable long id,
+      @Parameter(description = "why, kept with the action") @RequestParam(required = false)
+          String reason,
+      HttpServletRequest http) {
+    return service.cancel(id, reason, operators.require(http));
   }
 
   /** A JSON array of passes: a report line per item, good ones saved whatever the others are. */

@@ -1,6 +1,10 @@
 package io.opsflow.api.pass;
 
+import io.opsflow.pass.ExecutorHandle;
+import io.opsflow.pass.NodeState;
 import io.opsflow.pass.ProcedureGraph;
+import io.opsflow.pass.ProcedureLink;
+import io.opsflow.pass.ProcedureNode;
 import io.swagger.v3.oas.annotations.media.Schema;
 import jakarta.validation.constraints.DecimalMax;
 import jakarta.validation.constraints.DecimalMin;
@@ -102,7 +106,18 @@ public final class PassDtos {
       int version,
       String createdBy,
       Instant createdAt,
-      Instant updatedAt) {}
+      Instant updatedAt,
+      @Schema(
+              description =
+                  "where the workflow is: waiting, launching, preprocessing, procedure, stopped,"
+                      + " postprocessing, done; null before it wrote any")
+          String phase,
+      @Schema(allowableValues = {"pod", "process"}) String executorKind,
+      String executorId,
+      String executorName,
+      Instant startedAt,
+      Instant endedAt,
+      String failureReason) {}
 
   /**
    * One line of an import: accepted with the pass it created, or refused with the reason.
@@ -122,4 +137,195 @@ public final class PassDtos {
       Long conflictingPassId) {}
 
   public record ImportReport(int accepted, int refused, List<ImportLine> lines) {}
+
+  /**
+   * A node added to a running pass.
+   *
+   * @param node the action; its id must be new in the graph
+   * @param links links to and from existing nodes, each with the new node at one end
+   */
+  public record AddNode(@NotNull ProcedureNode node, @Size(max = 100) List<ProcedureLink> links) {}
+
+  /**
+   * What to do about a failed action waiting for an operator (COSMOS).
+   *
+   * @param decision {@code retry} runs it again, {@code go} skips it and goes on as if it
+   *     succeeded, {@code stop} leaves it failed
+   */
+  public record Decide(
+      @NotNull @Schema(allowableValues = {"retry", "go", "stop"}) String decision) {}
+
+  /**
+   * An operator's answer to an {@code operator_confirm} node.
+   *
+   * @param confirmed yes (the node succeeds) or no (it fails)
+   * @param comment why, kept with the action
+   */
+  public record Confirm(@NotNull Boolean confirmed, @Size(max = 2000) String comment) {}
+
+  /**
+   * A pass's execution state: from its workflow while it runs ({@code source = workflow}), from the
+   * stored row and report once it ended ({@code source = database}).
+   *
+   * @param phase {@code waiting}, {@code launching}, {@code preprocessing}, {@code procedure},
+   *     {@code stopped}, {@code postprocessing}, {@code done}
+   * @param run 1 for the first run of the procedure, +1 per restart (null from the database)
+   * @param nodes every node's state (from the report once the pass ended; empty without one)
+   */
+  public record PassState(
+      long passId,
+      @Schema(allowableValues = {"workflow", "database"}) String source,
+      @Schema(
+              allowableValues = {
+                "reserved",
+                "starting",
+                "executing",
+                "success",
+                "failure",
+                "cancelled"
+              })
+          String status,
+      String phase,
+      Instant aos,
+      Instant los,
+      int leadTimeSeconds,
+      int version,
+      ExecutorHandle executor,
+      Integer run,
+      boolean paused,
+      ProcedureGraph procedure,
+      List<NodeState> nodes,
+      String failureReason) {
+
+    static PassState of(io.opsflow.pass.PassView v) {
+      return new PassState(
+          v.passId(),
+          "workflow",
+          v.status(),
+          v.phase(),
+          v.aos(),
+          v.los(),
+          v.leadTimeSeconds(),
+          v.version(),
+          v.executor(),
+          v.run(),
+          v.paused(),
+          v.procedure(),
+          v.nodes() == null ? List.of() : v.nodes(),
+          v.failureReason());
+    }
+  }
+
+  /**
+   * One operator action on a pass, accepted (recorded by the workflow) or rejected (recorded by the
+   * API with the reason).
+   *
+   * @param kind the operation: {@code reschedule}, {@code cancel}, {@code skip}, {@code override},
+   *     {@code decide} ...
+   * @param payload what the operator sent
+   */
+  public record PassAction(
+      long id,
+      long passId,
+      String operator,
+      Instant at,
+      String kind,
+      String nodeId,
+      Map<String, Object> payload,
+      @Schema(allowableValues = {"accepted", "rejected"}) String outcome,
+      String rejectionReason) {}
+
+  /**
+   * A page of a pass's operator actions, oldest first.
+   *
+   * @param nextAfter pass as {@code after} for the next page
+   * @param hasMore whether more actions follow this page
+   */
+  public record ActionPage(List<PassAction> items, long nextAfter, boolean hasMore) {}
+
+  /**
+   * One entry of a pass's event log.
+   *
+   * @param id unique among the pass's events and packets: their shared order
+   * @param type {@code phase}, {@code action_started}, {@code action_ended}, {@code operator},
+   *     {@code executor}, {@code link}, {@code status} ...
+   * @param detail free-form attributes (outcome, verifier, error, run ...)
+   */
+  public record PassEvent(
+      long id,
+      long passId,
+      Instant at,
+      String type,
+      String nodeId,
+      String operator,
+      Map<String, Object> detail) {}
+
+  /**
+   * A page of events, oldest first.
+   *
+   * @param nextAfter pass as {@code after} for the next page (or to poll for newer events)
+   * @param hasMore whether more events matching the filters follow this page
+   */
+  public record EventPage(List<PassEvent> items, long nextAfter, boolean hasMore) {}
+
+  /**
+   * One TC or TM space packet as the ground-station link sent or received it.
+   *
+   * @param id unique among the pass's events and packets: their shared order
+   * @param direction {@code tc} (sent) or {@code tm} (received)
+   * @param sequenceFlags 0..3 (3: unsegmented)
+   * @param sequenceCount 0..16383
+   * @param dataLength the primary header's data length field (data bytes minus one)
+   * @param groundTime UTC when the link sent or received it
+   * @param onboardTime the TM secondary header's time code in UTC, null without one
+   * @param raw the whole packet, lowercase hex
+   * @param decoded what its payload says (ack, housekeeping parameters, telecommand name)
+   * @param nodeId the node whose action sent the telecommand
+   */
+  public record PassPacket(
+      long id,
+      long passId,
+      @Schema(allowableValues = {"tc", "tm"}) String direction,
+      int apid,
+      int sequenceFlags,
+      int sequenceCount,
+      int dataLength,
+      Instant groundTime,
+      Instant onboardTime,
+      String raw,
+      Map<String, Object> decoded,
+      String nodeId) {}
+
+  /**
+   * A page of packets, oldest first.
+   *
+   * @param nextAfter pass as {@code after} for the next page (or to poll for newer packets)
+   * @param hasMore whether more packets matching the filters follow this page
+   */
+  public record PacketPage(List<PassPacket> items, long nextAfter, boolean hasMore) {}
+
+  /**
+   * ground = onboard + offset + drift * (onboard - epoch), fitted by least squares over the pass's
+   * timed TM packets.
+   *
+   * @param samples TM packets with an onboard time
+   * @param epoch the onboard time the fit is centred on
+   * @param offsetSeconds ground minus onboard at the epoch
+   * @param driftPpm how fast the onboard clock runs slow (+) or fast (-), parts per million
+   * @param residualRmsSeconds how well the line fits
+   */
+  public record TimeCorrelation(
+      long passId,
+      int samples,
+      Instant epoch,
+      double offsetSeconds,
+      double driftPpm,
+      double residualRmsSeconds,
+      Instant fittedAt) {}
+
+  /**
+   * The pass report written at postprocessing: TC and TM counts, TM per APID, sequence-count gaps,
+   * verifier outcomes, each node's final state, operator actions, the time correlation.
+   */
+  public record PassReport(long passId, Instant generatedAt, Map<String, Object> report) {}
 }

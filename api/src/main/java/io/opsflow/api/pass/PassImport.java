@@ -27,7 +27,9 @@ import org.springframework.stereotype.Component;
 /**
  * A file of passes reserved line by line: each line accepted with its pass id or refused with the
  * reason (a bad field, an overlap naming the other pass); good lines are saved whatever the others
- * are, in file order, so a later line overlapping an earlier one names it.
+ * are, in file order, so a later line overlapping an earlier one names it. Each accepted line's
+ * workflow is started as for a single reservation; a line whose workflow cannot be started is
+ * refused (its row cancelled).
  */
 @Component
 public class PassImport {
@@ -49,11 +51,11 @@ public class PassImport {
       new PropertyNamingStrategies.SnakeCaseStrategy();
   private static final TypeReference<Map<String, String>> PARAMETERS = new TypeReference<>() {};
 
-  private final Passes passes;
+  private final PassService passes;
   private final Validator validator;
   private final ObjectMapper mapper;
 
-  public PassImport(Passes passes, Validator validator, ObjectMapper mapper) {
+  public PassImport(PassService passes, Validator validator, ObjectMapper mapper) {
     this.passes = passes;
     this.validator = validator;
     this.mapper = mapper;

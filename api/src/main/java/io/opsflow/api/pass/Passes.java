@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.opsflow.api.pass.PassDtos.GroundStationView;
 import io.opsflow.api.pass.PassDtos.PassView;
 import io.opsflow.api.pass.PassDtos.ReservePass;
-import io.opsflow.api.pass.PassDtos.UpdatePass;
 import io.opsflow.api.web.ApiException;
 import io.opsflow.pass.GraphProblem;
 import io.opsflow.pass.PassStatus;
@@ -62,8 +61,11 @@ public class Passes {
     this.clock = Clock.systemUTC();
   }
 
-  /** Reserves a pass: 400 naming the bad field, 409 naming the pass it overlaps. */
-  public PassView reserve(ReservePass body, String user) {
+  /**
+   * Stores a reservation (its workflow is started by {@link PassService}): 400 naming the bad
+   * field, 409 naming the pass it overlaps.
+   */
+  PassView insert(ReservePass body, String user) {
     checkWindow(body.aos(), body.los());
     ProcedureGraph procedure = checkGraph(body.procedure());
     GroundStationView station =
@@ -96,67 +98,16 @@ public class Passes {
     }
   }
 
-  /** Changes the window, lead time, graph or parameters of a reserved pass; 409 otherwise. */
-  public PassView update(long id, UpdatePass body) {
-    PassView current = require(id);
-    requireReserved(current, "changed");
-    if (body.version() != null && body.version() != current.version()) {
-      throw ApiException.conflict(
-          "pass " + id + " is at version " + current.version() + ", not " + body.version());
-    }
-    Instant aos = body.aos() == null ? current.aos() : body.aos();
-    Instant los = body.los() == null ? current.los() : body.los();
-    checkWindow(aos, los);
-    ProcedureGraph procedure =
-        body.procedure() == null ? current.procedure() : checkGraph(body.procedure());
-    Map<String, String> parameters =
-        body.parameters() == null ? current.parameters() : body.parameters();
-    int lead = body.leadTimeSeconds() == null ? current.leadTimeSeconds() : body.leadTimeSeconds();
-    int changed;
-    try {
-      changed =
-          jdbc.update(
-              "update passes set aos = ?, los = ?, lead_time_seconds = ?, procedure = ?::jsonb,"
-                  + " parameters = ?::jsonb, version = version + 1, updated_at = now()"
-                  + " where id = ? and version = ? and status = 'reserved'",
-              ts(aos),
-              ts(los),
-              lead,
-              json(procedure),
-              json(parameters),
-              id,
-              current.version());
-    } catch (DataIntegrityViolationException e) {
-      GroundStationView station = stations.require(current.groundStationId());
-      throw overlapOr(e, station, aos, los, id);
-    }
-    if (changed == 0) {
-      // Someone else changed or started it between our read and our write.
-      PassView now = require(id);
-      requireReserved(now, "changed");
-      throw ApiException.conflict(
-          "pass " + id + " was changed meanwhile (now version " + now.version() + ")");
-    }
-    return require(id);
-  }
-
-  /** Cancels a reserved pass (a cancelled one stays so); 409 once it started. */
-  public PassView cancel(long id) {
-    PassView current = require(id);
-    if (current.status().equals(PassStatus.CANCELLED.wire())) {
-      return current;
-    }
-    requireReserved(current, "cancelled here");
-    int changed =
-        jdbc.update(
-            "update passes set status = 'cancelled', version = version + 1, updated_at = now()"
-                + " where id = ? and status = 'reserved'",
-            id);
-    PassView now = require(id);
-    if (changed == 0 && !now.status().equals(PassStatus.CANCELLED.wire())) {
-      requireReserved(now, "cancelled here");
-    }
-    return now;
+  /**
+   * A pass whose workflow could not be started must not hold its window: it is cancelled with the
+   * reason, unless something else changed it meanwhile.
+   */
+  void cancelUnstarted(long id, String reason) {
+    jdbc.update(
+        "update passes set status = 'cancelled', failure_reason = ?, ended_at = now(),"
+            + " version = version + 1, updated_at = now() where id = ? and status = 'reserved'",
+        reason,
+        id);
   }
 
   public Optional<PassView> find(long id) {
@@ -252,13 +203,6 @@ public class Passes {
     return new ProcedureGraph(graph.nodes() == null ? List.of() : graph.nodes(), links);
   }
 
-  private static void requireReserved(PassView pass, String what) {
-    if (!pass.status().equals(PassStatus.RESERVED.wire())) {
-      throw ApiException.conflict(
-          "pass " + pass.id() + " is " + pass.status() + ": only a reserved pass can be " + what);
-    }
-  }
-
   /**
    * The exclusion constraint's refusal as a 409 naming the pass in the way (committed by then: the
    * constraint waited for it); any other integrity violation as it is.
@@ -322,6 +266,11 @@ public class Passes {
     }
   }
 
+  static Instant instant(ResultSet rs, String column) throws SQLException {
+    java.sql.Timestamp t = rs.getTimestamp(column);
+    return t == null ? null : t.toInstant();
+  }
+
   private PassView row(ResultSet rs, int n) throws SQLException {
     try {
       return new PassView(
@@ -338,7 +287,14 @@ public class Passes {
           rs.getInt("version"),
           rs.getString("created_by"),
           rs.getTimestamp("created_at").toInstant(),
-          rs.getTimestamp("updated_at").toInstant());
+          rs.getTimestamp("updated_at").toInstant(),
+          rs.getString("phase"),
+          rs.getString("executor_kind"),
+          rs.getString("executor_id"),
+          rs.getString("executor_name"),
+          instant(rs, "started_at"),
+          instant(rs, "ended_at"),
+          rs.getString("failure_reason"));
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("pass " + rs.getLong("id") + " has unreadable JSON", e);
     }

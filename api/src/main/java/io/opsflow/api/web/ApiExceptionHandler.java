@@ -31,9 +31,17 @@ public class ApiExceptionHandler {
 
   @ExceptionHandler(ApiException.class)
   ResponseEntity<Map<String, Object>> api(ApiException e) {
-    ResponseEntity<Map<String, Object>> response = body(e.status(), e.getMessage(), e.field());
-    response.getBody().putAll(e.extra());
-    return response;
+    return ResponseEntity.status(e.status()).body(errorBody(e));
+  }
+
+  /**
+   * The JSON body of an error, for routes that must write it themselves: an event stream's route
+   * produces only {@code text/event-stream}, which the handler above cannot answer in.
+   */
+  public static Map<String, Object> errorBody(ApiException e) {
+    Map<String, Object> body = body(e.status(), e.getMessage(), e.field()).getBody();
+    body.putAll(e.extra());
+    return body;
   }
 
   @ExceptionHandler(MethodArgumentNotValidException.class)

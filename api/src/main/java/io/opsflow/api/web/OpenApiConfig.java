@@ -166,6 +166,7 @@ public class OpenApiConfig {
     }
     if (method == PathItem.HttpMethod.POST
         || method == PathItem.HttpMethod.PUT
+        || method == PathItem.HttpMethod.PATCH
         || method == PathItem.HttpMethod.DELETE) {
       error(responses, "409", "The resource's state does not allow it");
     }
