@@ -8,6 +8,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.opsflow.device.pki.NebulaCertificateException.Problem;
 import java.io.File;
 import java.io.IOException;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -239,6 +241,137 @@ class NebulaCertIT {
             .formatted(
                 dir.resolve("node-ca.crt"), dir.resolve("node.crt"), dir.resolve("node.key")));
     return run(nebula, "-test", "-config", dir.resolve("config.yml").toString());
+  }
+
+  @Test
+  void a_real_nebula_node_refuses_a_revoked_device_and_accepts_a_current_one() throws Exception {
+    NebulaCa ca = tenantCa("tenant-r");
+    Instant until = now.plus(Duration.ofDays(7));
+    NebulaHostKeyPair lighthouseKey = NebulaHostKeyPair.generate();
+    NebulaCertificate lighthouse =
+        ca.sign(
+            lighthouseKey.publicKey(),
+            "lighthouse",
+            Ipv4Net.parse("192.168.100.1/24"),
+            List.of(),
+            now,
+            until);
+    NebulaHostKeyPair currentKey = NebulaHostKeyPair.generate();
+    NebulaCertificate current =
+        ca.sign(
+            currentKey.publicKey(),
+            "drone-current",
+            Ipv4Net.parse("192.168.100.2/24"),
+            List.of("drone"),
+            now,
+            until);
+    NebulaHostKeyPair revokedKey = NebulaHostKeyPair.generate();
+    NebulaCertificate revoked =
+        ca.sign(
+            revokedKey.publicKey(),
+            "drone-decommissioned",
+            Ipv4Net.parse("192.168.100.3/24"),
+            List.of("drone"),
+            now,
+            until);
+    NebulaBlocklist blocklist = NebulaBlocklist.EMPTY.revoke(revoked);
+    int port;
+    try (DatagramSocket probe = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
+      port = probe.getLocalPort();
+    }
+    write("ca.crt", ca.certificatePem());
+
+    List<Process> nodes = new ArrayList<>();
+    try {
+      Path lighthouseLog =
+          startNode(nodes, "lighthouse", lighthouse, lighthouseKey, port, blocklist, null);
+      startNode(nodes, "current", current, currentKey, 0, NebulaBlocklist.EMPTY, port);
+      awaitLine(lighthouseLog, "Handshake message sent", current.fingerprint());
+      startNode(nodes, "revoked", revoked, revokedKey, 0, NebulaBlocklist.EMPTY, port);
+      awaitLine(lighthouseLog, "certificate has been blocked", revoked.fingerprint());
+      assertThat(Files.readAllLines(lighthouseLog))
+          .noneMatch(
+              l -> l.contains("Handshake message sent") && l.contains(revoked.fingerprint()));
+    } finally {
+      for (Process node : nodes) {
+        node.destroy();
+        if (!node.waitFor(10, TimeUnit.SECONDS)) {
+          node.destroyForcibly();
+        }
+      }
+    }
+  }
+
+  /**
+   * Starts a userspace nebula node (no tun device, so no privileges) on 127.0.0.1; a lighthouse
+   * when {@code lighthousePort} is null. Returns its log.
+   */
+  Path startNode(
+      List<Process> nodes,
+      String name,
+      NebulaCertificate certificate,
+      NebulaHostKeyPair key,
+      int port,
+      NebulaBlocklist blocklist,
+      Integer lighthousePort)
+      throws IOException {
+    write(name + ".crt", certificate.toPem());
+    write(name + ".key", key.privateKeyPem());
+    String lighthouse =
+        lighthousePort == null
+            ? "lighthouse: {am_lighthouse: true}\nstatic_host_map: {}\n"
+            : "lighthouse: {am_lighthouse: false, interval: 1, hosts: [\"192.168.100.1\"]}\n"
+                + "static_host_map: {\"192.168.100.1\": [\"127.0.0.1:"
+                + lighthousePort
+                + "\"]}\n";
+    Path config =
+        write(
+            name + ".yml",
+            "pki:\n"
+                + "  ca: "
+                + dir.resolve("ca.crt")
+                + "\n  cert: "
+                + dir.resolve(name + ".crt")
+                + "\n  key: "
+                + dir.resolve(name + ".key")
+                + "\n  blocklist: ["
+                + String.join(", ", blocklist.entries())
+                + "]\n"
+                + lighthouse
+                + "listen: {host: 127.0.0.1, port: "
+                + port
+                + "}\n"
+                + "tun: {disabled: true}\n"
+                + "firewall:\n"
+                + "  outbound: [{port: any, proto: any, host: any}]\n"
+                + "  inbound: [{port: any, proto: any, host: any}]\n");
+    Path log = dir.resolve(name + ".log");
+    ProcessBuilder builder =
+        new ProcessBuilder(nebula.toString(), "-config", config.toString())
+            .directory(dir.toFile())
+            .redirectErrorStream(true)
+            .redirectOutput(log.toFile());
+    nodes.add(builder.start());
+    return log;
+  }
+
+  static void awaitLine(Path log, String... parts) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (System.nanoTime() < deadline) {
+      if (Files.exists(log)
+          && Files.readAllLines(log).stream()
+              .anyMatch(l -> List.of(parts).stream().allMatch(l::contains))) {
+        return;
+      }
+      Thread.sleep(100);
+    }
+    throw new AssertionError(
+        "no line with "
+            + List.of(parts)
+            + " within 30 s in "
+            + log
+            + ":\n"
+            + Files.readString(log));
   }
 
   @Test
