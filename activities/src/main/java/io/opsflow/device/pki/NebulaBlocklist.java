@@ -1,6 +1,7 @@
 package io.opsflow.device.pki;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
@@ -29,7 +30,7 @@ public record NebulaBlocklist(Set<String> fingerprints) {
       }
       sorted.add(fingerprint);
     }
-    fingerprints = java.util.Collections.unmodifiableSortedSet(sorted);
+    fingerprints = Collections.unmodifiableSortedSet(sorted);
   }
 
   /** This blocklist with {@code certificate} revoked too. */

@@ -2,6 +2,7 @@ package io.opsflow.device.pki;
 
 import com.google.protobuf.ByteString;
 import io.opsflow.device.pki.NebulaCertificateException.Problem;
+import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.PrivateKey;
@@ -63,7 +64,7 @@ public final class NebulaCa {
             groups,
             notBefore,
             notAfter,
-            ByteString.copyFrom(NebulaCrypto.rawPublic(pair.getPublic())),
+            ByteString.copyFrom(NebulaCrypto.rawEd25519Public(pair.getPublic())),
             true,
             ByteString.EMPTY,
             NebulaCertificateDetails.CURVE25519);
@@ -101,7 +102,7 @@ public final class NebulaCa {
     } catch (GeneralSecurityException e) {
       throw new NebulaCertificateException(Problem.MALFORMED, "not an Ed25519 private key", e);
     }
-    byte[] probe = "opsflow nebula ca key check".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    byte[] probe = "opsflow nebula ca key check".getBytes(StandardCharsets.UTF_8);
     if (!NebulaCrypto.verify(publicHalf, probe, NebulaCrypto.sign(signingKey, probe))) {
       throw new NebulaCertificateException(
           Problem.KEY_MISMATCH, "the Ed25519 private key's seed and public half do not match");

@@ -7,6 +7,7 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
@@ -251,12 +252,12 @@ public final class NebulaCertificate {
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof NebulaCertificate other && java.util.Arrays.equals(bytes, other.bytes);
+    return o instanceof NebulaCertificate other && Arrays.equals(bytes, other.bytes);
   }
 
   @Override
   public int hashCode() {
-    return java.util.Arrays.hashCode(bytes);
+    return Arrays.hashCode(bytes);
   }
 
   /** Name, kind, validity and fingerprint. */

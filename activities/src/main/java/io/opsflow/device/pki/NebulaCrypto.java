@@ -43,18 +43,24 @@ final class NebulaCrypto {
     }
   }
 
-  /** The raw 32 bytes of an Ed25519 or X25519 public key made by the JDK. */
-  static byte[] rawPublic(PublicKey key) {
+  /** The raw 32 bytes of a JDK Ed25519 public key. */
+  static byte[] rawEd25519Public(PublicKey key) {
+    return raw(key, ED25519_SPKI_PREFIX, "Ed25519");
+  }
+
+  /** The raw 32 bytes of a JDK X25519 public key. */
+  static byte[] rawX25519Public(PublicKey key) {
+    return raw(key, X25519_SPKI_PREFIX, "X25519");
+  }
+
+  /** The prefix holds the algorithm's OID, so a key of another algorithm never matches it. */
+  private static byte[] raw(PublicKey key, byte[] prefix, String algorithm) {
     byte[] encoded = key.getEncoded();
-    byte[] prefix =
-        switch (key.getAlgorithm()) {
-          case "Ed25519", "EdDSA" -> ED25519_SPKI_PREFIX;
-          case "X25519", "XDH" -> X25519_SPKI_PREFIX;
-          default -> throw new IllegalArgumentException("not an Ed25519/X25519 key: " + key);
-        };
-    if (encoded.length != prefix.length + KEY_LENGTH
+    if (encoded == null
+        || encoded.length != prefix.length + KEY_LENGTH
         || !Arrays.equals(encoded, 0, prefix.length, prefix, 0, prefix.length)) {
-      throw new IllegalArgumentException("unexpected " + key.getAlgorithm() + " key encoding");
+      throw new IllegalArgumentException(
+          "not an " + algorithm + " public key (" + key.getAlgorithm() + ")");
     }
     return Arrays.copyOfRange(encoded, prefix.length, encoded.length);
   }

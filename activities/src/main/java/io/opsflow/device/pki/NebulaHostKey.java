@@ -38,9 +38,13 @@ public record NebulaHostKey(ByteString raw) {
     return new NebulaHostKey(ByteString.copyFrom(raw));
   }
 
-  /** The key of a JDK {@code X25519} public key. */
+  /**
+   * The key of a JDK {@code X25519} public key.
+   *
+   * @throws IllegalArgumentException when it is another kind of key
+   */
   public static NebulaHostKey of(PublicKey key) {
-    return new NebulaHostKey(ByteString.copyFrom(NebulaCrypto.rawPublic(key)));
+    return new NebulaHostKey(ByteString.copyFrom(NebulaCrypto.rawX25519Public(key)));
   }
 
   /** The {@code NEBULA X25519 PUBLIC KEY} PEM, as {@code nebula-cert keygen} writes it. */

@@ -1,5 +1,6 @@
 package io.opsflow.device.pki;
 
+import com.google.protobuf.ByteString;
 import java.security.KeyPair;
 import java.util.Arrays;
 
@@ -42,9 +43,7 @@ public final class NebulaHostKeyPair {
           "an X25519 private key is 32 bytes, this one is " + scalar.length);
     }
     return new NebulaHostKeyPair(
-        new NebulaHostKey(
-            com.google.protobuf.ByteString.copyFrom(NebulaCrypto.x25519PublicOf(scalar))),
-        scalar);
+        new NebulaHostKey(ByteString.copyFrom(NebulaCrypto.x25519PublicOf(scalar))), scalar);
   }
 
   /** The public key, for {@link NebulaCa#sign}. */

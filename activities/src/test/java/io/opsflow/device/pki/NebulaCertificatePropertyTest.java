@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.google.protobuf.ByteString;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.List;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
@@ -138,8 +139,8 @@ class NebulaCertificatePropertyTest {
       @ForAll @IntRange(min = 0, max = 100_000) int cut,
       @ForAll("junk") byte[] junk) {
     byte[] bytes = certificate.toBytes();
-    byte[] truncated = java.util.Arrays.copyOf(bytes, cut % bytes.length);
-    byte[] extended = java.util.Arrays.copyOf(bytes, bytes.length + junk.length);
+    byte[] truncated = Arrays.copyOf(bytes, cut % bytes.length);
+    byte[] extended = Arrays.copyOf(bytes, bytes.length + junk.length);
     System.arraycopy(junk, 0, extended, bytes.length, junk.length);
 
     assertThatThrownBy(() -> NebulaCertificate.fromBytes(truncated).verify(CA.certificate(), AT))

@@ -7,6 +7,7 @@ import io.opsflow.device.pki.NebulaCertificateException.Problem;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.security.KeyPairGenerator;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -265,6 +266,13 @@ class NebulaCertificateTest {
 
     pair.destroy();
     assertThatThrownBy(pair::privateKeyPem).isInstanceOf(IllegalStateException.class);
+    // a CA's Ed25519 key is no host key
+    assertThatThrownBy(
+            () ->
+                NebulaHostKey.of(
+                    KeyPairGenerator.getInstance("Ed25519").generateKeyPair().getPublic()))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("not an X25519 public key");
   }
 
   @Test
