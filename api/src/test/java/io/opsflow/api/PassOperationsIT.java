@@ -3,6 +3,7 @@ package io.opsflow.api;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.opsflow.simulators.GroundStationSimulator;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -10,6 +11,8 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.StreamSupport;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
@@ -55,6 +58,31 @@ class PassOperationsIT {
        "links":[{"from":"go","to":"wait"}]}
       """;
 
+  /** Runs the CCSDS TM/TC link every ground station of this test points to, on loopback. */
+  private static GroundStationSimulator simulator;
+
+  /** A telecommand that sets the spacecraft mode to 2, verified by its ack, then by telemetry. */
+  private static final String SET_MODE_THEN_WAIT =
+      """
+      {"nodes":[
+        {"id":"mode2","type":"send_telecommand",
+         "parameters":{"apid":100,"command":"SET_MODE","payload_hex":"02",
+                       "verifier":{"type":"ack"},"timeout_seconds":10}},
+        {"id":"in-mode","type":"wait_telemetry",
+         "parameters":{"condition":{"parameter":"mode","op":"eq","value":2},"timeout_seconds":30}}],
+       "links":[{"from":"mode2","to":"in-mode","condition":"on_success"}]}
+      """;
+
+  @BeforeAll
+  static void startGroundStation() throws java.io.IOException {
+    simulator = GroundStationSimulator.start();
+  }
+
+  @AfterAll
+  static void stopGroundStation() {
+    simulator.close();
+  }
+
   @LocalServerPort int port;
 
   private ApiClient operator() {
@@ -66,7 +94,9 @@ class PassOperationsIT {
     String body =
         "{\"name\":\""
             + name
-            + "\",\"host\":\"127.0.0.1\",\"port\":10025,\"latitude\":78.23,"
+            + "\",\"host\":\"127.0.0.1\",\"port\":"
+            + simulator.port()
+            + ",\"latitude\":78.23,"
             + "\"longitude\":15.4,\"altitude\":500}";
     return operator().ok(operator().post("/api/v1/ground-stations", body), 201).path("id").asLong();
   }
@@ -293,5 +323,50 @@ class PassOperationsIT {
         Duration.ofSeconds(60));
     JsonNode state = api.ok(api.get("/api/v1/passes/" + running + "/state"), 200);
     assertThat(state.path("source").asText()).isEqualTo("database");
+  }
+
+  @Test
+  void aTelecommandIsSentOnceVerifiedAndEveryPacketIsStoredAndStreamed() throws Exception {
+    ApiClient api = operator();
+    int tcBefore = simulator.tcReceived();
+    long id = soon(SET_MODE_THEN_WAIT);
+    String base = "/api/v1/passes/" + id;
+    api.await(base, p -> p.path("status").asText().equals("success"), Duration.ofSeconds(90));
+    assertThat(simulator.tcReceived() - tcBefore).isEqualTo(1);
+    assertThat(simulator.mode()).isEqualTo(2);
+
+    List<JsonNode> tcs = items(api.ok(api.get(base + "/packets?direction=tc"), 200));
+    assertThat(tcs).hasSize(1);
+    assertThat(tcs.get(0).path("apid").asInt()).isEqualTo(100);
+    List<JsonNode> acks = items(api.ok(api.get(base + "/packets?direction=tm&apid=1"), 200));
+    assertThat(acks).isNotEmpty();
+    assertThat(items(api.ok(api.get(base + "/packets?direction=tm&apid=100"), 200))).isNotEmpty();
+
+    JsonNode report = api.ok(api.get(base + "/report"), 200).path("report");
+    assertThat(report.path("telecommands").asLong()).isEqualTo(1);
+    assertThat(report.path("telemetry").asLong()).isPositive();
+
+    // The stream replays the pass from the start, in id order, and ends: the pass is over.
+    java.net.http.HttpResponse<String> stream =
+        java.net.http.HttpClient.newHttpClient()
+            .send(
+                java.net.http.HttpRequest.newBuilder(
+                        java.net.URI.create("http://127.0.0.1:" + port + base + "/stream"))
+                    .header("Authorization", "Bearer " + api.token())
+                    .timeout(Duration.ofSeconds(60))
+                    .build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+    assertThat(stream.statusCode()).isEqualTo(200);
+    assertThat(stream.body())
+        .containsPattern("event: ?packet")
+        .containsPattern("event: ?pass-event");
+    long[] ids =
+        stream
+            .body()
+            .lines()
+            .filter(l -> l.startsWith("id:"))
+            .mapToLong(l -> Long.parseLong(l.substring(3).trim()))
+            .toArray();
+    assertThat(ids).isSorted().doesNotHaveDuplicates();
   }
 }
