@@ -3,6 +3,7 @@ package io.opsflow.api.temporal;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.opsflow.build.BuildWorkflowImpl;
+import io.opsflow.pass.PassWorkflowImpl;
 import io.opsflow.session.SessionWorkflowImpl;
 import io.opsflow.workers.codec.AesGcmPayloadCodec;
 import io.opsflow.workers.codec.PayloadKeys;
@@ -78,6 +79,7 @@ class ClearHistoryReplayTest {
         SessionWorkflowImpl.class,
         BuildWorkflowImpl.class,
         WorkloadWorkflowImpl.class,
-        NodeWorkflowImpl.class);
+        NodeWorkflowImpl.class,
+        PassWorkflowImpl.class);
   }
 }
