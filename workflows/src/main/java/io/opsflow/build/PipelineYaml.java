@@ -77,6 +77,11 @@ final class PipelineYaml {
       // Limits (aliases, depth, size) are reported without a position.
       problems.document("", e.getMessage());
       return null;
+    } catch (IllegalArgumentException e) {
+      // SnakeYAML refuses some malformed tags (e.g. a verbatim tag "!< x>") this way, not with a
+      // YAMLException: still the user's text, so still a 400.
+      problems.document("", "invalid YAML: " + e.getMessage());
+      return null;
     }
   }
 
