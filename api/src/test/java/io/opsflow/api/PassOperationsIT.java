@@ -271,7 +271,11 @@ class PassOperationsIT {
     // The confirmation lets it finish.
     api.ok(
         api.post(base + "/nodes/go/confirm", "{\"confirmed\":true,\"comment\":\"pointed\"}"), 200);
-    api.await(base, p -> p.path("status").asText().equals("success"), Duration.ofSeconds(90));
+    // The final status is written as postprocessing starts; the report is there once it is done.
+    api.await(
+        base,
+        p -> p.path("status").asText().equals("success") && p.path("phase").asText().equals("done"),
+        Duration.ofSeconds(90));
     assertThat(stream.ended().get(30, TimeUnit.SECONDS)).isEqualTo(200);
     assertThat(stream.events()).isNotEmpty();
     assertThat(stream.events().getLast().name()).isEqualTo("end");
@@ -331,7 +335,11 @@ class PassOperationsIT {
     int tcBefore = simulator.tcReceived();
     long id = soon(SET_MODE_THEN_WAIT);
     String base = "/api/v1/passes/" + id;
-    api.await(base, p -> p.path("status").asText().equals("success"), Duration.ofSeconds(90));
+    // The final status is written as postprocessing starts; the report is there once it is done.
+    api.await(
+        base,
+        p -> p.path("status").asText().equals("success") && p.path("phase").asText().equals("done"),
+        Duration.ofSeconds(90));
     assertThat(simulator.tcReceived() - tcBefore).isEqualTo(1);
     assertThat(simulator.mode()).isEqualTo(2);
 
