@@ -84,6 +84,9 @@ final class JavaProcess implements AutoCloseable {
                     || key.startsWith("OPSFLOW_PAYLOAD_")
                     || key.equals("OPSFLOW_DATA_DIR")
                     || key.equals("PORT"));
+    // Several apps of one test (and tests running side by side) each get their own syslog ports.
+    builder.environment().put("OPSFLOW_SYSLOG_UDP_PORT", "0");
+    builder.environment().put("OPSFLOW_SYSLOG_TCP_PORT", "0");
     builder.environment().putAll(environment);
     Files.writeString(
         log,

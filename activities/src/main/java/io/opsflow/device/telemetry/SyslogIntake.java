@@ -1,0 +1,449 @@
+package io.opsflow.device.telemetry;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.DatagramChannel;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.context.SmartLifecycle;
+
+/**
+ * The syslog listeners (UDP, TCP) and the database writer behind them. Sockets put raw frames on a
+ * bounded queue; one writer thread parses them, maps the source address to its device and writes
+ * them in batches. A full queue makes TCP connections stop reading (the sender's window fills: it
+ * waits, nothing is lost) and UDP datagrams dropped, each counted ({@code opsflow.syslog.dropped});
+ * datagrams the kernel dropped because the socket buffer overflowed are read from /proc/net/udp
+ * ({@code opsflow.syslog.udp.kernel.drops}). A batch the database refuses is retried until it is
+ * written or the process stops.
+ */
+public class SyslogIntake implements SmartLifecycle {
+
+  private static final Logger log = LoggerFactory.getLogger(SyslogIntake.class);
+  private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
+
+  /** A frame as it came off a socket. */
+  private record Frame(String text, String sourceIp, Instant receivedAt, String transport) {}
+
+  /**
+   * Counters so far.
+   *
+   * @param received frames taken off the sockets
+   * @param stored records committed to the database
+   * @param dropped UDP datagrams dropped because the queue was full
+   * @param kernelDrops datagrams the kernel dropped on this UDP socket (buffer full), -1 unknown
+   * @param queued frames waiting for the writer
+   */
+  public record Stats(long received, long stored, long dropped, long kernelDrops, int queued) {}
+
+  private final SyslogProperties properties;
+  private final TelemetryStore store;
+  private final EndpointDirectory endpoints;
+  private final List<FirstContactListener> listeners;
+  private final Clock clock;
+  private final BlockingQueue<Frame> queue;
+  private final AtomicLong received = new AtomicLong();
+  private final AtomicLong stored = new AtomicLong();
+  private final AtomicLong dropped = new AtomicLong();
+  private final Counter droppedCounter;
+  private final Counter storedCounter;
+  private final Counter receivedUdp;
+  private final Counter receivedTcp;
+
+  private volatile boolean running;
+  private DatagramChannel udp;
+  private ServerSocketChannel tcp;
+  private final List<Thread> threads = new ArrayList<>();
+  private final List<SocketChannel> connections = new ArrayList<>();
+  private volatile Instant lastDropWarning = Instant.MIN;
+
+  public SyslogIntake(
+      SyslogProperties properties,
+      TelemetryStore store,
+      EndpointDirectory endpoints,
+      List<FirstContactListener> listeners,
+      MeterRegistry meters,
+      Clock clock) {
+    this.properties = properties;
+    this.store = store;
+    this.endpoints = endpoints;
+    this.listeners = List.copyOf(listeners);
+    this.clock = clock;
+    this.queue = new ArrayBlockingQueue<>(properties.queueCapacity());
+    this.droppedCounter =
+        Counter.builder("opsflow.syslog.dropped")
+            .description("UDP syslog datagrams dropped because the intake queue was full")
+            .tag("reason", "queue_full")
+            .register(meters);
+    this.storedCounter =
+        Counter.builder("opsflow.syslog.stored")
+            .description("Telemetry records committed")
+            .register(meters);
+    this.receivedUdp =
+        Counter.builder("opsflow.syslog.received").tag("transport", "udp").register(meters);
+    this.receivedTcp =
+        Counter.builder("opsflow.syslog.received").tag("transport", "tcp").register(meters);
+    Gauge.builder("opsflow.syslog.queue.depth", queue, BlockingQueue::size).register(meters);
+    Gauge.builder("opsflow.syslog.udp.kernel.drops", this, SyslogIntake::kernelDrops)
+        .description("Datagrams the kernel dropped on the syslog UDP socket (receive buffer full)")
+        .register(meters);
+  }
+
+  @Override
+  public synchronized void start() {
+    if (running) {
+      return;
+    }
+    running = true;
+    try {
+      InetAddress bind = InetAddress.getByName(properties.bindAddress());
+      if (properties.udpPort() >= 0) {
+        udp = DatagramChannel.open();
+        udp.setOption(StandardSocketOptions.SO_RCVBUF, properties.udpReceiveBuffer());
+        udp.bind(new InetSocketAddress(bind, properties.udpPort()));
+        threads.add(Thread.ofPlatform().name("syslog-udp").start(this::receiveUdp));
+      }
+      if (properties.tcpPort() >= 0) {
+        tcp = ServerSocketChannel.open();
+        tcp.bind(new InetSocketAddress(bind, properties.tcpPort()), 128);
+        threads.add(Thread.ofPlatform().name("syslog-tcp").start(this::acceptTcp));
+      }
+    } catch (IOException e) {
+      running = false;
+      closeSockets();
+      throw new UncheckedIOException("syslog intake cannot listen on " + describe(), e);
+    }
+    threads.add(Thread.ofPlatform().name("syslog-writer").start(this::writeLoop));
+    log.info(
+        "syslog intake listening on {} (udp {}, tcp {}, receive buffer {} bytes)",
+        properties.bindAddress(),
+        udpPort(),
+        tcpPort(),
+        receiveBuffer());
+  }
+
+  @Override
+  public void stop() {
+    List<Thread> stopping;
+    synchronized (this) {
+      if (!running) {
+        return;
+      }
+      running = false;
+      closeSockets();
+      stopping = List.copyOf(threads);
+      threads.clear();
+    }
+    for (Thread t : stopping) {
+      try {
+        t.join(Duration.ofSeconds(30));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
+  }
+
+  @Override
+  public boolean isRunning() {
+    return running;
+  }
+
+  /** The bound UDP port, -1 without UDP. */
+  public int udpPort() {
+    try {
+      return udp == null ? -1 : ((InetSocketAddress) udp.getLocalAddress()).getPort();
+    } catch (IOException e) {
+      return -1;
+    }
+  }
+
+  /** The bound TCP port, -1 without TCP. */
+  public int tcpPort() {
+    try {
+      return tcp == null ? -1 : ((InetSocketAddress) tcp.getLocalAddress()).getPort();
+    } catch (IOException e) {
+      return -1;
+    }
+  }
+
+  public Stats stats() {
+    return new Stats(received.get(), stored.get(), dropped.get(), kernelDrops(), queue.size());
+  }
+
+  private String describe() {
+    return properties.bindAddress()
+        + " udp "
+        + properties.udpPort()
+        + " tcp "
+        + properties.tcpPort();
+  }
+
+  private int receiveBuffer() {
+    try {
+      return udp == null ? 0 : udp.getOption(StandardSocketOptions.SO_RCVBUF);
+    } catch (IOException e) {
+      return 0;
+    }
+  }
+
+  private synchronized void closeSockets() {
+    for (var channel : new java.nio.channels.Channel[] {udp, tcp}) {
+      if (channel != null) {
+        try {
+          channel.close();
+        } catch (IOException ignored) {
+          // closing anyway
+        }
+      }
+    }
+    for (SocketChannel c : connections) {
+      try {
+        c.close();
+      } catch (IOException ignored) {
+        // closing anyway
+      }
+    }
+    connections.clear();
+  }
+
+  private void receiveUdp() {
+    ByteBuffer buffer = ByteBuffer.allocate(65536);
+    while (running) {
+      SocketAddress from;
+      try {
+        buffer.clear();
+        from = udp.receive(buffer);
+      } catch (ClosedChannelException closed) {
+        return;
+      } catch (IOException e) {
+        log.warn("syslog udp receive failed: {}", e.toString());
+        continue;
+      }
+      buffer.flip();
+      int length = Math.min(buffer.remaining(), properties.maxMessageLength());
+      String text = new String(buffer.array(), 0, length, StandardCharsets.UTF_8);
+      received.incrementAndGet();
+      receivedUdp.increment();
+      Frame frame = new Frame(text, address(from), clock.instant(), "udp");
+      if (!queue.offer(frame)) {
+        dropped.incrementAndGet();
+        droppedCounter.increment();
+        Instant now = clock.instant();
+        if (lastDropWarning.plusSeconds(10).isBefore(now)) {
+          lastDropWarning = now;
+          log.warn(
+              "syslog intake queue full ({}): UDP datagrams dropped, {} so far",
+              properties.queueCapacity(),
+              dropped.get());
+        }
+      }
+    }
+  }
+
+  private void acceptTcp() {
+    while (running) {
+      SocketChannel channel;
+      try {
+        channel = tcp.accept();
+      } catch (ClosedChannelException closed) {
+        return;
+      } catch (IOException e) {
+        log.warn("syslog tcp accept failed: {}", e.toString());
+        continue;
+      }
+      synchronized (this) {
+        if (!running) {
+          closeQuietly(channel);
+          return;
+        }
+        connections.add(channel);
+      }
+      Thread.ofVirtual().name("syslog-tcp-conn").start(() -> serve(channel));
+    }
+  }
+
+  private void serve(SocketChannel channel) {
+    Socket socket = channel.socket();
+    String source = address(socket.getRemoteSocketAddress());
+    try (var in = new BufferedInputStream(socket.getInputStream(), 64 * 1024)) {
+      SyslogFrames frames = new SyslogFrames(in, properties.maxMessageLength());
+      String text;
+      while ((text = frames.next()) != null) {
+        received.incrementAndGet();
+        receivedTcp.increment();
+        // Blocks while the queue is full: the connection is not read, TCP pushes back.
+        queue.put(new Frame(text, source, clock.instant(), "tcp"));
+      }
+    } catch (IOException e) {
+      if (running) {
+        log.debug("syslog tcp connection from {} ended: {}", source, e.toString());
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } finally {
+      synchronized (this) {
+        connections.remove(channel);
+      }
+      closeQuietly(channel);
+    }
+  }
+
+  private static void closeQuietly(SocketChannel channel) {
+    try {
+      channel.close();
+    } catch (IOException ignored) {
+      // already gone
+    }
+  }
+
+  private void writeLoop() {
+    List<Frame> frames = new ArrayList<>(properties.batchSize());
+    long flushNanos = properties.flushInterval().toNanos();
+    while (running || !queue.isEmpty()) {
+      try {
+        Frame first = queue.poll(flushNanos, TimeUnit.NANOSECONDS);
+        if (first == null) {
+          continue;
+        }
+        frames.add(first);
+        queue.drainTo(frames, properties.batchSize() - 1);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+      writeUntilStored(frames);
+      frames.clear();
+    }
+  }
+
+  private void writeUntilStored(List<Frame> frames) {
+    List<TelemetryStore.Incoming> batch = new ArrayList<>(frames.size());
+    for (Frame f : frames) {
+      batch.add(
+          new TelemetryStore.Incoming(
+              f.receivedAt(), f.sourceIp(), null, f.transport(), parse(f.text(), f.receivedAt())));
+    }
+    Duration backoff = Duration.ofMillis(200);
+    while (true) {
+      try {
+        List<TelemetryStore.Incoming> mapped = new ArrayList<>(batch.size());
+        for (TelemetryStore.Incoming in : batch) {
+          mapped.add(
+              new TelemetryStore.Incoming(
+                  in.receivedAt(),
+                  in.sourceIp(),
+                  endpoints.deviceOf(in.sourceIp()),
+                  in.transport(),
+                  in.message()));
+        }
+        TelemetryStore.Written written = store.write(mapped);
+        stored.addAndGet(written.ids().size());
+        storedCounter.increment(written.ids().size());
+        notifyFirstContacts(written.firstContacts());
+        return;
+      } catch (RuntimeException e) {
+        log.warn(
+            "syslog batch of {} not stored, retrying in {} ms: {}",
+            batch.size(),
+            backoff.toMillis(),
+            e.toString());
+        try {
+          Thread.sleep(backoff);
+        } catch (InterruptedException interrupted) {
+          Thread.currentThread().interrupt();
+          log.error("syslog intake interrupted: {} messages not stored", batch.size());
+          return;
+        }
+        backoff =
+            backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0
+                ? MAX_BACKOFF
+                : backoff.multipliedBy(2);
+      }
+    }
+  }
+
+  private SyslogMessage parse(String text, Instant receivedAt) {
+    try {
+      return SyslogParser.parse(text, receivedAt, properties.bsdZone());
+    } catch (RuntimeException bug) {
+      // The parser is built not to throw; should it anyway, the message is still kept.
+      log.error("syslog parser failed, message kept unparsed", bug);
+      return SyslogMessage.unparsed(text);
+    }
+  }
+
+  private void notifyFirstContacts(List<FirstContact> contacts) {
+    for (FirstContact contact : contacts) {
+      log.info("first telemetry from device {} at {}", contact.deviceId(), contact.at());
+      for (FirstContactListener listener : listeners) {
+        try {
+          listener.firstContact(contact);
+        } catch (RuntimeException e) {
+          log.warn(
+              "first contact of device {} not delivered: {}", contact.deviceId(), e.toString());
+        }
+      }
+    }
+  }
+
+  /** The address as PostgreSQL's inet takes it (IPv4-mapped IPv6 as IPv4, no scope). */
+  static String address(SocketAddress from) {
+    InetAddress a = ((InetSocketAddress) from).getAddress();
+    String text = a.getHostAddress();
+    if (a instanceof Inet6Address) {
+      int scope = text.indexOf('%');
+      return scope < 0 ? text : text.substring(0, scope);
+    }
+    return text;
+  }
+
+  /** Drops counted by the kernel on this UDP socket (Linux /proc/net/udp), -1 when unknown. */
+  private long kernelDrops() {
+    int port = udpPort();
+    if (port < 0) {
+      return -1;
+    }
+    String hexPort = String.format(Locale.ROOT, ":%04X", port);
+    long drops = -1;
+    for (String file : List.of("/proc/net/udp", "/proc/net/udp6")) {
+      try {
+        for (String line : Files.readAllLines(Path.of(file))) {
+          String[] f = line.trim().split("\\s+");
+          if (f.length > 12 && f[1].endsWith(hexPort)) {
+            drops = Math.max(drops, 0) + Long.parseLong(f[f.length - 1]);
+          }
+        }
+      } catch (IOException | NumberFormatException e) {
+        // not Linux, or no such file: unknown
+      }
+    }
+    return drops;
+  }
+}

@@ -1,0 +1,253 @@
+package io.opsflow.device.telemetry;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.sql.Types;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.springframework.jdbc.core.ConnectionCallback;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/**
+ * Writes batches of telemetry records and the device states they imply, in one transaction per
+ * batch: one INSERT of the whole batch (arrays unnested), then one upsert per device of the batch.
+ */
+public class TelemetryStore {
+
+  /**
+   * One received message on its way to the database.
+   *
+   * @param deviceId the device of the source's live endpoint, null when unknown
+   * @param transport {@code udp} or {@code tcp}
+   */
+  public record Incoming(
+      Instant receivedAt,
+      String sourceIp,
+      Long deviceId,
+      String transport,
+      SyslogMessage message) {}
+
+  /** What a written batch did: the ids given, and the devices seen for the first time. */
+  public record Written(List<Long> ids, List<FirstContact> firstContacts) {}
+
+  private static final String INSERT =
+      "insert into telemetry_records (received_at, source_ip, device_id, transport, format,"
+          + " facility, severity, hostname, app_name, proc_id, msg_id, onboard_time,"
+          + " structured_data, message, raw)"
+          + " select r, s, d, t, f, fa, se, h, a, p, m, o, sd, msg, raw from unnest("
+          + "?::timestamptz[], ?::inet[], ?::bigint[], ?::text[], ?::text[], ?::smallint[],"
+          + " ?::smallint[], ?::text[], ?::text[], ?::text[], ?::text[], ?::timestamptz[],"
+          + " ?::jsonb[], ?::text[], ?::text[]) with ordinality"
+          + " as b(r, s, d, t, f, fa, se, h, a, p, m, o, sd, msg, raw, ord)"
+          + " order by ord returning id";
+
+  private static final String UPSERT_STATE =
+      "insert into device_latest_state as s (device_id, first_telemetry_at, last_telemetry_at,"
+          + " last_record_id, gps_at, gps_record_id, latitude, longitude, altitude_m,"
+          + " relative_altitude_m, fix_type, satellites_visible, system_at, system_record_id,"
+          + " system_status) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb)"
+          + " on conflict (device_id) do update set"
+          + " last_telemetry_at = greatest(s.last_telemetry_at, excluded.last_telemetry_at),"
+          + " last_record_id = greatest(s.last_record_id, excluded.last_record_id),"
+          + gps("gps_at")
+          + gps("latitude")
+          + gps("longitude")
+          + gps("altitude_m")
+          + gps("relative_altitude_m")
+          + gps("fix_type")
+          + gps("satellites_visible")
+          + " gps_record_id = greatest(s.gps_record_id, excluded.gps_record_id),"
+          + " system_at = case when excluded.system_record_id > coalesce(s.system_record_id, 0)"
+          + " then excluded.system_at else s.system_at end,"
+          + " system_status = case when excluded.system_record_id > coalesce(s.system_record_id, 0)"
+          + " then s.system_status || excluded.system_status else s.system_status end,"
+          + " system_record_id = greatest(s.system_record_id, excluded.system_record_id)";
+
+  /** A GPS column: taken from a newer batch when that batch has it, kept otherwise. */
+  private static String gps(String column) {
+    return " "
+        + column
+        + " = case when excluded.gps_record_id > coalesce(s.gps_record_id, 0) then coalesce(excluded."
+        + column
+        + ", s."
+        + column
+        + ") else s."
+        + column
+        + " end,";
+  }
+
+  private final JdbcTemplate jdbc;
+  private final TransactionTemplate tx;
+  private final ObjectMapper json;
+
+  public TelemetryStore(JdbcTemplate jdbc, TransactionTemplate tx, ObjectMapper json) {
+    this.jdbc = jdbc;
+    this.tx = tx;
+    this.json = json;
+  }
+
+  /** Writes the batch; all of it or (on an exception) none of it. */
+  public Written write(List<Incoming> batch) {
+    if (batch.isEmpty()) {
+      return new Written(List.of(), List.of());
+    }
+    return tx.execute(
+        status -> {
+          List<Long> ids = jdbc.execute((ConnectionCallback<List<Long>>) c -> insert(c, batch));
+          Map<Long, LatestState> states = new LinkedHashMap<>();
+          for (int i = 0; i < batch.size(); i++) {
+            Incoming in = batch.get(i);
+            if (in.deviceId() != null) {
+              states
+                  .computeIfAbsent(in.deviceId(), LatestState::new)
+                  .add(ids.get(i), in.receivedAt(), in.message());
+            }
+          }
+          List<FirstContact> first = new ArrayList<>();
+          if (!states.isEmpty()) {
+            Set<Long> known = known(states.keySet());
+            for (LatestState s : states.values()) {
+              if (!known.contains(s.deviceId)) {
+                first.add(
+                    new FirstContact(
+                        s.deviceId,
+                        s.firstAt,
+                        FirstContact.TELEMETRY,
+                        firstId(s, batch, ids),
+                        null));
+              }
+            }
+            upsert(states.values());
+          }
+          return new Written(ids, first);
+        });
+  }
+
+  private static Long firstId(LatestState s, List<Incoming> batch, List<Long> ids) {
+    for (int i = 0; i < batch.size(); i++) {
+      if (Long.valueOf(s.deviceId).equals(batch.get(i).deviceId())) {
+        return ids.get(i);
+      }
+    }
+    return null;
+  }
+
+  private List<Long> insert(Connection c, List<Incoming> batch) throws SQLException {
+    int n = batch.size();
+    String[][] columns = new String[15][n];
+    for (int i = 0; i < n; i++) {
+      Incoming in = batch.get(i);
+      SyslogMessage m = in.message();
+      columns[0][i] = in.receivedAt().toString();
+      columns[1][i] = in.sourceIp();
+      columns[2][i] = in.deviceId() == null ? null : in.deviceId().toString();
+      columns[3][i] = in.transport();
+      columns[4][i] = m.format().column();
+      columns[5][i] = m.facility() == null ? null : m.facility().toString();
+      columns[6][i] = m.severity() == null ? null : m.severity().toString();
+      columns[7][i] = clean(m.hostname());
+      columns[8][i] = clean(m.appName());
+      columns[9][i] = clean(m.procId());
+      columns[10][i] = clean(m.msgId());
+      columns[11][i] = m.timestamp() == null ? null : m.timestamp().toString();
+      columns[12][i] = structuredData(m);
+      columns[13][i] = clean(m.message());
+      columns[14][i] = clean(m.raw());
+    }
+    try (PreparedStatement ps = c.prepareStatement(INSERT)) {
+      List<Array> arrays = new ArrayList<>(columns.length);
+      for (int col = 0; col < columns.length; col++) {
+        Array array = c.createArrayOf("text", columns[col]);
+        arrays.add(array);
+        ps.setArray(col + 1, array);
+      }
+      List<Long> ids = new ArrayList<>(n);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          ids.add(rs.getLong(1));
+        }
+      }
+      for (Array array : arrays) {
+        array.free();
+      }
+      return ids;
+    }
+  }
+
+  private Set<Long> known(Set<Long> devices) {
+    Set<Long> known = new HashSet<>();
+    jdbc.query(
+        "select device_id from device_latest_state where device_id = any (?)",
+        ps -> ps.setArray(1, ps.getConnection().createArrayOf("bigint", devices.toArray())),
+        rs -> {
+          known.add(rs.getLong(1));
+        });
+    return known;
+  }
+
+  private void upsert(Iterable<LatestState> states) {
+    List<LatestState> list = new ArrayList<>();
+    states.forEach(list::add);
+    jdbc.batchUpdate(
+        UPSERT_STATE,
+        list,
+        list.size(),
+        (ps, s) -> {
+          ps.setLong(1, s.deviceId);
+          ps.setTimestamp(2, Timestamp.from(s.firstAt));
+          ps.setTimestamp(3, Timestamp.from(s.lastAt));
+          ps.setLong(4, s.lastRecordId);
+          ps.setTimestamp(5, s.gpsAt == null ? null : Timestamp.from(s.gpsAt));
+          ps.setObject(6, s.gpsRecordId, Types.BIGINT);
+          ps.setObject(7, s.latitude, Types.DOUBLE);
+          ps.setObject(8, s.longitude, Types.DOUBLE);
+          ps.setObject(9, s.altitude, Types.DOUBLE);
+          ps.setObject(10, s.relativeAltitude, Types.DOUBLE);
+          ps.setObject(11, s.fixType, Types.INTEGER);
+          ps.setObject(12, s.satellites, Types.INTEGER);
+          ps.setTimestamp(13, s.systemAt == null ? null : Timestamp.from(s.systemAt));
+          ps.setObject(14, s.systemRecordId, Types.BIGINT);
+          ps.setString(15, toJson(s.system));
+        });
+  }
+
+  private String structuredData(SyslogMessage m) {
+    if (m.structuredData().isEmpty()) {
+      return "{}";
+    }
+    Map<String, Map<String, String>> cleaned = new LinkedHashMap<>();
+    m.structuredData()
+        .forEach(
+            (id, params) -> {
+              Map<String, String> p = new LinkedHashMap<>();
+              params.forEach((k, v) -> p.put(clean(k), clean(v)));
+              cleaned.put(clean(id), p);
+            });
+    return toJson(cleaned);
+  }
+
+  private String toJson(Object value) {
+    try {
+      return json.writeValueAsString(value);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("structured data not serialisable", e);
+    }
+  }
+
+  /** PostgreSQL text and jsonb hold no NUL character: it becomes U+FFFD, the rest is kept. */
+  static String clean(String text) {
+    return text == null || text.indexOf('\u0000') < 0 ? text : text.replace('\u0000', '\uFFFD');
+  }
+}
