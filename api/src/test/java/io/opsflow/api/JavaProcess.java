@@ -87,6 +87,7 @@ final class JavaProcess implements AutoCloseable {
     // Several apps of one test (and tests running side by side) each get their own syslog ports.
     builder.environment().put("OPSFLOW_SYSLOG_UDP_PORT", "0");
     builder.environment().put("OPSFLOW_SYSLOG_TCP_PORT", "0");
+    builder.environment().put("OPSFLOW_CONNECTIVITY_SUPERVISOR", "false");
     builder.environment().putAll(environment);
     Files.writeString(
         log,
