@@ -5,24 +5,28 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.springframework.jdbc.core.JdbcTemplate;
 
 /**
  * Source address to device, from the live VPN endpoints ({@code released_at is null}), cached and
- * reloaded whole when older than the refresh interval, or at most once a second when an address is
- * not in it (an endpoint created a moment ago). An address live in two meshes at once (the same
- * overlay IP in two tenants) names no device: its messages are kept as from an unknown source.
+ * reloaded whole when older than the refresh interval. An address not in the cache is looked up on
+ * its own at once (an endpoint created a moment ago maps its first message), and remembered as
+ * unknown for a second, so a flood from an unknown source costs one query a second. An address live
+ * in two meshes at once (the same overlay IP in two tenants) names no device: its messages are kept
+ * as from an unknown source. A released endpoint stops mapping at the next reload.
  */
 public class EndpointDirectory {
 
-  private static final Duration MISS_RELOAD = Duration.ofSeconds(1);
+  private static final Duration UNKNOWN_FOR = Duration.ofSeconds(1);
 
   private final JdbcTemplate jdbc;
   private final Duration refresh;
   private final Clock clock;
-  private Map<String, Long> devices = Map.of();
+  private Map<String, Long> devices = new HashMap<>();
+  private final Map<String, Instant> unknown = new HashMap<>();
   private Instant loadedAt = Instant.MIN;
 
   public EndpointDirectory(JdbcTemplate jdbc, Duration refresh, Clock clock) {
@@ -37,10 +41,26 @@ public class EndpointDirectory {
     if (loadedAt.plus(refresh).isBefore(now)) {
       reload(now);
     }
-    if (!devices.containsKey(sourceIp) && loadedAt.plus(MISS_RELOAD).isBefore(now)) {
-      reload(now);
+    if (devices.containsKey(sourceIp)) {
+      return devices.get(sourceIp);
     }
-    return devices.get(sourceIp);
+    Instant missed = unknown.get(sourceIp);
+    if (missed != null && missed.plus(UNKNOWN_FOR).isAfter(now)) {
+      return null;
+    }
+    List<Long> owners =
+        jdbc.queryForList(
+            "select distinct device_id from vpn_endpoints"
+                + " where ip_address = ?::inet and released_at is null",
+            Long.class,
+            sourceIp);
+    if (owners.size() == 1) {
+      unknown.remove(sourceIp);
+      devices.put(sourceIp, owners.get(0));
+      return owners.get(0);
+    }
+    unknown.put(sourceIp, now);
+    return null;
   }
 
   private void reload(Instant now) {
@@ -56,9 +76,9 @@ public class EndpointDirectory {
             ambiguous.add(ip);
           }
         });
-    // Known addresses with no device: no reload for each of their messages.
-    ambiguous.forEach(ip -> loaded.put(ip, null));
+    ambiguous.forEach(loaded::remove);
     devices = loaded;
+    unknown.clear();
     loadedAt = now;
   }
 }

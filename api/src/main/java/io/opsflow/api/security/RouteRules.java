@@ -5,6 +5,7 @@ import static io.opsflow.api.security.Roles.CI_USER;
 import static io.opsflow.api.security.Roles.ENGINEER;
 import static io.opsflow.api.security.Roles.NODE_AGENT;
 import static io.opsflow.api.security.Roles.PASS_OPERATOR;
+import static io.opsflow.api.security.Roles.PKI_ADMIN;
 import static io.opsflow.api.security.Roles.SCHEDULER_OPERATOR;
 import static io.opsflow.api.security.Roles.VENUE_OPERATOR;
 import static io.opsflow.api.security.Roles.VIEWER;
@@ -109,6 +110,9 @@ public final class RouteRules {
       area(rules, "/api/v1/" + p, PASS_OPERATOR);
       area(rules, "/api/v1/" + p + "/**", PASS_OPERATOR);
     }
+    // The live fleet (connectivity, latest telemetry): viewers read, PKI admins start/stop
+    // monitors.
+    area(rules, "/api/v1/fleet/**", PKI_ADMIN);
     // Metrics for a Prometheus scraper with a viewer token.
     rules.add(new Rule(HttpMethod.GET, "/actuator/**", List.of(VIEWER, ENGINEER)));
     return List.copyOf(rules);

@@ -333,7 +333,7 @@ class SyslogIntakeIT {
 
       long fts = db.device(tenant, "fts-1", "fts", "fts");
       db.endpoint(fts, "127.0.0.3");
-      Thread.sleep(1100); // the directory reloads on a miss at most once a second
+      Thread.sleep(1100); // an address just found unknown is looked up again after a second
       send(other, target, "<14>1 - fts-1 fts - - - armed");
       await("the mapped record", () -> records() == 2);
       assertThat(
