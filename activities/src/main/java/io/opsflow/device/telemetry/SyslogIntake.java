@@ -18,14 +18,11 @@ import java.nio.channels.DatagramChannel;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -59,8 +56,17 @@ public class SyslogIntake implements SmartLifecycle {
    * @param dropped UDP datagrams dropped because the queue was full
    * @param kernelDrops datagrams the kernel dropped on this UDP socket (buffer full), -1 unknown
    * @param queued frames waiting for the writer
+   * @param batches batches committed
+   * @param writeMillis time spent writing them (parse, map, insert, commit)
    */
-  public record Stats(long received, long stored, long dropped, long kernelDrops, int queued) {}
+  public record Stats(
+      long received,
+      long stored,
+      long dropped,
+      long kernelDrops,
+      int queued,
+      long batches,
+      long writeMillis) {}
 
   private final SyslogProperties properties;
   private final TelemetryStore store;
@@ -71,6 +77,8 @@ public class SyslogIntake implements SmartLifecycle {
   private final AtomicLong received = new AtomicLong();
   private final AtomicLong stored = new AtomicLong();
   private final AtomicLong dropped = new AtomicLong();
+  private final AtomicLong batches = new AtomicLong();
+  private final AtomicLong writeNanos = new AtomicLong();
   private final Counter droppedCounter;
   private final Counter storedCounter;
   private final Counter receivedUdp;
@@ -194,7 +202,14 @@ public class SyslogIntake implements SmartLifecycle {
   }
 
   public Stats stats() {
-    return new Stats(received.get(), stored.get(), dropped.get(), kernelDrops(), queue.size());
+    return new Stats(
+        received.get(),
+        stored.get(),
+        dropped.get(),
+        kernelDrops(),
+        queue.size(),
+        batches.get(),
+        writeNanos.get() / 1_000_000);
   }
 
   private String describe() {
@@ -344,6 +359,7 @@ public class SyslogIntake implements SmartLifecycle {
   }
 
   private void writeUntilStored(List<Frame> frames) {
+    long start = System.nanoTime();
     List<TelemetryStore.Incoming> batch = new ArrayList<>(frames.size());
     for (Frame f : frames) {
       batch.add(
@@ -366,6 +382,8 @@ public class SyslogIntake implements SmartLifecycle {
         TelemetryStore.Written written = store.write(mapped);
         stored.addAndGet(written.ids().size());
         storedCounter.increment(written.ids().size());
+        batches.incrementAndGet();
+        writeNanos.addAndGet(System.nanoTime() - start);
         notifyFirstContacts(written.firstContacts());
         return;
       } catch (RuntimeException e) {
@@ -426,24 +444,6 @@ public class SyslogIntake implements SmartLifecycle {
 
   /** Drops counted by the kernel on this UDP socket (Linux /proc/net/udp), -1 when unknown. */
   private long kernelDrops() {
-    int port = udpPort();
-    if (port < 0) {
-      return -1;
-    }
-    String hexPort = String.format(Locale.ROOT, ":%04X", port);
-    long drops = -1;
-    for (String file : List.of("/proc/net/udp", "/proc/net/udp6")) {
-      try {
-        for (String line : Files.readAllLines(Path.of(file))) {
-          String[] f = line.trim().split("\\s+");
-          if (f.length > 12 && f[1].endsWith(hexPort)) {
-            drops = Math.max(drops, 0) + Long.parseLong(f[f.length - 1]);
-          }
-        }
-      } catch (IOException | NumberFormatException e) {
-        // not Linux, or no such file: unknown
-      }
-    }
-    return drops;
+    return UdpDrops.forPort(udpPort());
   }
 }
