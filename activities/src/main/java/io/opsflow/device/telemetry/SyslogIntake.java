@@ -33,12 +33,13 @@ import org.springframework.context.SmartLifecycle;
 
 /**
  * The syslog listeners (UDP, TCP) and the database writer behind them. Sockets put raw frames on a
- * bounded queue; one writer thread parses them, maps the source address to its device and writes
- * them in batches. A full queue makes TCP connections stop reading (the sender's window fills: it
- * waits, nothing is lost) and UDP datagrams dropped, each counted ({@code opsflow.syslog.dropped});
- * datagrams the kernel dropped because the socket buffer overflowed are read from /proc/net/udp
- * ({@code opsflow.syslog.udp.kernel.drops}). A batch the database refuses is retried until it is
- * written or the process stops.
+ * bounded queue; a parser thread takes them in batches and parses them while a writer thread maps
+ * the source addresses to devices and writes the batch before (one batch in hand-off). A full queue
+ * makes TCP connections stop reading (the sender's window fills: it waits, nothing is lost) and UDP
+ * datagrams dropped, each counted ({@code opsflow.syslog.dropped}); datagrams the kernel dropped
+ * because the socket buffer overflowed are read from /proc/net/udp ({@code
+ * opsflow.syslog.udp.kernel.drops}). A batch the database refuses is retried until it is written or
+ * the process stops.
  */
 public class SyslogIntake implements SmartLifecycle {
 
@@ -74,6 +75,11 @@ public class SyslogIntake implements SmartLifecycle {
   private final List<FirstContactListener> listeners;
   private final Clock clock;
   private final BlockingQueue<Frame> queue;
+
+  /** Parsed batches on their way to the writer; {@link #END} after the last one. */
+  private final BlockingQueue<List<TelemetryStore.Incoming>> parsed = new ArrayBlockingQueue<>(1);
+
+  private static final List<TelemetryStore.Incoming> END = new ArrayList<>(0);
   private final AtomicLong received = new AtomicLong();
   private final AtomicLong stored = new AtomicLong();
   private final AtomicLong dropped = new AtomicLong();
@@ -147,6 +153,7 @@ public class SyslogIntake implements SmartLifecycle {
       closeSockets();
       throw new UncheckedIOException("syslog intake cannot listen on " + describe(), e);
     }
+    threads.add(Thread.ofPlatform().name("syslog-parser").start(this::parseLoop));
     threads.add(Thread.ofPlatform().name("syslog-writer").start(this::writeLoop));
     log.info(
         "syslog intake listening on {} (udp {}, tcp {}, receive buffer {} bytes)",
@@ -338,34 +345,56 @@ public class SyslogIntake implements SmartLifecycle {
     }
   }
 
-  private void writeLoop() {
-    List<Frame> frames = new ArrayList<>(properties.batchSize());
+  /**
+   * Takes frames off the queue in batches and parses them, while the writer stores the batch
+   * before: parsing and the database overlap. The hand-off holds one batch, so a slow database
+   * stops this thread too and the queue fills (back-pressure reaches the sockets).
+   */
+  private void parseLoop() {
     long flushNanos = properties.flushInterval().toNanos();
-    while (running || !queue.isEmpty()) {
-      try {
+    try {
+      while (running || !queue.isEmpty()) {
         Frame first = queue.poll(flushNanos, TimeUnit.NANOSECONDS);
         if (first == null) {
           continue;
         }
+        List<Frame> frames = new ArrayList<>(properties.batchSize());
         frames.add(first);
         queue.drainTo(frames, properties.batchSize() - 1);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return;
+        List<TelemetryStore.Incoming> batch = new ArrayList<>(frames.size());
+        for (Frame f : frames) {
+          batch.add(
+              new TelemetryStore.Incoming(
+                  f.receivedAt(),
+                  f.sourceIp(),
+                  null,
+                  f.transport(),
+                  parse(f.text(), f.receivedAt())));
+        }
+        parsed.put(batch);
       }
-      writeUntilStored(frames);
-      frames.clear();
+      parsed.put(END);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 
-  private void writeUntilStored(List<Frame> frames) {
-    long start = System.nanoTime();
-    List<TelemetryStore.Incoming> batch = new ArrayList<>(frames.size());
-    for (Frame f : frames) {
-      batch.add(
-          new TelemetryStore.Incoming(
-              f.receivedAt(), f.sourceIp(), null, f.transport(), parse(f.text(), f.receivedAt())));
+  private void writeLoop() {
+    try {
+      while (true) {
+        List<TelemetryStore.Incoming> batch = parsed.take();
+        if (batch == END) {
+          return;
+        }
+        writeUntilStored(batch);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
+  }
+
+  private void writeUntilStored(List<TelemetryStore.Incoming> batch) {
+    long start = System.nanoTime();
     Duration backoff = Duration.ofMillis(200);
     while (true) {
       try {
