@@ -281,9 +281,16 @@ class PassExecutorIT {
                     "--opsflow.builds.local.work-dir=" + logs.resolve("builds"),
                     "--opsflow.passes.executor.backend=local",
                     "--opsflow.passes.executor.exit-grace=0s",
-                    "--opsflow.passes.executor.local.log-dir=" + logs)) {
+                    "--opsflow.passes.executor.local.log-dir=" + logs,
+                    "--opsflow.telemetry.syslog.udp-port=0",
+                    "--opsflow.telemetry.syslog.tcp-port=0",
+                    "--opsflow.connectivity.supervisor.enabled=false")) {
       long pass = pass(station);
       assertThat(workers.getBean("passStoreActivitiesImpl")).isNotNull();
+      // The devices pool also hosts the connectivity probes and the syslog intake.
+      assertThat(workers.getBean("connectivityActivitiesImpl")).isNotNull();
+      assertThat(workers.getBean(io.opsflow.device.telemetry.SyslogIntake.class).udpPort())
+          .isPositive();
       assertThat(workers.getBean(WorkerFactory.class).tryGetWorker("orchestration")).isNotNull();
       assertThat(workers.getBean(WorkerFactory.class).tryGetWorker("pass-executors")).isNotNull();
       try {
