@@ -180,6 +180,16 @@ class FleetApiIT {
     fleet("127.0.0.9");
     ApiClient viewer = new ApiClient(port).as("it-viewer");
     assertThat(viewer.get("/api/v1/fleet/devices/999999999").status()).isEqualTo(404);
+    ApiClient admin = new ApiClient(port).as("it-admin");
+    assertThat(
+            admin
+                .post(
+                    "/api/v1/fleet/endpoints/" + endpoint + "/monitoring/stop",
+                    "{\"reason\":\"never watched\"}")
+                .status())
+        .isEqualTo(404);
+    assertThat(admin.post("/api/v1/fleet/endpoints/999999999/monitoring", null).status())
+        .isEqualTo(409);
     assertThat(viewer.get("/api/v1/fleet/tenants/999999999").status()).isEqualTo(404);
     ApiClient.Answer badLimit = viewer.get("/api/v1/fleet/devices/" + drone + "/telemetry?limit=0");
     assertThat(badLimit.status()).isEqualTo(400);

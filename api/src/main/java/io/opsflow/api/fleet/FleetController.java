@@ -1,5 +1,7 @@
 package io.opsflow.api.fleet;
 
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.opsflow.api.fleet.FleetDtos.Device;
 import io.opsflow.api.fleet.FleetDtos.Fleet;
 import io.opsflow.api.fleet.FleetDtos.MonitoringStarted;
@@ -13,6 +15,7 @@ import io.opsflow.device.connectivity.ConnectivityRequest;
 import io.opsflow.device.connectivity.ConnectivityView;
 import io.swagger.v3.oas.annotations.Parameter;
 import io.temporal.client.WorkflowNotFoundException;
+import io.temporal.client.WorkflowServiceException;
 import io.temporal.client.WorkflowUpdateException;
 import java.security.Principal;
 import java.util.List;
@@ -114,6 +117,12 @@ public class FleetController {
       return monitors.stop(endpointId, reason, who == null ? "unknown" : who.getName());
     } catch (WorkflowNotFoundException e) {
       throw ApiException.notFound("Endpoint " + endpointId + " is not monitored");
+    } catch (WorkflowServiceException e) {
+      if (e.getCause() instanceof StatusRuntimeException s
+          && s.getStatus().getCode() == Status.Code.NOT_FOUND) {
+        throw ApiException.notFound("Endpoint " + endpointId + " is not monitored");
+      }
+      throw e;
     } catch (WorkflowUpdateException e) {
       throw ApiException.conflict("Endpoint " + endpointId + " is not monitored any more");
     }
