@@ -37,6 +37,12 @@ public final class FlightClassifier {
   private final FlightClassifierConfig config;
   private final FlightClassifierState state;
   private final List<CompiledRule> rules;
+  private final long bucketMicros;
+  private final long metricGapMicros;
+  private final long linkDropMicros;
+  // the window the last point fell in: most points fall in the same one (a cache, not state)
+  private long cachedBucketStart = Long.MIN_VALUE;
+  private Bucket cachedBucket;
 
   private record CompiledRule(Pattern pattern, FlightClassifierConfig.TextRule rule) {}
 
@@ -53,6 +59,9 @@ public final class FlightClassifier {
         config.textRules().stream()
             .map(r -> new CompiledRule(Pattern.compile(r.pattern()), r))
             .toList();
+    this.bucketMicros = config.bucket().toNanos() / 1000;
+    this.metricGapMicros = config.metricGap().toNanos() / 1000;
+    this.linkDropMicros = config.linkDrop().toNanos() / 1000;
   }
 
   /** The state to keep; feeding a classifier resumed from it continues exactly here. */
@@ -92,11 +101,11 @@ public final class FlightClassifier {
     }
     if (state.lastTime != null) {
       long gap = t - state.lastTime;
-      if (gap > config.metricGap().toNanos() / 1000) {
+      if (gap > metricGapMicros) {
         bucket.gaps++;
         bucket.maxGapMicros = Math.max(bucket.maxGapMicros, gap);
       }
-      if (state.airborne && gap >= config.linkDrop().toNanos() / 1000) {
+      if (state.airborne && gap >= linkDropMicros) {
         linkDrop(state.lastTime, t, point.msgId());
       }
     }
@@ -570,14 +579,18 @@ public final class FlightClassifier {
   // --- metric buckets -----------------------------------------------------------------------
 
   private Bucket bucket(long t) {
-    long size = config.bucket().toNanos() / 1000;
-    long start = Math.floorDiv(t, size) * size;
+    long start = Math.floorDiv(t, bucketMicros) * bucketMicros;
+    if (start == cachedBucketStart && cachedBucket != null) {
+      return cachedBucket;
+    }
     Bucket bucket = state.buckets.get(start);
     if (bucket == null) {
       bucket = new Bucket();
-      bucket.seconds = new long[(int) ((size / MICROS_PER_SECOND + 63) / 64) + 1];
+      bucket.seconds = new long[(int) ((bucketMicros / MICROS_PER_SECOND + 63) / 64) + 1];
       state.buckets.put(start, bucket);
     }
+    cachedBucketStart = start;
+    cachedBucket = bucket;
     return bucket;
   }
 
@@ -585,8 +598,7 @@ public final class FlightClassifier {
     long second = Math.floorDiv(t, MICROS_PER_SECOND);
     bucket.firstSecond = Math.min(bucket.firstSecond, second);
     bucket.lastSecond = Math.max(bucket.lastSecond, second);
-    long size = config.bucket().toNanos() / 1000;
-    int offset = (int) ((t - Math.floorDiv(t, size) * size) / MICROS_PER_SECOND);
+    int offset = (int) ((t - Math.floorDiv(t, bucketMicros) * bucketMicros) / MICROS_PER_SECOND);
     bucket.seconds[offset >>> 6] |= 1L << (offset & 63);
   }
 
@@ -677,11 +689,11 @@ public final class FlightClassifier {
 
   private static Double number(Map<String, String> f, String key) {
     String value = f.get(key);
-    if (value == null || value.isBlank()) {
+    if (value == null || value.isEmpty()) {
       return null;
     }
     try {
-      double parsed = Double.parseDouble(value.trim());
+      double parsed = Double.parseDouble(value);
       return Double.isFinite(parsed) ? parsed : null;
     } catch (NumberFormatException notANumber) {
       return null;
