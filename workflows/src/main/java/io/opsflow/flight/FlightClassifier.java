@@ -89,11 +89,14 @@ public final class FlightClassifier {
       return;
     }
     long t = micros(time);
+    // null: a window already handed out by drainSettled (a very late point counts as reordered)
     Bucket bucket = bucket(t);
-    bucket.messages++;
-    markSecond(bucket, t);
-    if (point.onboardTime() != null && point.receivedAt() != null) {
-      latency(bucket, (micros(point.receivedAt()) - t) / 1000.0);
+    if (bucket != null) {
+      bucket.messages++;
+      markSecond(bucket, t);
+      if (point.onboardTime() != null && point.receivedAt() != null) {
+        latency(bucket, (micros(point.receivedAt()) - t) / 1000.0);
+      }
     }
     if (state.lastTime != null && t < state.lastTime) {
       state.reordered++;
@@ -101,7 +104,7 @@ public final class FlightClassifier {
     }
     if (state.lastTime != null) {
       long gap = t - state.lastTime;
-      if (gap > metricGapMicros) {
+      if (gap > metricGapMicros && bucket != null) {
         bucket.gaps++;
         bucket.maxGapMicros = Math.max(bucket.maxGapMicros, gap);
       }
@@ -130,6 +133,71 @@ public final class FlightClassifier {
     }
   }
 
+  /**
+   * Takes out of the state what can no longer change, and returns it for the caller to store:
+   * closed flights, ended incidents (except those of a takeoff still being debounced, which may yet
+   * get its flight number) and every metric window but the newest two (a point for an older window
+   * then only counts as reordered). Keeps a long-running workflow's state small; {@link #history()}
+   * afterwards holds only what is still open.
+   */
+  public FlightHistory drainSettled() {
+    List<Flight> flights = List.copyOf(state.flights);
+    state.flights.clear();
+
+    List<Incident> incidents = new ArrayList<>();
+    List<IncidentAcc> kept = new ArrayList<>();
+    Map<Integer, Integer> moved = new java.util.HashMap<>();
+    for (int i = 0; i < state.incidents.size(); i++) {
+      IncidentAcc incident = state.incidents.get(i);
+      boolean pendingTakeoff =
+          state.takeoffPendingSince != null && incident.start >= state.takeoffPendingSince;
+      if (incident.end != null && !pendingTakeoff) {
+        incidents.add(view(incident));
+      } else {
+        moved.put(i, kept.size());
+        kept.add(incident);
+      }
+    }
+    state.incidents = kept;
+    state.gpsLoss.open = remap(state.gpsLoss.open, moved);
+    state.gpsDegraded.open = remap(state.gpsDegraded.open, moved);
+    state.batteryLow.open = remap(state.batteryLow.open, moved);
+    state.overheat.values().forEach(c -> c.open = remap(c.open, moved));
+    state.openFailsafe = remap(state.openFailsafe, moved);
+
+    List<MetricBucket> buckets = new ArrayList<>();
+    while (state.buckets.size() > 2) {
+      Map.Entry<Long, Bucket> oldest = state.buckets.pollFirstEntry();
+      buckets.add(metric(oldest.getKey(), oldest.getValue()));
+      state.settledBefore = oldest.getKey() + bucketMicros;
+    }
+    cachedBucket = null;
+    cachedBucketStart = Long.MIN_VALUE;
+    return new FlightHistory(
+        flights,
+        List.copyOf(incidents),
+        List.copyOf(buckets),
+        state.lastId,
+        state.points,
+        state.duplicates,
+        state.reordered);
+  }
+
+  private static Integer remap(Integer index, Map<Integer, Integer> moved) {
+    return index == null ? null : moved.get(index);
+  }
+
+  private static Incident view(IncidentAcc i) {
+    return new Incident(
+        i.kind,
+        i.severity,
+        instant(i.start),
+        i.end == null ? null : instant(i.end),
+        i.flightNumber,
+        i.summary,
+        Map.copyOf(i.evidence));
+  }
+
   /** The flights, incidents and buckets so far (a copy: later points do not change it). */
   public FlightHistory history() {
     List<Flight> flights = new ArrayList<>(state.flights);
@@ -138,15 +206,7 @@ public final class FlightClassifier {
     }
     List<Incident> incidents = new ArrayList<>();
     for (IncidentAcc i : state.incidents) {
-      incidents.add(
-          new Incident(
-              i.kind,
-              i.severity,
-              instant(i.start),
-              i.end == null ? null : instant(i.end),
-              i.flightNumber,
-              i.summary,
-              Map.copyOf(i.evidence)));
+      incidents.add(view(i));
     }
     List<MetricBucket> buckets = new ArrayList<>();
     state.buckets.forEach((start, b) -> buckets.add(metric(start, b)));
@@ -582,6 +642,9 @@ public final class FlightClassifier {
     long start = Math.floorDiv(t, bucketMicros) * bucketMicros;
     if (start == cachedBucketStart && cachedBucket != null) {
       return cachedBucket;
+    }
+    if (state.settledBefore != null && start < state.settledBefore) {
+      return null;
     }
     Bucket bucket = state.buckets.get(start);
     if (bucket == null) {

@@ -63,6 +63,9 @@ public final class FlightClassifierState {
   /** Index in {@link #incidents} of the open FAILSAFE; null when none. */
   public Integer openFailsafe;
 
+  /** Windows before this start were handed out by drainSettled; null before the first drain. */
+  public Long settledBefore;
+
   /** Metric windows by start time. */
   public TreeMap<Long, Bucket> buckets = new TreeMap<>();
 

@@ -94,6 +94,47 @@ class FlightClassifierPropertyTest {
   }
 
   @Property(tries = TRIES)
+  void drainingSettledEntitiesBetweenChunksLosesAndRepeatsNothing(
+      @ForAll("telemetry") List<TelemetryPoint> points, @ForAll("cuts") List<Integer> cuts) {
+    FlightHistory once = classifyAll(points);
+
+    TreeSet<Integer> bounds = new TreeSet<>();
+    bounds.add(points.size());
+    cuts.forEach(c -> bounds.add(Math.min(c, points.size())));
+    List<Flight> flights = new ArrayList<>();
+    List<Incident> incidents = new ArrayList<>();
+    List<MetricBucket> buckets = new ArrayList<>();
+    FlightClassifierState state = new FlightClassifierState();
+    int from = 0;
+    FlightHistory open = null;
+    for (int to : bounds) {
+      FlightClassifier classifier =
+          new FlightClassifier(FlightClassifierConfig.defaults(), roundTrip(state));
+      classifier.accept(points.subList(from, to));
+      FlightHistory settled = classifier.drainSettled();
+      flights.addAll(settled.flights());
+      incidents.addAll(settled.incidents());
+      buckets.addAll(settled.buckets());
+      open = classifier.history();
+      state = classifier.state();
+      from = to;
+    }
+    flights.addAll(open.flights());
+    incidents.addAll(open.incidents());
+    buckets.addAll(open.buckets());
+
+    assertThat(flights).isEqualTo(once.flights());
+    assertThat(buckets).isEqualTo(once.buckets());
+    java.util.Comparator<Incident> order =
+        java.util.Comparator.comparing(Incident::start)
+            .thenComparing(Incident::kind)
+            .thenComparing(Incident::summary);
+    assertThat(incidents.stream().sorted(order).toList())
+        .isEqualTo(once.incidents().stream().sorted(order).toList());
+    assertThat(open.reordered()).isEqualTo(once.reordered());
+  }
+
+  @Property(tries = TRIES)
   void redeliveredAndOutOfOrderIdsAreNotCountedTwice(
       @ForAll("telemetry") List<TelemetryPoint> points, @ForAll("cuts") List<Integer> replays) {
     FlightHistory once = classifyAll(points);
