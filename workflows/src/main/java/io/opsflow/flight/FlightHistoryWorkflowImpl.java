@@ -20,7 +20,7 @@ public class FlightHistoryWorkflowImpl implements FlightHistoryWorkflow {
   private final FlightHistoryActivities store;
   private final FlightClassifier classifier;
   private final boolean searchAttributes;
-  private Boolean airborne;
+  private boolean airborne;
 
   @WorkflowInit
   public FlightHistoryWorkflowImpl(FlightHistoryRequest request) {
@@ -42,7 +42,7 @@ public class FlightHistoryWorkflowImpl implements FlightHistoryWorkflow {
         carried != null && carried.state() != null ? carried.state() : new FlightClassifierState();
     this.classifier = new FlightClassifier(request.configOrDefaults(), state);
     this.searchAttributes =
-        Workflow.getTypedSearchAttributes().containsKey(FlightSearchAttributes.DEVICE_ID);
+        Workflow.getTypedSearchAttributes().containsKey(FlightSearchAttributes.AIRBORNE);
   }
 
   @Override
@@ -86,7 +86,7 @@ public class FlightHistoryWorkflowImpl implements FlightHistoryWorkflow {
 
   private void upsertAirborne() {
     boolean now = classifier.state().airborne;
-    if (searchAttributes && !Boolean.valueOf(now).equals(airborne)) {
+    if (searchAttributes && now != airborne) {
       Workflow.upsertTypedSearchAttributes(FlightSearchAttributes.AIRBORNE.valueSet(now));
     }
     airborne = now;

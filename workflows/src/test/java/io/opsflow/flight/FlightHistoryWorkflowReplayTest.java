@@ -1,6 +1,7 @@
 package io.opsflow.flight;
 
 import io.temporal.testing.WorkflowReplayer;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -13,6 +14,20 @@ import org.junit.jupiter.params.provider.ValueSource;
  * RECORDED_VERSION}, and keep the old files while such runs can exist.
  */
 class FlightHistoryWorkflowReplayTest {
+
+  /**
+   * Loads the classifier's classes outside the workflow thread: on a loaded machine, class loading
+   * inside the first workflow task can exceed the SDK's 1 s deadlock detection.
+   */
+  @BeforeAll
+  static void warmUp() {
+    Telemetry t = new Telemetry().heartbeat(0, false).heartbeat(1, true).ground(1, 3);
+    t.position(4, 10, 0, 0, 0).gps(4, 3, 9).text(5, 2, "Radio Failsafe").temperature(5, 20);
+    FlightClassifier classifier = new FlightClassifier(FlightClassifierConfig.defaults());
+    classifier.accept(t.points());
+    classifier.drainSettled();
+    classifier.history();
+  }
 
   @ParameterizedTest
   @ValueSource(strings = {"v1-first-run", "v1-late-telemetry"})

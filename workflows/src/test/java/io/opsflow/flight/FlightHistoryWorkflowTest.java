@@ -36,8 +36,6 @@ class FlightHistoryWorkflowTest {
   void start() {
     env = TestWorkflowEnvironment.newInstance();
     env.registerSearchAttribute(
-        FlightSearchAttributes.DEVICE_ID.getName(), IndexedValueType.INDEXED_VALUE_TYPE_INT);
-    env.registerSearchAttribute(
         FlightSearchAttributes.AIRBORNE.getName(), IndexedValueType.INDEXED_VALUE_TYPE_BOOL);
     store = new FakeFlightStore();
     Worker worker = env.newWorker(QUEUE);
@@ -83,7 +81,7 @@ class FlightHistoryWorkflowTest {
                 .setTaskQueue(QUEUE)
                 .setTypedSearchAttributes(
                     SearchAttributes.newBuilder()
-                        .set(FlightSearchAttributes.DEVICE_ID, DEVICE)
+                        .set(FlightSearchAttributes.AIRBORNE, false)
                         .build())
                 .build());
     firstRun = WorkflowClient.start(workflow::run, request);
