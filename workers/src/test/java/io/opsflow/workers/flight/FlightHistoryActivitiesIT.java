@@ -1,6 +1,7 @@
 package io.opsflow.workers.flight;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
@@ -11,17 +12,29 @@ import io.opsflow.flight.FlightHistoryActivities.PullRequest;
 import io.opsflow.flight.FlightHistoryActivities.SaveRequest;
 import io.opsflow.flight.FlightHistoryActivities.TelemetryBatch;
 import io.opsflow.flight.FlightHistoryActivitiesImpl;
+import io.opsflow.flight.FlightRetentionActivities.Archive;
+import io.opsflow.flight.FlightRetentionActivities.ArchiveRequest;
+import io.opsflow.flight.FlightRetentionActivities.Around;
+import io.opsflow.flight.FlightRetentionActivities.AroundRequest;
+import io.opsflow.flight.FlightRetentionActivities.PruneRequest;
+import io.opsflow.flight.FlightRetentionActivitiesImpl;
 import io.opsflow.flight.TelemetryPoint;
 import io.opsflow.workers.embedded.EmbeddedPostgres;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.datasource.DataSourceTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -38,6 +51,7 @@ class FlightHistoryActivitiesIT {
   private static HikariDataSource dataSource;
   private static JdbcTemplate jdbc;
   private static FlightHistoryActivitiesImpl activities;
+  private static long tenant;
   private static long drone;
   private static long other;
 
@@ -54,7 +68,7 @@ class FlightHistoryActivitiesIT {
     activities =
         new FlightHistoryActivitiesImpl(
             jdbc, new TransactionTemplate(new DataSourceTransactionManager(dataSource)));
-    long tenant =
+    tenant =
         jdbc.queryForObject("insert into tenants (name) values ('acme') returning id", Long.class);
     drone = device(tenant, "drone-1");
     other = device(tenant, "drone-2");
@@ -112,6 +126,69 @@ class FlightHistoryActivitiesIT {
   }
 
   @Test
+  void aClosedFlightIsArchivedPrunedAndStillReadable(@TempDir Path archiveDir) throws Exception {
+    long device = device(tenant, "drone-3");
+    flight(device);
+    FlightClassifier classifier = new FlightClassifier(FlightClassifierConfig.defaults());
+    long cursor = 0;
+    for (TelemetryBatch batch = activities.pull(new PullRequest(device, cursor, 500));
+        !batch.points().isEmpty();
+        batch = activities.pull(new PullRequest(device, cursor, 500))) {
+      classifier.accept(batch.points());
+      activities.save(new SaveRequest(device, classifier.drainSettled(), classifier.history()));
+      cursor = batch.points().getLast().id();
+    }
+    FlightRetentionActivitiesImpl retention =
+        new FlightRetentionActivitiesImpl(
+            jdbc,
+            new TransactionTemplate(new DataSourceTransactionManager(dataSource)),
+            archiveDir);
+    Instant middle = T0.plusSeconds(30);
+    Around before = retention.around(new AroundRequest(device, middle, Duration.ofSeconds(5)));
+    assertThat(before.archived()).isFalse();
+    assertThat(before.points()).isNotEmpty();
+
+    Archive archive = retention.archive(new ArchiveRequest(device, 1, Duration.ofSeconds(10)));
+    assertThat(retention.archive(new ArchiveRequest(device, 1, Duration.ofSeconds(10))))
+        .as("archiving again returns the same archive")
+        .isEqualTo(archive);
+    Path file = Path.of(archive.location());
+    assertThat(file).startsWith(archiveDir).exists();
+    assertThat(
+            HexFormat.of()
+                .formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file))))
+        .isEqualTo(archive.sha256());
+    assertThatThrownBy(() -> retention.archive(new ArchiveRequest(device, 9, Duration.ZERO)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("flightNumber 9");
+
+    Instant archivedAt =
+        jdbc.queryForObject(
+                "select archived_at from flight_telemetry_archives where id = ?",
+                java.sql.Timestamp.class,
+                archive.id())
+            .toInstant();
+    assertThat(retention.prune(new PruneRequest(archivedAt, Duration.ofHours(1))))
+        .as("kept hot for an hour")
+        .isZero();
+    long hot =
+        jdbc.queryForObject(
+            "select count(*) from flight_telemetry where device_id = ?", Long.class, device);
+    assertThat(
+            retention.prune(
+                new PruneRequest(archivedAt.plus(Duration.ofHours(2)), Duration.ofHours(1))))
+        .isEqualTo(archive.records());
+    assertThat(
+            jdbc.queryForObject(
+                "select count(*) from flight_telemetry where device_id = ?", Long.class, device))
+        .isEqualTo(hot - archive.records());
+
+    Around after = retention.around(new AroundRequest(device, middle, Duration.ofSeconds(5)));
+    assertThat(after.archived()).isTrue();
+    assertThat(after.points()).isEqualTo(before.points());
+  }
+
+  @Test
   void pullsByCursorCopiesOnceAndSavesIdempotently() {
     flight(drone);
     flight(other);
@@ -147,8 +224,10 @@ class FlightHistoryActivitiesIT {
             jdbc.queryForObject(
                 "select count(*) from flight_telemetry where device_id = ?", Long.class, drone))
         .isEqualTo(droneIds.size());
-    assertThat(jdbc.queryForObject("select count(*) from flight_telemetry", Long.class))
-        .isEqualTo(droneIds.size());
+    assertThat(
+            jdbc.queryForObject(
+                "select count(*) from flight_telemetry where device_id = ?", Long.class, other))
+        .isZero();
 
     FlightClassifier once = new FlightClassifier(FlightClassifierConfig.defaults());
     once.accept(all);
