@@ -2,6 +2,7 @@ package io.opsflow;
 
 import io.opsflow.build.BuildSearchAttributes;
 import io.opsflow.device.connectivity.ConnectivitySearchAttributes;
+import io.opsflow.flight.FlightSearchAttributes;
 import io.opsflow.pass.PassSearchAttributes;
 import io.opsflow.session.SessionSearchAttributes;
 import io.opsflow.workload.WorkloadSearchAttributes;
@@ -25,7 +26,8 @@ public final class SearchAttributes {
               BuildSearchAttributes.ALL,
               WorkloadSearchAttributes.ALL,
               PassSearchAttributes.ALL,
-              ConnectivitySearchAttributes.ALL)
+              ConnectivitySearchAttributes.ALL,
+              FlightSearchAttributes.ALL)
           .flatMap(List::stream)
           .toList();
 

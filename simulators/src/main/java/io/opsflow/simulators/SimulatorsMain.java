@@ -1,9 +1,11 @@
 package io.opsflow.simulators;
 
+import io.opsflow.simulators.flight.TlogForwarder;
 import java.io.IOException;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -18,6 +20,7 @@ import java.util.concurrent.CountDownLatch;
  * gateway --port 8183 --key sk_test_opsflow
  * agent   --url ws://127.0.0.1:8080/ws/agent/1 --token TOKEN [--heartbeat 30]
  * groundstation --port 8190 [--hk-ms 1000] [--offset-ms 0] [--drift-ppm 0]
+ * flight  --tlog FILE --to udp://127.0.0.1:5514 [--speed 50] [--hostname drone-1] [--limit N]
  * all     (plug, router and gateway on 8181-8183 with the values above)
  * </pre>
  */
@@ -31,16 +34,22 @@ public final class SimulatorsMain {
         gateway --port 8183 --key sk_test_opsflow
         agent   --url ws://127.0.0.1:8080/ws/agent/1 --token TOKEN [--heartbeat 30]
         groundstation --port 8190 [--hk-ms 1000] [--offset-ms 0] [--drift-ppm 0]
+        flight  --tlog FILE --to udp://127.0.0.1:5514|tcp://... [--speed 50] [--hostname drone-1]
+                [--limit N]   (replays a MAVLink tlog as RFC 5424 syslog, then exits)
         all     plug, router and gateway on 8181, 8182, 8183
       """;
 
   private SimulatorsMain() {}
 
   /** Entry point; see the class comment for the commands. */
-  public static void main(String[] args) throws IOException, InterruptedException {
+  public static void main(String[] args) throws Exception {
     if (args.length == 0) {
       System.err.print(USAGE);
       System.exit(2);
+    }
+    if (args[0].equals("flight")) {
+      TlogForwarder.main(Arrays.copyOfRange(args, 1, args.length));
+      return;
     }
     Map<String, String> opts = options(args);
     List<AutoCloseable> running = new ArrayList<>();
