@@ -1,6 +1,7 @@
 package io.opsflow;
 
 import io.opsflow.build.BuildSearchAttributes;
+import io.opsflow.device.DeviceSearchAttributes;
 import io.opsflow.pass.PassSearchAttributes;
 import io.opsflow.session.SessionSearchAttributes;
 import io.opsflow.workload.WorkloadSearchAttributes;
@@ -23,7 +24,8 @@ public final class SearchAttributes {
               SessionSearchAttributes.ALL,
               BuildSearchAttributes.ALL,
               WorkloadSearchAttributes.ALL,
-              PassSearchAttributes.ALL)
+              PassSearchAttributes.ALL,
+              DeviceSearchAttributes.ALL)
           .flatMap(List::stream)
           .toList();
 
