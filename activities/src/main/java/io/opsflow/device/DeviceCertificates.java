@@ -141,6 +141,10 @@ public class DeviceCertificates {
     }
     NebulaCa ca = cas.open(previous.tenantId());
     Instant notBefore = clock.instant().truncatedTo(ChronoUnit.SECONDS);
+    if (!notBefore.isAfter(current.details().notBefore())) {
+      // Renewed within the second it was issued: the same times would sign the same certificate.
+      notBefore = current.details().notBefore().plusSeconds(1);
+    }
     NebulaCertificate renewed = ca.renew(current, notBefore, notAfter(ca, notBefore, validity));
     Subject subject = subject(deviceId);
     return store(subject, renewed, new NebulaHostKey(current.details().publicKey()), previous.id());
