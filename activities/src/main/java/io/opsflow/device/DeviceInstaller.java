@@ -27,7 +27,6 @@ public final class DeviceInstaller {
    *
    * @param certificatePem the device's certificate (own-key devices), else null
    * @param enrollmentCode the single-use code (enrolling devices), else null
-   * @param enrollUrl where the code is redeemed
    * @param lighthouseIp the lighthouse's overlay address, null when the tenant has none
    * @param lighthouseEndpoint where the lighthouse is reached ({@code host:port}), or null
    * @param blocklist the tenant's revoked fingerprints
@@ -42,7 +41,6 @@ public final class DeviceInstaller {
       String caPem,
       String certificatePem,
       String enrollmentCode,
-      String enrollUrl,
       String lighthouseIp,
       String lighthouseEndpoint,
       List<String> blocklist,
@@ -54,7 +52,6 @@ public final class DeviceInstaller {
       safe("lighthouse_ip", lighthouseIp);
       safe("lighthouse_endpoint", lighthouseEndpoint);
       safe("api_url", apiUrl);
-      safe("enroll_url", enrollUrl);
       safe("syslog_target", syslogTarget);
       safe("tenant", tenant);
       for (String fingerprint : blocklist) {
@@ -125,6 +122,10 @@ public final class DeviceInstaller {
           .append("if [ -s \"$root/host.key\" ] && [ -s \"$root/host.crt\" ]; then\n")
           .append("  echo \"opsflow: $root/host.key and host.crt exist: already enrolled\"\n")
           .append("else\n")
+          .append("  # Where this device reaches opsflow; OPSFLOW_API_URL overrides it.\n")
+          .append("  api=\"${OPSFLOW_API_URL:-")
+          .append(in.apiUrl())
+          .append("}\"\n")
           .append("  bundle=\"$root/enrollment.$$\"\n")
           .append("  body='{\"code\":\"")
           .append(in.enrollmentCode())
@@ -132,15 +133,11 @@ public final class DeviceInstaller {
           .append("  if command -v curl >/dev/null 2>&1; then\n")
           .append("    curl -fsS -X POST -H 'Content-Type: application/json' -H 'Accept: ")
           .append(PEM_BUNDLE)
-          .append("' --data \"$body\" -o \"$bundle\" \"")
-          .append(in.enrollUrl())
-          .append("\"\n")
+          .append("' --data \"$body\" -o \"$bundle\" \"$api/api/v1/enroll\"\n")
           .append("  elif command -v wget >/dev/null 2>&1; then\n")
           .append("    wget -q --header='Content-Type: application/json' --header='Accept: ")
           .append(PEM_BUNDLE)
-          .append("' --post-data=\"$body\" -O \"$bundle\" \"")
-          .append(in.enrollUrl())
-          .append("\"\n")
+          .append("' --post-data=\"$body\" -O \"$bundle\" \"$api/api/v1/enroll\"\n")
           .append("  else\n")
           .append("    echo 'opsflow: neither curl nor wget found to enroll' >&2\n")
           .append("    exit 1\n")

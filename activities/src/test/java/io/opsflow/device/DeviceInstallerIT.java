@@ -79,7 +79,7 @@ class DeviceInstallerIT {
     return new Run(process.exitValue(), output);
   }
 
-  private DeviceInstaller.Input input(String certificate, String code, String enrollUrl) {
+  private DeviceInstaller.Input input(String certificate, String code, String apiUrl) {
     return new DeviceInstaller.Input(
         12,
         "drone 7 \"$(rm -rf /)\"",
@@ -89,11 +89,10 @@ class DeviceInstallerIT {
         ca.certificatePem(),
         certificate,
         code,
-        enrollUrl,
         "192.168.100.1",
         "127.0.0.1:4242",
         List.of("ab".repeat(32)),
-        "http://127.0.0.1:8080",
+        apiUrl == null ? "http://127.0.0.1:8080" : apiUrl,
         "127.0.0.1:5514");
   }
 
@@ -224,7 +223,7 @@ class DeviceInstallerIT {
         });
     server.start();
     try {
-      String url = "http://127.0.0.1:" + server.getAddress().getPort() + "/api/v1/enroll";
+      String url = "http://127.0.0.1:" + server.getAddress().getPort();
       String script = DeviceInstaller.script(input(null, code, url));
       assertThat(script).doesNotContain("PRIVATE KEY-----\n").contains(code);
       Path file = dir.resolve("install.sh");
@@ -267,7 +266,6 @@ class DeviceInstallerIT {
                     24,
                     "x",
                     "y",
-                    null,
                     null,
                     null,
                     "127.0.0.1:4242\"; reboot; \"",

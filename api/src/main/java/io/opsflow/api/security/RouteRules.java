@@ -5,6 +5,8 @@ import static io.opsflow.api.security.Roles.CI_USER;
 import static io.opsflow.api.security.Roles.ENGINEER;
 import static io.opsflow.api.security.Roles.NODE_AGENT;
 import static io.opsflow.api.security.Roles.PASS_OPERATOR;
+import static io.opsflow.api.security.Roles.PKI_ADMIN;
+import static io.opsflow.api.security.Roles.PKI_USER;
 import static io.opsflow.api.security.Roles.SCHEDULER_OPERATOR;
 import static io.opsflow.api.security.Roles.VENUE_OPERATOR;
 import static io.opsflow.api.security.Roles.VIEWER;
@@ -108,6 +110,17 @@ public final class RouteRules {
     for (String p : List.of("ground-stations", "passes")) {
       area(rules, "/api/v1/" + p, PASS_OPERATOR);
       area(rules, "/api/v1/" + p + "/**", PASS_OPERATOR);
+    }
+    // Devices (seed 003): the enrollment redemption is public (the single-use code is the
+    // credential); installer and config also for the pki_user the device is assigned to (checked
+    // by the route); everything else pki_admin's, reads also viewers'.
+    rules.add(new Rule(HttpMethod.POST, "/api/v1/enroll", List.of()));
+    for (String p : List.of("installer", "config")) {
+      rules.add(new Rule(HttpMethod.GET, "/api/v1/devices/*/" + p, List.of(PKI_ADMIN, PKI_USER)));
+    }
+    for (String p : List.of("tenants", "devices")) {
+      area(rules, "/api/v1/" + p, PKI_ADMIN);
+      area(rules, "/api/v1/" + p + "/**", PKI_ADMIN);
     }
     // Metrics for a Prometheus scraper with a viewer token.
     rules.add(new Rule(HttpMethod.GET, "/actuator/**", List.of(VIEWER, ENGINEER)));
