@@ -2,6 +2,7 @@ package io.opsflow.device;
 
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.function.Supplier;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -19,12 +20,25 @@ public class DeviceOnboardingConfiguration {
   /** Set by the embedded infrastructure to the data directory it opened (temporary ones too). */
   static final String EMBEDDED_DATA_DIR = "opsflow.embedded.data-dir-path";
 
-  @Bean
-  DeviceCaKeys deviceCaKeys(DeviceOnboardingProperties properties, Environment environment) {
+  /** The configured key at once (a bad one fails start-up); the data directory's on first use. */
+  static Supplier<DeviceCaKeys> deviceCaKeys(
+      DeviceOnboardingProperties properties, Environment environment) {
     if (StringUtils.hasText(properties.caKey())) {
-      return DeviceCaKeys.fromBase64(properties.caKey());
+      DeviceCaKeys configured = DeviceCaKeys.fromBase64(properties.caKey());
+      return () -> configured;
     }
-    return DeviceCaKeys.inDataDirectory(dataDirectory(environment));
+    Path dataDir = dataDirectory(environment);
+    return new Supplier<>() {
+      private DeviceCaKeys loaded;
+
+      @Override
+      public synchronized DeviceCaKeys get() {
+        if (loaded == null) {
+          loaded = DeviceCaKeys.inDataDirectory(dataDir);
+        }
+        return loaded;
+      }
+    };
   }
 
   /** The embedded one, else {@code opsflow.data-dir}, else OPSFLOW_DATA_DIR, else opsflow-data. */
@@ -39,8 +53,9 @@ public class DeviceOnboardingConfiguration {
   }
 
   @Bean
-  TenantCas tenantCas(JdbcTemplate jdbc, DeviceCaKeys deviceCaKeys) {
-    return new TenantCas(jdbc, deviceCaKeys, Clock.systemUTC());
+  TenantCas tenantCas(
+      JdbcTemplate jdbc, DeviceOnboardingProperties properties, Environment environment) {
+    return new TenantCas(jdbc, deviceCaKeys(properties, environment), Clock.systemUTC());
   }
 
   @Bean

@@ -9,6 +9,7 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
+import java.util.function.Supplier;
 import org.springframework.jdbc.core.JdbcTemplate;
 
 /**
@@ -18,10 +19,18 @@ import org.springframework.jdbc.core.JdbcTemplate;
 public class TenantCas {
 
   private final JdbcTemplate jdbc;
-  private final DeviceCaKeys keys;
+  private final Supplier<DeviceCaKeys> keys;
   private final Clock clock;
 
   public TenantCas(JdbcTemplate jdbc, DeviceCaKeys keys, Clock clock) {
+    this(jdbc, () -> keys, clock);
+  }
+
+  /**
+   * @param keys the sealing key, asked for only when a CA is created or opened: a process that
+   *     never signs never reads (or generates) it
+   */
+  public TenantCas(JdbcTemplate jdbc, Supplier<DeviceCaKeys> keys, Clock clock) {
     this.jdbc = jdbc;
     this.keys = keys;
     this.clock = clock;
@@ -49,8 +58,8 @@ public class TenantCas {
             tenantId,
             ca.certificatePem(),
             ca.fingerprint(),
-            keys.encrypt(ca.privateKeyPem(), tenantId),
-            keys.keyId(),
+            keys.get().encrypt(ca.privateKeyPem(), tenantId),
+            keys.get().keyId(),
             ca.certificate().details().notAfter().atOffset(ZoneOffset.UTC));
     return inserted == 1 ? ca.certificatePem() : certificatePem(tenantId);
   }
@@ -71,7 +80,7 @@ public class TenantCas {
         jdbc.query(
             "select certificate, key_ciphertext from tenant_cas where tenant_id = ?",
             (rs, n) -> {
-              String pem = keys.decrypt(rs.getBytes("key_ciphertext"), tenantId);
+              String pem = keys.get().decrypt(rs.getBytes("key_ciphertext"), tenantId);
               try {
                 return NebulaCa.load(rs.getString("certificate"), pem);
               } catch (NebulaCertificateException e) {

@@ -87,7 +87,7 @@ public class DeviceController {
   public ResponseEntity<String> config(@PathVariable long id, HttpServletRequest request) {
     String caller = operators.require(request);
     DeviceView device = devices.require(id);
-    devices.requireInstallerAccess(device, caller, isPkiAdmin());
+    devices.requireInstallerAccess(device, caller, isPkiAdmin() || hasRole(Roles.VIEWER));
     return ResponseEntity.ok().contentType(YAML).body(devices.config(device));
   }
 
@@ -121,13 +121,16 @@ public class DeviceController {
   }
 
   private static boolean isPkiAdmin() {
+    return hasRole(Roles.PKI_ADMIN) || hasRole(Roles.ADMIN);
+  }
+
+  private static boolean hasRole(String role) {
     Authentication auth = SecurityContextHolder.getContext().getAuthentication();
     if (auth == null) {
       return false;
     }
     for (GrantedAuthority authority : auth.getAuthorities()) {
-      String name = authority.getAuthority();
-      if (name.equals("ROLE_" + Roles.PKI_ADMIN) || name.equals("ROLE_" + Roles.ADMIN)) {
+      if (authority.getAuthority().equals("ROLE_" + role)) {
         return true;
       }
     }

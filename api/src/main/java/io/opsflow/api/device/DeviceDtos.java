@@ -80,6 +80,18 @@ public final class DeviceDtos {
 
   public record DecommissionBody(String reason) {}
 
+  /** The lighthouse's own public key (it keeps its private key, like a device). */
+  public record LighthouseKey(String publicKey) {}
+
+  /** The lighthouse's certificate, signed by the tenant's CA for its overlay address. */
+  public record LighthouseCertificate(
+      long tenantId,
+      String ipAddress,
+      String fingerprint,
+      Instant notAfter,
+      String caCertificate,
+      String certificate) {}
+
   /** The device was heard from (for operators and tests; connectivity signals it directly). */
   public record ContactBody(String source, String ipAddress) {}
 

@@ -1,6 +1,8 @@
 package io.opsflow.api.device;
 
 import io.opsflow.api.device.DeviceDtos.CreateTenant;
+import io.opsflow.api.device.DeviceDtos.LighthouseCertificate;
+import io.opsflow.api.device.DeviceDtos.LighthouseKey;
 import io.opsflow.api.device.DeviceDtos.TenantView;
 import io.opsflow.api.web.Operators;
 import jakarta.servlet.http.HttpServletRequest;
@@ -42,5 +44,12 @@ public class TenantController {
   @GetMapping("/{id}")
   public TenantView get(@PathVariable long id) {
     return tenants.require(id);
+  }
+
+  /** Signs the lighthouse's own public key for the tenant's lighthouse address. */
+  @PostMapping("/{id}/lighthouse-certificate")
+  public LighthouseCertificate lighthouseCertificate(
+      @PathVariable long id, @RequestBody(required = false) LighthouseKey body) {
+    return tenants.lighthouseCertificate(id, body);
   }
 }

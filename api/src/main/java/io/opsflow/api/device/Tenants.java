@@ -1,14 +1,22 @@
 package io.opsflow.api.device;
 
 import io.opsflow.api.device.DeviceDtos.CreateTenant;
+import io.opsflow.api.device.DeviceDtos.LighthouseCertificate;
+import io.opsflow.api.device.DeviceDtos.LighthouseKey;
 import io.opsflow.api.device.DeviceDtos.TenantView;
 import io.opsflow.api.web.ApiException;
 import io.opsflow.device.DeviceOnboardingProperties;
 import io.opsflow.device.MeshAddresses;
 import io.opsflow.device.TenantCas;
 import io.opsflow.device.pki.Ipv4Net;
+import io.opsflow.device.pki.NebulaCa;
+import io.opsflow.device.pki.NebulaCertificate;
+import io.opsflow.device.pki.NebulaCertificateException;
+import io.opsflow.device.pki.NebulaHostKey;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Set;
 import java.util.regex.Pattern;
@@ -93,6 +101,42 @@ public class Tenants {
           "name: a tenant named '" + body.name() + "' exists",
           "name");
     }
+  }
+
+  /**
+   * A certificate for the tenant's lighthouse: its own public key, the lighthouse address with the
+   * mesh's mask, the group {@code lighthouse}, valid as long as a device's.
+   */
+  public LighthouseCertificate lighthouseCertificate(long id, LighthouseKey body) {
+    TenantView tenant = require(id);
+    NebulaHostKey key;
+    try {
+      key = NebulaHostKey.parsePem(body == null ? null : body.publicKey());
+    } catch (NebulaCertificateException | RuntimeException e) {
+      throw ApiException.badRequest(
+          "public_key",
+          "public_key: not a NEBULA X25519 PUBLIC KEY PEM; never send the private key");
+    }
+    Ipv4Net mesh = Ipv4Net.parse(tenant.meshCidr());
+    NebulaCa ca = cas.open(id);
+    Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+    Instant notAfter = now.plus(properties.certificateValidity());
+    Instant caEnd = ca.certificate().details().notAfter();
+    NebulaCertificate certificate =
+        ca.sign(
+            key,
+            tenant.name() + "-lighthouse",
+            new Ipv4Net(MeshAddresses.parse(tenant.lighthouseIp()), mesh.mask()),
+            List.of("lighthouse"),
+            now,
+            notAfter.isAfter(caEnd) ? caEnd : notAfter);
+    return new LighthouseCertificate(
+        id,
+        tenant.lighthouseIp(),
+        certificate.fingerprint(),
+        certificate.details().notAfter(),
+        tenant.caCertificate(),
+        certificate.toPem());
   }
 
   static boolean endpointValid(String endpoint) {

@@ -112,12 +112,14 @@ public final class RouteRules {
       area(rules, "/api/v1/" + p + "/**", PASS_OPERATOR);
     }
     // Devices (seed 003): the enrollment redemption is public (the single-use code is the
-    // credential); installer and config also for the pki_user the device is assigned to (checked
-    // by the route); everything else pki_admin's, reads also viewers'.
+    // credential). The installer is for a pki_admin or the pki_user the device is assigned to
+    // (checked by the route), never a viewer: fetching it mints an enrollment code. The config
+    // holds nothing secret: viewers read it too. Everything else pki_admin's, reads also viewers'.
     rules.add(new Rule(HttpMethod.POST, "/api/v1/enroll", List.of()));
-    for (String p : List.of("installer", "config")) {
-      rules.add(new Rule(HttpMethod.GET, "/api/v1/devices/*/" + p, List.of(PKI_ADMIN, PKI_USER)));
-    }
+    rules.add(
+        new Rule(HttpMethod.GET, "/api/v1/devices/*/installer", List.of(PKI_ADMIN, PKI_USER)));
+    rules.add(
+        new Rule(HttpMethod.GET, "/api/v1/devices/*/config", List.of(PKI_ADMIN, PKI_USER, VIEWER)));
     for (String p : List.of("tenants", "devices")) {
       area(rules, "/api/v1/" + p, PKI_ADMIN);
       area(rules, "/api/v1/" + p + "/**", PKI_ADMIN);
