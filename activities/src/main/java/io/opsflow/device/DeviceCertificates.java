@@ -158,6 +158,19 @@ public class DeviceCertificates {
         fingerprint);
   }
 
+  /** The device's newest unrevoked certificate, or null. */
+  public IssuedCertificate current(long deviceId) {
+    return jdbc
+        .query(
+            "select * from device_certificates where device_id = ? and revoked_at is null"
+                + " order by id desc limit 1",
+            DeviceCertificates::issued,
+            deviceId)
+        .stream()
+        .findFirst()
+        .orElse(null);
+  }
+
   /** The device's newest unrevoked certificate PEM, or null. */
   public String currentPem(long deviceId) {
     return jdbc

@@ -243,6 +243,11 @@ public class DeviceOnboardingActivitiesImpl implements DeviceOnboardingActivitie
   }
 
   @Override
+  public IssuedCertificate currentCertificate(long deviceId) {
+    return certificates.current(deviceId);
+  }
+
+  @Override
   public int revokeCertificates(RevokeCommand command) {
     Integer revoked =
         tx.execute(

@@ -39,6 +39,12 @@ public interface DeviceOnboardingActivities {
    */
   IssuedCertificate renewCertificate(RenewCommand command);
 
+  /**
+   * The device's newest unrevoked certificate, or null: what an enrolling device got when it
+   * redeemed its code, in case the API's signal did not arrive.
+   */
+  IssuedCertificate currentCertificate(long deviceId);
+
   /** Revokes every unrevoked certificate of the device: each lands on the tenant's blocklist. */
   int revokeCertificates(RevokeCommand command);
 

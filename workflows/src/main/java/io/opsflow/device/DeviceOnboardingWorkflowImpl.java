@@ -104,6 +104,7 @@ public class DeviceOnboardingWorkflowImpl implements DeviceOnboardingWorkflow {
       }
       if (pendingContact != null) {
         takeContact();
+        lookUpEnrollment();
       }
       if (status == DeviceStatus.AWAITING_CONTACT && !now().isBefore(contactDeadline)) {
         changeStatus(DeviceStatus.CONTACT_TIMEOUT, null);
@@ -182,6 +183,24 @@ public class DeviceOnboardingWorkflowImpl implements DeviceOnboardingWorkflow {
     if (status == DeviceStatus.AWAITING_CONTACT || status == DeviceStatus.CONTACT_TIMEOUT) {
       lastContactAt = contact.at() != null ? contact.at() : now();
       changeStatus(DeviceStatus.ONLINE, contact);
+    }
+  }
+
+  /**
+   * A device heard from has a certificate: if the API's {@link DeviceEnrolled} signal was lost, the
+   * stored one is what the workflow renews from now on.
+   */
+  private void lookUpEnrollment() {
+    if (fingerprint != null || request.ownKey() || status != DeviceStatus.ONLINE) {
+      return;
+    }
+    if (Workflow.getVersion("enrollment-lookup", Workflow.DEFAULT_VERSION, 1) < 1) {
+      return;
+    }
+    IssuedCertificate current = store.currentCertificate(request.deviceId());
+    if (current != null) {
+      fingerprint = current.fingerprint();
+      notAfter = current.notAfter();
     }
   }
 

@@ -22,7 +22,8 @@ class DeviceOnboardingWorkflowReplayTest {
         "v1-renewal",
         "v1-decommission",
         "v1-saga",
-        "v1-enrollment"
+        "v1-enrollment",
+        "v1-enrollment-lookup"
       })
   void replaysRecordedHistory(String scenario) throws Exception {
     WorkflowReplayer.replayWorkflowExecutionFromResource(

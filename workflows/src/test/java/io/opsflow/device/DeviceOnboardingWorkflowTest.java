@@ -296,6 +296,24 @@ class DeviceOnboardingWorkflowTest {
     recordHistory("enrollment");
   }
 
+  @Test
+  void anEnrolledDeviceWhoseSignalWasLostIsFoundOnFirstContactAndRenewed() throws IOException {
+    register(DEVICE, false);
+    activities.enrolledCertificate =
+        new DeviceOnboardingActivities.IssuedCertificate(
+            "fp-stored", "192.168.100.1", now(), now().plus(Duration.ofDays(10)));
+
+    running(DEVICE).contact(new DeviceContact(DeviceContact.PING, "192.168.100.1", now()));
+    env.sleep(Duration.ofSeconds(5));
+    assertThat(running(DEVICE).state().fingerprint()).isEqualTo("fp-stored");
+    env.sleep(Duration.ofDays(8));
+
+    assertThat(running(DEVICE).state().renewals()).isEqualTo(1);
+    assertThat(activities.calls()).contains("currentCertificate", "renewCertificate");
+    running(DEVICE).decommission(new Decommission("done", "admin"));
+    recordHistory("enrollment-lookup", firstRunId());
+  }
+
   private void recordHistory(String scenario) throws IOException {
     recordHistory(scenario, null);
   }

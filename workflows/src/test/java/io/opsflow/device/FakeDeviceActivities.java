@@ -117,6 +117,15 @@ class FakeDeviceActivities implements DeviceOnboardingActivities {
     return List.copyOf(certificates);
   }
 
+  /** What the API stored when the device redeemed its code (set by a test). */
+  volatile IssuedCertificate enrolledCertificate;
+
+  @Override
+  public synchronized IssuedCertificate currentCertificate(long deviceId) {
+    calls.add("currentCertificate");
+    return enrolledCertificate;
+  }
+
   @Override
   public synchronized int revokeCertificates(RevokeCommand command) {
     calls.add("revokeCertificates");

@@ -50,8 +50,11 @@ public class DeviceController {
 
   @PostMapping
   public ResponseEntity<DeviceView> register(
-      @RequestBody RegisterDevice body, HttpServletRequest request) {
-    DeviceView device = devices.register(body, operators.require(request));
+      @RequestBody(required = false) RegisterDevice body, HttpServletRequest request) {
+    DeviceView device =
+        devices.register(
+            body == null ? new RegisterDevice(null, null, null, null, null, null, null) : body,
+            operators.require(request));
     return ResponseEntity.created(URI.create("/api/v1/devices/" + device.id())).body(device);
   }
 

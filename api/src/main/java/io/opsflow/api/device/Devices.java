@@ -155,7 +155,10 @@ public class Devices {
 
   private static final String SELECT =
       "select d.*, t.name tenant, host(d.ip_address) ip,"
-          + " l.license_key, l.status license_status, l.expires_at license_expires_at,"
+          + " l.license_key, l.expires_at license_expires_at,"
+          // an active license past its expiry reads as expired, without a job to flip it
+          + " case when l.status = 'active' and l.expires_at <= now() then 'expired'"
+          + " else l.status end license_status,"
           + " c.fingerprint, c.not_before, c.not_after"
           + " from devices d join tenants t on t.id = d.tenant_id"
           + " left join lateral (select * from licenses where device_id = d.id"

@@ -3,12 +3,12 @@ package io.opsflow.api.device;
 import io.opsflow.api.device.DeviceDtos.EnrollBody;
 import io.opsflow.api.device.DeviceDtos.Enrollment;
 import io.opsflow.device.DeviceInstaller;
+import jakarta.servlet.http.HttpServletRequest;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
-import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RestController;
 
 /**
@@ -24,11 +24,15 @@ public class EnrollmentController {
     this.devices = devices;
   }
 
-  @PostMapping("/api/v1/enroll")
+  // The Accept header is read from the request, not declared as a parameter: it is content
+  // negotiation, not input the OpenAPI document should describe.
+  @PostMapping(
+      value = "/api/v1/enroll",
+      produces = {MediaType.APPLICATION_JSON_VALUE, DeviceInstaller.PEM_BUNDLE})
   public ResponseEntity<?> enroll(
-      @RequestBody EnrollBody body,
-      @RequestHeader(name = HttpHeaders.ACCEPT, required = false) String accept) {
-    Enrollment enrollment = devices.enroll(body.code());
+      @RequestBody(required = false) EnrollBody body, HttpServletRequest request) {
+    String accept = request.getHeader(HttpHeaders.ACCEPT);
+    Enrollment enrollment = devices.enroll(body == null ? null : body.code());
     ResponseEntity.BodyBuilder ok =
         ResponseEntity.ok().header(HttpHeaders.CACHE_CONTROL, "no-store");
     if (accept != null && accept.contains(DeviceInstaller.PEM_BUNDLE)) {

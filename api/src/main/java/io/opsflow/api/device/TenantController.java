@@ -31,8 +31,11 @@ public class TenantController {
 
   @PostMapping
   public ResponseEntity<TenantView> create(
-      @RequestBody CreateTenant body, HttpServletRequest request) {
-    TenantView created = tenants.create(body, operators.require(request));
+      @RequestBody(required = false) CreateTenant body, HttpServletRequest request) {
+    TenantView created =
+        tenants.create(
+            body == null ? new CreateTenant(null, null, null, null) : body,
+            operators.require(request));
     return ResponseEntity.created(URI.create("/api/v1/tenants/" + created.id())).body(created);
   }
 
