@@ -1,6 +1,7 @@
 package io.opsflow;
 
 import io.opsflow.build.BuildSearchAttributes;
+import io.opsflow.device.DeviceSearchAttributes;
 import io.opsflow.device.connectivity.ConnectivitySearchAttributes;
 import io.opsflow.flight.FlightSearchAttributes;
 import io.opsflow.pass.PassSearchAttributes;
@@ -27,7 +28,8 @@ public final class SearchAttributes {
               WorkloadSearchAttributes.ALL,
               PassSearchAttributes.ALL,
               ConnectivitySearchAttributes.ALL,
-              FlightSearchAttributes.ALL)
+              FlightSearchAttributes.ALL,
+              DeviceSearchAttributes.ALL)
           .flatMap(List::stream)
           .toList();
 

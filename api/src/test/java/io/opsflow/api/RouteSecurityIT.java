@@ -53,7 +53,12 @@ class RouteSecurityIT {
           "/v3/api-docs.yaml",
           "/swagger-ui.html",
           "/swagger-ui/**",
-          "/error");
+          "/error",
+          // a device redeeming its single-use enrollment code: the code is the credential
+          "/api/v1/enroll");
+
+  /** Reads a viewer may not make: each mints a credential (a device's enrollment code). */
+  private static final Set<String> CREDENTIAL_READS = Set.of("GET /api/v1/devices/1/installer");
 
   private static final AntPathMatcher MATCHER = new AntPathMatcher();
 
@@ -97,6 +102,9 @@ class RouteSecurityIT {
             "POST /api/v1/nodes/register",
             "POST /api/v1/passes",
             "POST /api/v1/ground-stations",
+            "POST /api/v1/devices",
+            "GET /api/v1/devices/1/installer",
+            "POST /api/v1/enroll",
             "POST /api/v1/passes/1/pause",
             "PATCH /api/v1/passes/1/nodes/1",
             "GET /api/v1/passes/1/stream",
@@ -141,7 +149,9 @@ class RouteSecurityIT {
       }
       int status = status(route, viewer);
       boolean read = route.startsWith("GET ") || route.startsWith("HEAD ");
-      if (read) {
+      if (CREDENTIAL_READS.contains(route)) {
+        assertThat(status).as(route + " by a viewer").isEqualTo(403);
+      } else if (read) {
         assertThat(status).as(route + " read by a viewer").isNotIn(401, 403);
       } else {
         assertThat(status).as(route + " written by a viewer").isEqualTo(403);
@@ -184,6 +194,13 @@ class RouteSecurityIT {
     assertThat(status("GET /api/v1/passes", venue)).isEqualTo(403);
     assertThat(status("POST /api/v1/ground-stations", ci)).isEqualTo(403);
     assertThat(status("GET /api/v1/sessions", pass)).isEqualTo(403);
+    String pki = api.as("it-pki").token();
+    String pilot = api.as("pilot-ann").token();
+    assertThat(status("GET /api/v1/devices", pki)).isEqualTo(200);
+    assertThat(status("GET /api/v1/tenants", pki)).isEqualTo(200);
+    assertThat(status("GET /api/v1/devices", pilot)).isEqualTo(403);
+    assertThat(status("POST /api/v1/tenants", pilot)).isEqualTo(403);
+    assertThat(status("GET /api/v1/devices", pass)).isEqualTo(403);
   }
 
   @Test
@@ -241,6 +258,11 @@ class RouteSecurityIT {
             && entry.getValue().has(method)) {
           var operation = entry.getValue().path(method);
           assertThat(operation.path("x-roles").isArray()).as(route).isTrue();
+          if (isPublic(route)) {
+            assertThat(operation.path("security").toString()).as(route).doesNotContain("bearer");
+            documented = true;
+            continue;
+          }
           assertThat(operation.path("security").toString()).as(route).contains("bearer");
           assertThat(operation.at("/responses/401/content").toString())
               .as(route)

@@ -15,8 +15,7 @@ import org.springframework.boot.builder.SpringApplicationBuilder;
       "io.opsflow.build",
       "io.opsflow.workload",
       "io.opsflow.devices",
-      "io.opsflow.device.telemetry",
-      "io.opsflow.device.connectivity",
+      "io.opsflow.device",
       "io.opsflow.payments",
       "io.opsflow.events",
       "io.opsflow.pass"

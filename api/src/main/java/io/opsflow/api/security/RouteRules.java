@@ -6,6 +6,7 @@ import static io.opsflow.api.security.Roles.ENGINEER;
 import static io.opsflow.api.security.Roles.NODE_AGENT;
 import static io.opsflow.api.security.Roles.PASS_OPERATOR;
 import static io.opsflow.api.security.Roles.PKI_ADMIN;
+import static io.opsflow.api.security.Roles.PKI_USER;
 import static io.opsflow.api.security.Roles.SCHEDULER_OPERATOR;
 import static io.opsflow.api.security.Roles.VENUE_OPERATOR;
 import static io.opsflow.api.security.Roles.VIEWER;
@@ -113,6 +114,19 @@ public final class RouteRules {
     // The live fleet (connectivity, latest telemetry): viewers read, PKI admins start/stop
     // monitors.
     area(rules, "/api/v1/fleet/**", PKI_ADMIN);
+    // Devices (seed 003): the enrollment redemption is public (the single-use code is the
+    // credential). The installer is for a pki_admin or the pki_user the device is assigned to
+    // (checked by the route), never a viewer: fetching it mints an enrollment code. The config
+    // holds nothing secret: viewers read it too. Everything else pki_admin's, reads also viewers'.
+    rules.add(new Rule(HttpMethod.POST, "/api/v1/enroll", List.of()));
+    rules.add(
+        new Rule(HttpMethod.GET, "/api/v1/devices/*/installer", List.of(PKI_ADMIN, PKI_USER)));
+    rules.add(
+        new Rule(HttpMethod.GET, "/api/v1/devices/*/config", List.of(PKI_ADMIN, PKI_USER, VIEWER)));
+    for (String p : List.of("tenants", "devices")) {
+      area(rules, "/api/v1/" + p, PKI_ADMIN);
+      area(rules, "/api/v1/" + p + "/**", PKI_ADMIN);
+    }
     // Metrics for a Prometheus scraper with a viewer token.
     rules.add(new Rule(HttpMethod.GET, "/actuator/**", List.of(VIEWER, ENGINEER)));
     return List.copyOf(rules);

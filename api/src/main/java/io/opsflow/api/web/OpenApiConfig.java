@@ -147,6 +147,11 @@ public class OpenApiConfig {
     operation.setResponses(responses);
     if (rule.isPresent() && rule.get().isPublic()) {
       operation.setSecurity(List.of());
+      if (rule.get().method() != null) {
+        // A public route of the API itself (enrollment: its body is the credential).
+        operation.addExtension("x-roles", List.of());
+        error(responses, "400", "Bad input; detail and field name it");
+      }
       return;
     }
     List<String> roles = rule.map(RouteRules.Rule::roles).orElse(List.of());

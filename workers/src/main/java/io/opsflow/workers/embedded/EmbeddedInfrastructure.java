@@ -100,6 +100,9 @@ public class EmbeddedInfrastructure implements EnvironmentPostProcessor, Ordered
   /** Property naming the data directory (else the environment variable OPSFLOW_DATA_DIR). */
   public static final String DATA_DIR = "opsflow.data-dir";
 
+  /** Set to the opened data directory's path (temporary ones too), for other modules. */
+  public static final String DATA_DIR_PATH = "opsflow.embedded.data-dir-path";
+
   /** Bean name of the {@link DataDirectory}, when one was opened. */
   public static final String DATA_DIR_BEAN = "opsflowDataDirectory";
 
@@ -150,6 +153,8 @@ public class EmbeddedInfrastructure implements EnvironmentPostProcessor, Ordered
       if (startPostgres || startTemporal) {
         data = openDataDirectory(environment, settings);
         started.put(DATA_DIR_BEAN, data);
+        // Where components outside this module keep their files (device onboarding's CA key).
+        properties.put(DATA_DIR_PATH, data.root().toString());
         log.info("Data directory " + data);
         payloadKey(environment, data)
             .ifPresent(key -> properties.put(CodecProperties.DATA_DIR_KEY, key));
