@@ -13,6 +13,7 @@ import java.time.ZoneOffset;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.function.LongConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.dao.DataIntegrityViolationException;
@@ -38,13 +39,23 @@ public class DeviceOnboardingActivitiesImpl implements DeviceOnboardingActivitie
   private final TransactionTemplate tx;
   private final DeviceCertificates certificates;
   private final Clock clock;
+  private final LongConsumer watchEndpoint;
 
+  /**
+   * @param watchEndpoint starts the health check of a live endpoint (idempotent), called when the
+   *     device starts waiting for its first contact
+   */
   public DeviceOnboardingActivitiesImpl(
-      JdbcTemplate jdbc, TransactionTemplate tx, DeviceCertificates certificates, Clock clock) {
+      JdbcTemplate jdbc,
+      TransactionTemplate tx,
+      DeviceCertificates certificates,
+      Clock clock,
+      LongConsumer watchEndpoint) {
     this.jdbc = jdbc;
     this.tx = tx;
     this.certificates = certificates;
     this.clock = clock;
+    this.watchEndpoint = watchEndpoint;
   }
 
   private record Placement(long tenantId, String role, String mesh, String lighthouse) {}
@@ -283,6 +294,17 @@ public class DeviceOnboardingActivitiesImpl implements DeviceOnboardingActivitie
         contact == null || contact.at() == null ? null : contact.at().atOffset(ZoneOffset.UTC),
         contact == null ? null : contact.source(),
         change.deviceId());
+    if (change.status() == DeviceStatus.AWAITING_CONTACT) {
+      // First contact is a first answered probe or first telemetry: the probes start now, not at
+      // the connectivity supervisor's next round.
+      for (Long endpoint :
+          jdbc.queryForList(
+              "select id from vpn_endpoints where device_id = ? and released_at is null",
+              Long.class,
+              change.deviceId())) {
+        watchEndpoint.accept(endpoint);
+      }
+    }
   }
 
   private static ApplicationFailure notFound(long deviceId) {

@@ -1,5 +1,6 @@
 package io.opsflow.device;
 
+import io.opsflow.device.connectivity.ConnectivityMonitors;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.function.Supplier;
@@ -67,8 +68,13 @@ public class DeviceOnboardingConfiguration {
   DeviceOnboardingActivitiesImpl deviceOnboardingActivitiesImpl(
       JdbcTemplate jdbc,
       PlatformTransactionManager transactions,
-      DeviceCertificates deviceCertificates) {
+      DeviceCertificates deviceCertificates,
+      ConnectivityMonitors connectivityMonitors) {
     return new DeviceOnboardingActivitiesImpl(
-        jdbc, new TransactionTemplate(transactions), deviceCertificates, Clock.systemUTC());
+        jdbc,
+        new TransactionTemplate(transactions),
+        deviceCertificates,
+        Clock.systemUTC(),
+        connectivityMonitors::start);
   }
 }

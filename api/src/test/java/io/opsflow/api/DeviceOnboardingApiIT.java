@@ -243,6 +243,41 @@ class DeviceOnboardingApiIT {
   }
 
   @Test
+  void aDeviceTurnsOnlineWhenItsFirstProbeAnswersAndAMeshAddressOffLoopbackIsNeverProbed()
+      throws Exception {
+    // 127.x answers ICMP on this host: the device is "up" as soon as its monitor probes it.
+    long loopback = tenant("127.77.0.0/24");
+    JsonNode up =
+        pki().ok(pki().post("/api/v1/devices", device(loopback, "drone-up", null, null)), 201);
+    long upId = up.path("id").asLong();
+    assertThat(up.path("status").asText()).isEqualTo("awaiting_contact");
+    assertThat(up.path("ip_address").asText()).startsWith("127.77.0.");
+    // A data-only mesh address: the dev/test configuration probes loopback only.
+    long data = tenant("192.168.100.0/24");
+    JsonNode off =
+        pki().ok(pki().post("/api/v1/devices", device(data, "drone-off", null, null)), 201);
+    long offId = off.path("id").asLong();
+
+    JsonNode online = null;
+    for (int i = 0; i < 300; i++) {
+      online = pki().ok(pki().get("/api/v1/devices/" + upId), 200);
+      if (online.path("status").asText().equals("online")) {
+        break;
+      }
+      Thread.sleep(100);
+    }
+    assertThat(online.path("status").asText()).isEqualTo("online");
+    JsonNode fleet = pki().ok(pki().get("/api/v1/fleet/devices/" + upId), 200);
+    assertThat(fleet.toString()).contains("\"online\"");
+
+    JsonNode never = pki().ok(pki().get("/api/v1/fleet/devices/" + offId), 200);
+    assertThat(never.toString())
+        .contains("not probed: outside opsflow.connectivity.probe-networks");
+    assertThat(pki().ok(pki().get("/api/v1/devices/" + offId), 200).path("status").asText())
+        .isEqualTo("awaiting_contact");
+  }
+
+  @Test
   void anEnrollingDeviceRedeemsItsCodeOnceAndNoPrivateKeyReachesTheHistory() throws Exception {
     long tenant = tenant("10.20.0.0/24");
     JsonNode device =

@@ -87,6 +87,8 @@ final class JavaProcess implements AutoCloseable {
     // Several apps of one test (and tests running side by side) each get their own syslog ports.
     builder.environment().put("OPSFLOW_SYSLOG_UDP_PORT", "0");
     builder.environment().put("OPSFLOW_SYSLOG_TCP_PORT", "0");
+    // Health checks of any device these processes see stay on loopback.
+    builder.environment().put("OPSFLOW_CONNECTIVITY_PROBE_NETWORKS", "127.0.0.0/8");
     builder.environment().put("OPSFLOW_CONNECTIVITY_SUPERVISOR", "false");
     builder.environment().putAll(environment);
     Files.writeString(

@@ -459,6 +459,7 @@ public final class SyslogIntakeBenchmark {
             500,
             probes,
             Duration.ofMinutes(5),
+            List.of("127.0.0.0/8"),
             new ConnectivityProperties.Supervisor(false, Duration.ofMinutes(1), 60));
     ConnectivityActivitiesImpl activities =
         new ConnectivityActivitiesImpl(jdbc, properties, List.of());

@@ -81,6 +81,16 @@ public class ConnectivityActivitiesImpl implements ConnectivityActivities {
     String mode = target.probe() != null ? target.probe() : properties.probe();
     int port = target.tcpPort() != null ? target.tcpPort() : properties.tcpPort();
     String method = mode.equals("tcp") ? "tcp:" + port : "icmp";
+    if (!properties.mayProbe(target.ip())) {
+      return new ProbeResult(
+          false,
+          target.ip(),
+          method,
+          false,
+          null,
+          "not probed: outside opsflow.connectivity.probe-networks " + properties.probeNetworks(),
+          clock.instant());
+    }
     try {
       return bulkhead.executeSupplier(
           () -> {

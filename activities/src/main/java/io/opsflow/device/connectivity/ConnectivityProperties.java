@@ -1,6 +1,8 @@
 package io.opsflow.device.connectivity;
 
+import io.opsflow.device.pki.Ipv4Net;
 import java.time.Duration;
+import java.util.List;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 
@@ -18,6 +20,9 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param probesPerRun probes before a monitor continues as new
  * @param maxConcurrentProbes probes in flight at once in one worker (the bulkhead)
  * @param maxWaitForSlot how long a probe waits for a bulkhead slot before its attempt fails
+ * @param probeNetworks the only networks probes may be sent to (CIDRs, comma separated); empty:
+ *     any. Dev and test configurations keep probes on loopback ({@code 127.0.0.0/8}); an endpoint
+ *     outside is recorded as a failed probe that was never sent
  * @param supervisor the workflow that starts missing monitors
  */
 @ConfigurationProperties(prefix = "opsflow.connectivity")
@@ -32,11 +37,21 @@ public record ConnectivityProperties(
     @DefaultValue("500") int probesPerRun,
     @DefaultValue("64") int maxConcurrentProbes,
     @DefaultValue("30s") Duration maxWaitForSlot,
+    @DefaultValue("") List<String> probeNetworks,
     @DefaultValue Supervisor supervisor) {
 
   public ConnectivityProperties {
     if (!probe.equals("icmp") && !probe.equals("tcp")) {
       throw new IllegalArgumentException("opsflow.connectivity.probe must be icmp or tcp");
+    }
+    probeNetworks = probeNetworks.stream().map(String::strip).filter(n -> !n.isEmpty()).toList();
+    for (String network : probeNetworks) {
+      try {
+        Ipv4Net.parse(network);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(
+            "opsflow.connectivity.probe-networks: " + network + " is not an IPv4 CIDR", e);
+      }
     }
     if (maxConcurrentProbes < 1) {
       throw new IllegalArgumentException("opsflow.connectivity.max-concurrent-probes must be >= 1");
@@ -52,6 +67,20 @@ public record ConnectivityProperties(
       @DefaultValue("false") boolean enabled,
       @DefaultValue("1m") Duration interval,
       @DefaultValue("60") int roundsPerRun) {}
+
+  /** Whether a probe may be sent to {@code ip}. */
+  public boolean mayProbe(String ip) {
+    if (probeNetworks.isEmpty()) {
+      return true;
+    }
+    Ipv4Net target;
+    try {
+      target = Ipv4Net.parse(ip + "/32");
+    } catch (IllegalArgumentException notIpv4) {
+      return false;
+    }
+    return probeNetworks.stream().anyMatch(n -> Ipv4Net.parse(n).contains(target));
+  }
 
   /** The settings a monitor starts with. */
   public ConnectivitySettings toSettings(String devicesTaskQueue) {

@@ -45,6 +45,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -72,6 +73,8 @@ class DeviceOnboardingIT {
   private static TenantCas cas;
   private static DeviceCertificates certificates;
   private static DeviceOnboardingActivitiesImpl activities;
+  // endpoints whose health check the activities started (the connectivity monitors in the apps)
+  private static final List<Long> watched = new CopyOnWriteArrayList<>();
   private static final SecureRandom RANDOM = new SecureRandom();
 
   @BeforeAll
@@ -95,7 +98,8 @@ class DeviceOnboardingIT {
             jdbc,
             new TransactionTemplate(new DataSourceTransactionManager(dataSource)),
             certificates,
-            Clock.systemUTC());
+            Clock.systemUTC(),
+            watched::add);
   }
 
   @AfterAll
@@ -281,6 +285,13 @@ class DeviceOnboardingIT {
                       device, "acme", true, DeviceOnboardingSettings.defaults(), null)));
       assertThat(ready.status()).isEqualTo(DeviceStatus.AWAITING_CONTACT);
       assertThat(status(device)).isEqualTo("awaiting_contact");
+      // waiting for contact starts the probes of the device's endpoint
+      assertThat(watched)
+          .contains(
+              jdbc.queryForObject(
+                  "select id from vpn_endpoints where device_id = ? and released_at is null",
+                  Long.class,
+                  device));
       DeviceOnboardingWorkflow running =
           client.newWorkflowStub(
               DeviceOnboardingWorkflow.class, DeviceOnboardingRequest.workflowId(device));

@@ -70,6 +70,7 @@ class ConnectivityIT {
             500,
             8,
             Duration.ofSeconds(30),
+            List.of("127.0.0.0/8"),
             new ConnectivityProperties.Supervisor(false, Duration.ofMinutes(1), 60));
     TaskQueueProperties queues =
         new TaskQueueProperties("orchestration", "devices", "pass-executors", "agents-", "it");
@@ -135,6 +136,21 @@ class ConnectivityIT {
         db.jdbc.queryForMap("select * from device_first_contacts where device_id = ?", drone);
     assertThat(contact.get("via")).isEqualTo("ping");
     assertThat(contact.get("endpoint_id")).isEqualTo(endpoint);
+  }
+
+  @Test
+  void anEndpointOutsideTheProbeNetworksIsNeverProbedAndGoesOfflineSayingWhy() {
+    // A mesh address is data here: the test configuration probes loopback only.
+    long endpoint = db.endpoint(drone, "192.168.100.9");
+
+    monitors.start(endpoint);
+    awaitProbes(endpoint, 3);
+
+    Map<String, Object> row = status(endpoint);
+    assertThat(row.get("status")).isEqualTo("offline");
+    assertThat(row.get("last_ping_success")).isNull();
+    assertThat((String) row.get("last_error"))
+        .startsWith("not probed: outside opsflow.connectivity.probe-networks [127.0.0.0/8]");
   }
 
   @Test
