@@ -56,12 +56,29 @@ final class PassBenchInfra implements AutoCloseable {
                   -1,
                   dataDir.resolve(TemporalDevServer.DATABASE_FILE),
                   SearchAttributes.cliTypes(),
-                  Map.of(),
+                  dynamicConfig(),
                   EmbeddedProperties.Temporal.DEFAULT_SQLITE_PRAGMAS,
                   dataDir.resolve("temporal.log")));
     } else {
       temporal = null;
     }
+  }
+
+  /**
+   * {@code -Dbench.temporal.dynamicConfig=key=json,key=json}: the dev server's dynamic
+   * configuration, as {@code opsflow.embedded.temporal.dynamic-config} gives it; none by default,
+   * as the embedded default runs.
+   */
+  static Map<String, String> dynamicConfig() {
+    String configured = System.getProperty("bench.temporal.dynamicConfig", "");
+    Map<String, String> values = new java.util.LinkedHashMap<>();
+    for (String pair : configured.split(",")) {
+      int eq = pair.indexOf('=');
+      if (eq > 0) {
+        values.put(pair.substring(0, eq).trim(), pair.substring(eq + 1).trim());
+      }
+    }
+    return values;
   }
 
   String describe() {
@@ -72,8 +89,11 @@ final class PassBenchInfra implements AutoCloseable {
         temporal == null
             ? ""
             : String.format(
-                "%nTemporal server: %s, a separate process (pid %s); workers in this JVM",
-                temporal.describe(), temporal.pid().map(String::valueOf).orElse("?")));
+                "%nTemporal server: %s, a separate process (pid %s), dynamic config %s; workers"
+                    + " in this JVM",
+                temporal.describe(),
+                temporal.pid().map(String::valueOf).orElse("?"),
+                dynamicConfig().isEmpty() ? "none (as the embedded default)" : dynamicConfig()));
   }
 
   @Override

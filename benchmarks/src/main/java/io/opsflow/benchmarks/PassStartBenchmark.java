@@ -17,6 +17,9 @@
  *   bench.quartz.idleWaitMs=30000 Quartz's org.quartz.scheduler.idleWaitTime (its default)
  *   bench.quartz.clustered=true   Quartz's org.quartz.jobStore.isClustered
  *   bench.quartz.threads=10       Quartz's thread pool (its default)
+ *   bench.stickyTimeoutSeconds    the orchestration worker's sticky queue schedule-to-start
+ *                                 timeout (unset: the SDK's 5 s, as the application runs)
+ *   bench.temporal.dynamicConfig  the dev server's dynamic config, key=json,key=json
  *
  * Exit code: 0 ok, 1 a pass or a job did not start or the run broke, 2 a phase exceeded its limit.
  */
@@ -103,6 +106,11 @@ public final class PassStartBenchmark {
   private final boolean quartzClustered =
       Boolean.parseBoolean(System.getProperty("bench.quartz.clustered", "true"));
   private final int quartzThreads = Integer.getInteger("bench.quartz.threads", 10);
+  // Unset: the SDK's 5 s, as the application runs.
+  private final Duration stickyTimeout =
+      Integer.getInteger("bench.stickyTimeoutSeconds") == null
+          ? null
+          : Duration.ofSeconds(Integer.getInteger("bench.stickyTimeoutSeconds"));
   private final Phases phases = new Phases();
 
   /** Lead time and window of every benchmark pass: launched, aos 2 s later, los 30 s after. */
@@ -191,7 +199,12 @@ public final class PassStartBenchmark {
     List<WorkflowServiceStubs> executorStubs = new ArrayList<>();
     List<WorkerFactory> executorFactories = new ArrayList<>();
     try {
-      WorkerOptions virtual = WorkerOptions.newBuilder().setUsingVirtualThreads(true).build();
+      WorkerOptions.Builder orchestrationOptions =
+          WorkerOptions.newBuilder().setUsingVirtualThreads(true);
+      if (stickyTimeout != null) {
+        orchestrationOptions.setStickyQueueScheduleToStartTimeout(stickyTimeout);
+      }
+      WorkerOptions virtual = orchestrationOptions.build();
       Worker orchestration = factory.newWorker(PassWorkflowImpl.ORCHESTRATION_QUEUE, virtual);
       orchestration.registerWorkflowImplementationTypes(PassWorkflowImpl.class);
       orchestration.registerActivitiesImplementations(new NoRows());
@@ -688,6 +701,10 @@ public final class PassStartBenchmark {
             + " begins, so only the engine's scheduling is measured (timer fired -> workflow task"
             + " -> activity task); each pass-<id> queue is polled by a worker in this JVM, on"
             + " connections of their own (50 per connection), as separate executors would.");
+    System.out.printf(
+        "opsflow worker: workflow cache 20000, virtual threads, sticky queue schedule-to-start"
+            + " timeout %s%n",
+        stickyTimeout == null ? "the SDK's default (5 s)" : stickyTimeout.toSeconds() + " s");
     System.out.printf(
         "seed: the real Quartz scheduler, JDBC job store on the same PostgreSQL, one job and"
             + " one-shot trigger per pass; the job only records the wall clock; idleWaitTime %d"

@@ -101,7 +101,7 @@ public final class PassTelemetryStoreBenchmark {
       }
       System.out.printf(
           "%n%-32s %5s %8s %5s %10s %16s %16s%n",
-          "store (best round of each)",
+          "store (all rounds; rates: best)",
           "batch",
           "sent",
           "lost",
@@ -143,10 +143,32 @@ public final class PassTelemetryStoreBenchmark {
     return code;
   }
 
+  /** Each column's best round: the machine is shared, a round can lose its CPU to others. */
   private static Result best(List<Result> results) {
-    return results.stream()
-        .max(java.util.Comparator.comparingDouble(Result::drainPerSecond))
-        .orElseThrow();
+    Result first = results.get(0);
+    long sent = 0;
+    long lost = 0;
+    double offered = 0;
+    double sending = 0;
+    Result fastestDrain = first;
+    for (Result r : results) {
+      sent += r.sent();
+      lost += r.sent() - r.stored();
+      offered = Math.max(offered, r.offeredPerSecond());
+      sending = Math.max(sending, r.storedPerSecond());
+      if (r.drainPerSecond() > fastestDrain.drainPerSecond()) {
+        fastestDrain = r;
+      }
+    }
+    return new Result(
+        first.store(),
+        first.batch(),
+        sent,
+        sent - lost,
+        offered,
+        sending,
+        fastestDrain.backlogAtStop(),
+        fastestDrain.drainSeconds());
   }
 
   private Result measure(JdbcTemplate jdbc, String name, int batch, int round) throws Exception {
