@@ -49,7 +49,9 @@ final class GroundStationLink {
   /** How many received TM packets are kept in memory for the waiting actions. */
   private static final int RECENT = 20_000;
 
-  private static final int BATCH = 500;
+  /** How many TM packets the writer stores in one batch (one multi-row round trip), at most. */
+  static final int BATCH = 500;
+
   private static final Duration FLUSH_TIMEOUT = Duration.ofSeconds(30);
   private static final Duration CLOSE_DRAIN = Duration.ofSeconds(5);
 
@@ -59,8 +61,21 @@ final class GroundStationLink {
    * @param connectTimeout one connection attempt's timeout
    * @param reconnectAttempts attempts after the link dropped (or failed to open) before it is down
    * @param reconnectBackoff the wait before the first reconnect, doubled each time
+   * @param tmBatch the most TM packets stored in one batch ({@link #BATCH}; 1 stores each packet
+   *     with its own INSERT, the naive store the TM benchmark compares with)
    */
-  record Settings(Duration connectTimeout, int reconnectAttempts, Duration reconnectBackoff) {
+  record Settings(
+      Duration connectTimeout, int reconnectAttempts, Duration reconnectBackoff, int tmBatch) {
+
+    Settings {
+      if (tmBatch < 1) {
+        throw new IllegalArgumentException("tmBatch must be at least 1, was " + tmBatch);
+      }
+    }
+
+    Settings(Duration connectTimeout, int reconnectAttempts, Duration reconnectBackoff) {
+      this(connectTimeout, reconnectAttempts, reconnectBackoff, BATCH);
+    }
 
     static Settings defaults() {
       return new Settings(Duration.ofSeconds(5), 3, Duration.ofMillis(500));
@@ -356,7 +371,7 @@ final class GroundStationLink {
           continue;
         }
         batch.add(first);
-        toStore.drainTo(batch, BATCH - 1);
+        toStore.drainTo(batch, settings.tmBatch() - 1);
         storeWithRetries(batch);
         lock.lock();
         try {

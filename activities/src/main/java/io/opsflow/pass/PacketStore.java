@@ -42,29 +42,50 @@ final class PacketStore {
     this.jdbc = jdbc;
   }
 
-  /** Stores TM packets in one batch, in order (their ids follow arrival). */
+  private static final String INSERT =
+      "insert into pass_packets (pass_id, direction, apid, sequence_flags, sequence_count,"
+          + " data_length, ground_time, onboard_time, raw, decoded, run_key, node_id) values ";
+  private static final String ROW = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?)";
+  private static final int PARAMETERS = 12;
+
+  /** Rows of one INSERT: 12 parameters each, far below PostgreSQL's 65,535 per statement. */
+  static final int ROWS_PER_STATEMENT = 1000;
+
+  /**
+   * Stores TM packets, in order (their ids follow arrival): one multi-row INSERT per {@value
+   * #ROWS_PER_STATEMENT} rows, one statement for PostgreSQL to parse, plan and commit instead of
+   * one per packet; then one notification for the pass.
+   */
   void insert(List<Row> rows) {
-    jdbc.batchUpdate(
-        "insert into pass_packets (pass_id, direction, apid, sequence_flags, sequence_count,"
-            + " data_length, ground_time, onboard_time, raw, decoded, run_key, node_id)"
-            + " values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?)",
-        rows,
-        rows.size(),
-        (ps, row) -> {
-          SpacePacket p = row.packet();
-          ps.setLong(1, row.passId());
-          ps.setString(2, row.direction());
-          ps.setInt(3, p.apid());
-          ps.setInt(4, p.sequenceFlags().ordinal());
-          ps.setInt(5, p.sequenceCount());
-          ps.setInt(6, p.dataLength());
-          ps.setObject(7, ts(row.groundTime()));
-          ps.setObject(8, ts(row.onboardTime()));
-          ps.setBytes(9, p.encode());
-          ps.setString(10, PassJson.write(row.decoded()));
-          ps.setString(11, row.runKey());
-          ps.setString(12, row.nodeId());
-        });
+    for (int from = 0; from < rows.size(); from += ROWS_PER_STATEMENT) {
+      List<Row> chunk = rows.subList(from, Math.min(rows.size(), from + ROWS_PER_STATEMENT));
+      StringBuilder sql = new StringBuilder(INSERT.length() + chunk.size() * (ROW.length() + 2));
+      sql.append(INSERT);
+      for (int i = 0; i < chunk.size(); i++) {
+        sql.append(i == 0 ? "" : ", ").append(ROW);
+      }
+      jdbc.update(
+          sql.toString(),
+          ps -> {
+            int at = 0;
+            for (Row row : chunk) {
+              SpacePacket p = row.packet();
+              ps.setLong(at + 1, row.passId());
+              ps.setString(at + 2, row.direction());
+              ps.setInt(at + 3, p.apid());
+              ps.setInt(at + 4, p.sequenceFlags().ordinal());
+              ps.setInt(at + 5, p.sequenceCount());
+              ps.setInt(at + 6, p.dataLength());
+              ps.setObject(at + 7, ts(row.groundTime()));
+              ps.setObject(at + 8, ts(row.onboardTime()));
+              ps.setBytes(at + 9, p.encode());
+              ps.setString(at + 10, PassJson.write(row.decoded()));
+              ps.setString(at + 11, row.runKey());
+              ps.setString(at + 12, row.nodeId());
+              at += PARAMETERS;
+            }
+          });
+    }
     if (!rows.isEmpty()) {
       PassStoreActivitiesImpl.notifyPass(jdbc, rows.get(0).passId());
     }

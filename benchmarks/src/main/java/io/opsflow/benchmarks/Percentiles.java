@@ -23,6 +23,16 @@ record Percentiles(int count, double min, double p50, double p99, double max, do
         Arrays.stream(sorted).average().orElse(Double.NaN));
   }
 
+  /** The nearest-rank quantile {@code q} (0..1) of a sample; NaN when it is empty. */
+  static double quantile(double[] values, double q) {
+    if (values.length == 0) {
+      return Double.NaN;
+    }
+    double[] sorted = values.clone();
+    Arrays.sort(sorted);
+    return rank(sorted, q);
+  }
+
   private static double rank(double[] sorted, double q) {
     int index = (int) Math.ceil(q * sorted.length) - 1;
     return sorted[Math.max(0, Math.min(sorted.length - 1, index))];

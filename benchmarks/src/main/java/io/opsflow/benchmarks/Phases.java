@@ -72,6 +72,17 @@ final class Phases {
     System.out.flush();
   }
 
+  /** The machine's load averages over 1, 5 and 15 minutes (this machine is shared). */
+  static String loadAverage() {
+    try {
+      String[] fields =
+          java.nio.file.Files.readString(java.nio.file.Path.of("/proc/loadavg")).split(" ");
+      return fields[0] + " " + fields[1] + " " + fields[2];
+    } catch (java.io.IOException | RuntimeException e) {
+      return "unknown";
+    }
+  }
+
   static String seconds(Duration d) {
     return String.format("%.1f", d.toMillis() / 1000.0);
   }
