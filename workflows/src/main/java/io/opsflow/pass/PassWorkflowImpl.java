@@ -384,6 +384,11 @@ public class PassWorkflowImpl implements PassWorkflow {
       return;
     }
     List<String> unfinished = stopNodes(run, "the reservation window ended");
+    if (unfinished.isEmpty()) {
+      // e.g. a late launch: the window closed before the procedure could run
+      failureReason = at + " before the procedure could run";
+      return;
+    }
     failureReason =
         at
             + " with "

@@ -372,6 +372,22 @@ class PassWorkflowTest {
   }
 
   @Test
+  void aWindowThatEndsBeforeTheProcedureCouldRunSaysSo() {
+    // Preprocessing outlasts lead time and window: the link opens after LOS.
+    link.openTakes(Duration.ofSeconds(3));
+    PassRequest request = request(graph(List.of(), List.of()), SETTINGS, 1, Duration.ofSeconds(1));
+    start(request);
+
+    PassView ended = result();
+
+    assertThat(ended.status()).isEqualTo("failure");
+    assertThat(ended.failureReason())
+        .isEqualTo(
+            "the reservation window ended at " + request.los() + " before the procedure could run");
+    assertThat(executors.terminations()).hasSize(1);
+  }
+
+  @Test
   void theWindowsEndStopsWhatRunsAndFailsThePassNamingTheNodes() {
     link.script("ping", Mode.HANGS);
     // While an action runs the server's clock runs in real time: a window of 4 s.

@@ -198,7 +198,7 @@ class ConnectivityIT {
   @Test
   void releasingTheEndpointEndsItsMonitorAndTheSupervisorStartsOnlyMissingOnes() {
     long first = db.endpoint(drone, "127.0.0.1");
-    long second = db.endpoint(drone, "127.0.0.3");
+    long second = db.endpoint(drone, "127.0.0.3", "fts");
 
     assertThat(monitors.startMissing()).containsExactly(first, second);
     assertThat(monitors.startMissing()).isEmpty();

@@ -66,6 +66,17 @@ public final class FleetDatabase implements AutoCloseable {
         device);
   }
 
+  /** A second live endpoint of a device takes the other role (one live endpoint per role). */
+  public long endpoint(long device, String ip, String role) {
+    return jdbc.queryForObject(
+        "insert into vpn_endpoints (device_id, tenant_id, ip_address, role)"
+            + " select id, tenant_id, ?::inet, ? from devices where id = ? returning id",
+        Long.class,
+        ip,
+        role,
+        device);
+  }
+
   public void release(long endpoint) {
     jdbc.update("update vpn_endpoints set released_at = now() where id = ?", endpoint);
   }
