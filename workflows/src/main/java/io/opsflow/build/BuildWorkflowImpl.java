@@ -36,6 +36,13 @@ public class BuildWorkflowImpl implements BuildWorkflow {
   /** The workspace-cleanup change: version 1 removes the runner's workspace after the jobs. */
   static final String CLEANUP_CHANGE = "workspace-cleanup";
 
+  /**
+   * The expressions change: version 1 evaluates {@code if:} expressions and {@code ${{ }}} in env,
+   * image and steps, runs matrix instances under fail-fast and max-parallel, and gives jobs the
+   * trigger's GITHUB_* variables.
+   */
+  static final String EXPRESSIONS_CHANGE = "expressions";
+
   private static final Logger log = Workflow.getLogger(BuildWorkflowImpl.class);
 
   private final BuildRequest request;
@@ -57,6 +64,11 @@ public class BuildWorkflowImpl implements BuildWorkflow {
   private boolean publishesStatus;
 
   private boolean cleansWorkspace;
+
+  private boolean expressions;
+
+  /** {@code github}, {@code inputs}, {@code vars}: set once expressions are on. */
+  private Map<String, Object> contexts;
 
   @WorkflowInit
   public BuildWorkflowImpl(BuildRequest request) {
@@ -94,6 +106,11 @@ public class BuildWorkflowImpl implements BuildWorkflow {
     // it could change the order commands are recorded in (the session flow learnt that), and
     // builds started before the cleanup existed would no longer replay.
     cleansWorkspace = Workflow.getVersion(CLEANUP_CHANGE, Workflow.DEFAULT_VERSION, 1) >= 1;
+    expressions = Workflow.getVersion(EXPRESSIONS_CHANGE, Workflow.DEFAULT_VERSION, 1) >= 1;
+    if (expressions) {
+      contexts = BuildContexts.workflowContexts(request.trigger(), request.buildId(), dag.name());
+      scheduler.withExpressions(contexts);
+    }
     publishesStatus = Workflow.getTypedSearchAttributes().containsKey(BuildSearchAttributes.STATUS);
     // A cancel of the workflow itself (Temporal UI, CLI) gets the cancel update's semantics: the
     // engine runs detached from it, so rows and resources are cleaned up before the run closes
@@ -179,14 +196,25 @@ public class BuildWorkflowImpl implements BuildWorkflow {
   private void decide() {
     while (true) {
       DagScheduler.Decision decision = scheduler.next(statuses(), cancelled);
-      if (decision.skip().isEmpty() && decision.cancel().isEmpty()) {
+      if (decision.skip().isEmpty() && decision.cancel().isEmpty() && decision.fail().isEmpty()) {
         int room = Math.max(0, request.settings().parallelism() - running());
-        for (String id : decision.run().subList(0, Math.min(room, decision.run().size()))) {
-          launch(jobs.get(id));
+        for (String id : decision.run()) {
+          if (room == 0) {
+            break;
+          }
+          BuildJob job = jobs.get(id);
+          if (expressions && !groupHasRoom(job)) {
+            continue;
+          }
+          launch(job);
+          room--;
         }
         return;
       }
       Map<String, JobStatus> before = statuses();
+      for (Map.Entry<String, String> failed : decision.fail().entrySet()) {
+        settle(jobs.get(failed.getKey()), JobStatus.FAILED, null, failed.getValue());
+      }
       for (String id : decision.skip()) {
         settle(
             jobs.get(id), JobStatus.SKIPPED, null, BuildMessages.skipped(dag, dag.job(id), before));
@@ -195,6 +223,23 @@ public class BuildWorkflowImpl implements BuildWorkflow {
         settle(jobs.get(id), JobStatus.CANCELLED, null, cancelMessage);
       }
     }
+  }
+
+  /** Whether a matrix instance may start under its job's {@code max-parallel}. */
+  private boolean groupHasRoom(BuildJob job) {
+    JobMatrix matrix = job.spec.matrix();
+    if (matrix == null || matrix.maxParallel() == null) {
+      return true;
+    }
+    long running =
+        jobs.values().stream()
+            .filter(
+                j ->
+                    j.status() == JobStatus.RUNNING
+                        && j.spec.matrix() != null
+                        && j.spec.group().equals(matrix.group()))
+            .count();
+    return running < matrix.maxParallel();
   }
 
   private void launch(BuildJob job) {
@@ -209,28 +254,51 @@ public class BuildWorkflowImpl implements BuildWorkflow {
         Workflow.newActivityStub(
             JobRunnerActivities.class,
             BuildJobRuns.runnerOptions(request.settings(), timeoutSeconds));
+    JobRender.Rendered rendered = null;
+    if (expressions) {
+      try {
+        rendered =
+            JobRender.render(
+                dag,
+                job.spec,
+                contexts,
+                scheduler.needsContext(job.spec, statuses()),
+                request.settings().runnerTaskQueue(),
+                request.trigger() == null
+                    ? Map.of()
+                    : JobRender.defaultEnv(
+                        BuildContexts.github(request.trigger(), request.buildId(), dag.name()),
+                        job.spec));
+      } catch (IllegalArgumentException e) {
+        settle(job, JobStatus.FAILED, null, e.getMessage());
+        return;
+      }
+    }
     for (int attempt = 1; ; attempt++) {
       Instant attemptStart = attempt == 1 ? job.startedAt() : now();
       job.attempt(attempt);
       record(job, JobStatus.RUNNING, null, null, attemptStart);
       if (job.cancelRequested()) {
-        settle(job, JobStatus.CANCELLED, null, cancelMessage);
+        settle(job, JobStatus.CANCELLED, null, cancelMessage(job));
         return;
       }
-      JobRun run = BuildJobRuns.jobRun(request, job.spec, attempt);
+      JobRun run =
+          rendered == null
+              ? BuildJobRuns.jobRun(request, job.spec, attempt)
+              : BuildJobRuns.jobRun(request, job.spec, attempt, rendered);
       JobOutcome outcome;
       try {
         outcome = job.inScope(() -> Async.function(runner::runJob, run)).get();
       } catch (ActivityFailure e) {
         if (e.getCause() instanceof CanceledFailure) {
-          settle(job, JobStatus.CANCELLED, null, cancelMessage);
+          settle(job, JobStatus.CANCELLED, null, cancelMessage(job));
         } else {
           settle(job, JobStatus.FAILED, null, BuildMessages.runnerFailure(e, run));
         }
         return;
       } catch (CanceledFailure e) {
         // Cancelled before the activity was even scheduled.
-        settle(job, JobStatus.CANCELLED, null, cancelMessage);
+        settle(job, JobStatus.CANCELLED, null, cancelMessage(job));
         return;
       }
       if (outcome == null) {
@@ -253,8 +321,41 @@ public class BuildWorkflowImpl implements BuildWorkflow {
       try {
         job.inScope(() -> Workflow.newTimer(RETRY_BACKOFF)).get();
       } catch (CanceledFailure e) {
-        settle(job, JobStatus.CANCELLED, null, cancelMessage);
+        settle(job, JobStatus.CANCELLED, null, cancelMessage(job));
         return;
+      }
+    }
+  }
+
+  /** The build's cancel message, or why this job alone was cancelled (fail-fast). */
+  private String cancelMessage(BuildJob job) {
+    return cancelled || job.cancelReason() == null ? cancelMessage : job.cancelReason();
+  }
+
+  /**
+   * {@code strategy.fail-fast}: a failed matrix instance cancels its running siblings and the
+   * pending ones.
+   */
+  private void failFast(BuildJob failed) {
+    JobMatrix matrix = failed.spec.matrix();
+    if (!expressions
+        || matrix == null
+        || !matrix.failFast()
+        || failed.spec.continueOnError()
+        || cancelled) {
+      return;
+    }
+    String reason = "cancelled: fail-fast, '" + failed.id() + "' failed";
+    for (BuildJob sibling : List.copyOf(jobs.values())) {
+      if (sibling == failed
+          || sibling.spec.matrix() == null
+          || !sibling.spec.group().equals(matrix.group())) {
+        continue;
+      }
+      if (sibling.status() == JobStatus.PENDING) {
+        settle(sibling, JobStatus.CANCELLED, null, reason);
+      } else if (sibling.status() == JobStatus.RUNNING) {
+        sibling.cancel(reason);
       }
     }
   }
@@ -305,6 +406,9 @@ public class BuildWorkflowImpl implements BuildWorkflow {
     record(job, finalStatus, exitCode, why, at);
     job.finished(finalStatus, exitCode, why, at);
     settledJobs++;
+    if (finalStatus == JobStatus.FAILED) {
+      failFast(job);
+    }
   }
 
   private void record(BuildJob job, JobStatus jobStatus, Integer exitCode, String why, Instant at) {

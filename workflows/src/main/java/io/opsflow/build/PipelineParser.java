@@ -28,6 +28,7 @@ public final class PipelineParser {
    */
   public static Dag parse(String yaml) {
     PipelineProblems problems = new PipelineProblems();
+    problems.source(yaml);
     Node root = PipelineYaml.compose(yaml, problems);
     if (root == null) {
       throw problems.exception();
@@ -41,10 +42,12 @@ public final class PipelineParser {
     String name = null;
     Map<String, String> env = Map.of();
     List<PipelineJob> jobs = null;
+    PipelineTriggers triggers = null;
     for (Entry entry : PipelineNodes.entries(map, "", problems)) {
       switch (entry.key()) {
         case "name" -> name = PipelineNodes.optionalString(entry, problems);
-        case "env" -> env = PipelineEnv.read(entry, problems);
+        case "env" -> env = PipelineEnv.read(entry, PipelineExpressions.WORKFLOW, problems);
+        case "on", "true" -> triggers = PipelineOn.read(entry, problems);
         case "jobs" -> jobs = PipelineJobs.read(entry, problems);
         default -> problems.ignore(entry.path());
       }
@@ -57,6 +60,18 @@ public final class PipelineParser {
     if (!problems.isEmpty()) {
       throw problems.exception();
     }
-    return new Dag(name, env, jobs.stream().map(PipelineJob::spec).toList(), problems.ignored());
+    Map<String, MatrixSpec> strategies = new java.util.LinkedHashMap<>();
+    for (PipelineJob job : jobs) {
+      if (job.strategy() != null) {
+        strategies.put(job.id(), job.strategy());
+      }
+    }
+    return new Dag(
+        name,
+        env,
+        jobs.stream().map(PipelineJob::spec).toList(),
+        problems.ignored(),
+        triggers,
+        strategies);
   }
 }

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import org.yaml.snakeyaml.nodes.MappingNode;
 import org.yaml.snakeyaml.nodes.Node;
+import org.yaml.snakeyaml.nodes.ScalarNode;
 import org.yaml.snakeyaml.nodes.SequenceNode;
 
 /**
@@ -74,8 +75,14 @@ final class PipelineSteps {
       switch (entry.key()) {
         case "run" -> run = entry;
         case "uses" -> uses = entry;
-        case "name" -> name = PipelineNodes.optionalString(entry, problems);
-        case "env" -> env = PipelineEnv.read(entry, problems);
+        case "name" -> {
+          name = PipelineNodes.optionalString(entry, problems);
+          if (name != null) {
+            PipelineExpressions.check(
+                (ScalarNode) entry.value(), entry.path(), PipelineExpressions.STEP, problems);
+          }
+        }
+        case "env" -> env = PipelineEnv.read(entry, PipelineExpressions.STEP, problems);
         default -> ignored.add(entry.path());
       }
     }
@@ -95,7 +102,9 @@ final class PipelineSteps {
       invalid(run.keyNode(), run.path(), "run must not be empty");
     } else {
       String script = PipelineNodes.nonBlankString(run, problems);
-      if (script == null) {
+      if (script == null
+          || !PipelineExpressions.check(
+              (ScalarNode) run.value(), run.path(), PipelineExpressions.STEP, problems)) {
         invalidSteps++;
       } else {
         steps.add(new StepSpec(name, script, env));

@@ -35,6 +35,15 @@ public final class Condition {
         Expr.Op.AND, new Expr.Call("success", List.of(), 0), written, written.pos());
   }
 
+  /** Where the expression's text starts in {@code text} (after a {@code ${{}, if any). */
+  public static int offset(String text) {
+    if (!text.contains("${{")) {
+      return 0;
+    }
+    Template.Expression single = Template.parse(text).single();
+    return single == null ? 0 : single.offset();
+  }
+
   /** Whether the condition holds. */
   public static boolean holds(Expr condition, ExprContext context) {
     return Values.truthy(Evaluator.evaluate(condition, context));
