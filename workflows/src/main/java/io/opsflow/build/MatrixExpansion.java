@@ -120,7 +120,7 @@ public final class MatrixExpansion {
     boolean hasAxes = false;
     for (Map.Entry<?, ?> e : axesAndLists.entrySet()) {
       String key = String.valueOf(e.getKey());
-      Object value = evaluate(e.getValue(), ctx, path + "." + key);
+      Object value = deep(evaluate(e.getValue(), ctx, path + "." + key), ctx, path + "." + key);
       if (!(value instanceof List<?> list)) {
         throw new MatrixException(
             path + "." + key + ": must be a list, got " + Values.toStr(value));
@@ -197,6 +197,27 @@ public final class MatrixExpansion {
       } catch (ExprException e) {
         throw new MatrixException(path + ": " + e.getMessage());
       }
+    }
+    return value;
+  }
+
+  /** Evaluates the {@code ${{ }}} strings inside lists and mappings too. */
+  private static Object deep(Object value, ExprContext ctx, String path) {
+    if (value instanceof List<?> list) {
+      List<Object> out = new ArrayList<>();
+      for (int i = 0; i < list.size(); i++) {
+        String at = path + "[" + i + "]";
+        out.add(deep(evaluate(list.get(i), ctx, at), ctx, at));
+      }
+      return out;
+    }
+    if (value instanceof Map<?, ?> map) {
+      Map<String, Object> out = new LinkedHashMap<>();
+      for (Map.Entry<?, ?> e : map.entrySet()) {
+        String at = path + "." + e.getKey();
+        out.put(String.valueOf(e.getKey()), deep(evaluate(e.getValue(), ctx, at), ctx, at));
+      }
+      return out;
     }
     return value;
   }

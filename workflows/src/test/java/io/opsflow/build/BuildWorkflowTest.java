@@ -64,7 +64,7 @@ class BuildWorkflowTest {
    * The workflow version the recorded histories belong to: {@code build-<version>-<scenario>.json}
    * (histories of older versions keep their names and keep being replayed).
    */
-  private static final String RECORDED_VERSION = "v1";
+  private static final String RECORDED_VERSION = "v2";
 
   private static final String RUN_JOB = "RunnerRunJob";
   private static final String CLEANUP = "RunnerCleanupBuild";
@@ -697,6 +697,264 @@ class BuildWorkflowTest {
     assertThat(cluster.attaches()).isEmpty();
     // Nothing ran, so there is nothing to clean up.
     assertThat(cluster.cleanups()).isEmpty();
+  }
+
+  // ---- expressions, matrix -------------------------------------------------------------------
+
+  private static final BuildTrigger DISPATCH_ON_MAIN =
+      new BuildTrigger(
+          "workflow_dispatch",
+          "refs/heads/main",
+          "abc123",
+          "alice",
+          "demo",
+          3,
+          Map.of("target", "prod"));
+
+  @Test
+  void expressionsDecideJobsAndFillTheirScripts() throws IOException {
+    BuildRequest request =
+        yamlRequest(
+            40,
+            """
+            name: ci
+            env:
+              REF: ${{ github.ref }}
+            jobs:
+              build:
+                env:
+                  WHO: ${{ github.actor }}
+                steps:
+                  - name: build ${{ github.sha }}
+                    run: echo "building ${{ github.ref_name }} for ${{ inputs.target }}"
+                    env:
+                      WHERE: ${{ env.REF }}/${{ runner.os }}
+              deploy:
+                needs: build
+                if: github.ref == 'refs/heads/main' && needs.build.result == 'success'
+                steps:
+                  - run: echo deploy ${{ needs.build.result }}
+              preview:
+                needs: build
+                if: startsWith(github.ref, 'refs/pull/')
+                steps:
+                  - run: echo preview
+              report:
+                needs: [deploy, preview]
+                if: always() && contains(needs.*.result, 'SKIPPED')
+                steps:
+                  - run: echo ${{ toJSON(needs.preview.result) }} ${{ format('{0}#{1}', github.repository, github.run_number) }}
+            """,
+            DISPATCH_ON_MAIN);
+
+    BuildView ended = run(request);
+
+    assertThat(ended.status()).isEqualTo(BuildStatus.SUCCEEDED);
+    assertThat(ended.jobs())
+        .extracting(JobView::id, JobView::status, JobView::message)
+        .containsExactly(
+            tuple("build", JobStatus.SUCCEEDED, null),
+            tuple("deploy", JobStatus.SUCCEEDED, null),
+            tuple(
+                "preview",
+                JobStatus.SKIPPED,
+                "skipped: if startsWith(github.ref, 'refs/pull/') is false"),
+            tuple("report", JobStatus.SUCCEEDED, null));
+    JobRun build = runOf("build");
+    assertThat(build.env())
+        .containsEntry("REF", "refs/heads/main")
+        .containsEntry("WHO", "alice")
+        .containsEntry("GITHUB_SHA", "abc123")
+        .containsEntry("GITHUB_EVENT_NAME", "workflow_dispatch")
+        .containsEntry("GITHUB_RUN_ID", "40")
+        .containsEntry("GITHUB_JOB", "build")
+        .containsEntry("CI", "true");
+    assertThat(build.steps())
+        .containsExactly(
+            new StepSpec(
+                "build abc123",
+                "echo \"building main for prod\"",
+                Map.of("WHERE", "refs/heads/main/Linux")));
+    assertThat(runOf("deploy").steps().get(0).run()).isEqualTo("echo deploy success");
+    assertThat(runOf("report").steps().get(0).run()).isEqualTo("echo \"skipped\" demo#3");
+    assertThat(cluster.createdNames()).noneMatch(name -> name.contains("preview"));
+
+    recordHistory("expressions", 40);
+  }
+
+  @Test
+  void anExpressionThatFailsFailsItsJob() {
+    BuildRequest request =
+        yamlRequest(
+            41,
+            """
+            jobs:
+              a:
+                steps: [{run: echo a}]
+              b:
+                needs: a
+                if: fromJSON('{not json') == 1
+                steps: [{run: echo b}]
+              c:
+                needs: a
+                steps: [{run: "echo ${{ format('{1}', 'x') }}"}]
+            """,
+            DISPATCH_ON_MAIN);
+
+    BuildView ended = run(request);
+
+    assertThat(ended.status()).isEqualTo(BuildStatus.FAILED);
+    assertThat(ended.jobs())
+        .extracting(JobView::id, JobView::status)
+        .containsExactly(
+            tuple("a", JobStatus.SUCCEEDED),
+            tuple("b", JobStatus.FAILED),
+            tuple("c", JobStatus.FAILED));
+    assertThat(messageOf(ended, "b")).startsWith("jobs.b.if: fromJSON(): not JSON");
+    assertThat(messageOf(ended, "c"))
+        .isEqualTo(
+            "jobs.c.steps[0].run: format(): placeholder {1} but only 1 argument after the format"
+                + " string");
+    assertThat(cluster.createdNames()).containsExactly("build-41-a-1");
+  }
+
+  private static final String MATRIX =
+      """
+      jobs:
+        test:
+          strategy:
+            fail-fast: %s
+            max-parallel: %s
+            matrix:
+              jdk: [17, 21]
+              os: [ubuntu, alpine]
+              exclude:
+                - jdk: 17
+                  os: alpine
+              include:
+                - jdk: 21
+                  os: ubuntu
+                  experimental: true
+          steps:
+            - run: echo jdk ${{ matrix.jdk }} on ${{ matrix.os }} ${{ strategy.job-index }}/${{ strategy.job-total }} ${{ matrix.experimental }}
+        publish:
+          needs: test
+          steps:
+            - run: echo publish
+        report:
+          needs: test
+          if: always()
+          steps:
+            - run: echo ${{ needs.test.result }}
+      """;
+
+  @Test
+  void matrixInstancesRunWithTheirValuesAndNeedsWaitForAll() throws IOException {
+    BuildRequest request = yamlRequest(42, MATRIX.formatted("true", "3"), DISPATCH_ON_MAIN);
+
+    BuildView ended = run(request);
+
+    assertThat(ended.status()).isEqualTo(BuildStatus.SUCCEEDED);
+    assertThat(ended.jobs())
+        .extracting(JobView::id, JobView::status)
+        .containsExactly(
+            tuple("test (17, ubuntu)", JobStatus.SUCCEEDED),
+            tuple("test (21, ubuntu, true)", JobStatus.SUCCEEDED),
+            tuple("test (21, alpine)", JobStatus.SUCCEEDED),
+            tuple("publish", JobStatus.SUCCEEDED),
+            tuple("report", JobStatus.SUCCEEDED));
+    assertThat(runOf("test (17, ubuntu)").steps().get(0).run())
+        .isEqualTo("echo jdk 17 on ubuntu 0/3 ");
+    assertThat(runOf("test (21, ubuntu, true)").steps().get(0).run())
+        .isEqualTo("echo jdk 21 on ubuntu 1/3 true");
+    assertThat(runOf("test (21, alpine)").steps().get(0).run())
+        .isEqualTo("echo jdk 21 on alpine 2/3 ");
+    assertThat(runOf("report").steps().get(0).run()).isEqualTo("echo success");
+    long lastTest =
+        request.dag().jobs().stream()
+            .filter(j -> j.group().equals("test"))
+            .mapToLong(j -> db.window(j.id()).endMillis())
+            .max()
+            .orElseThrow();
+    assertThat(db.window("publish").startMillis()).isGreaterThanOrEqualTo(lastTest);
+    assertThat(cluster.mostLive()).isEqualTo(3);
+
+    recordHistory("matrix", 42);
+  }
+
+  @Test
+  void failFastCancelsTheOtherInstancesAndFailsTheMatrix() throws IOException {
+    cluster.script("test (17, ubuntu)", Script.exits(1));
+    cluster.script("test (21, ubuntu, true)", Script.succeeds().lasting(FOREVER));
+    cluster.script("test (21, alpine)", Script.succeeds().lasting(FOREVER));
+
+    BuildView ended = run(yamlRequest(43, MATRIX.formatted("true", "3"), DISPATCH_ON_MAIN));
+
+    assertThat(ended.status()).isEqualTo(BuildStatus.FAILED);
+    assertThat(ended.jobs())
+        .extracting(JobView::id, JobView::status, JobView::message)
+        .containsExactly(
+            tuple("test (17, ubuntu)", JobStatus.FAILED, "exit 1"),
+            tuple(
+                "test (21, ubuntu, true)",
+                JobStatus.CANCELLED,
+                "cancelled: fail-fast, 'test (17, ubuntu)' failed"),
+            tuple(
+                "test (21, alpine)",
+                JobStatus.CANCELLED,
+                "cancelled: fail-fast, 'test (17, ubuntu)' failed"),
+            tuple("publish", JobStatus.SKIPPED, "skipped: needs 'test (17, ubuntu)' failed"),
+            tuple("report", JobStatus.SUCCEEDED, null));
+    assertThat(runOf("report").steps().get(0).run()).isEqualTo("echo failure");
+    assertThat(cluster.deleted())
+        .contains(
+            runOf("test (21, ubuntu, true)").resourceName(),
+            runOf("test (21, alpine)").resourceName());
+
+    recordHistory("matrix-fail-fast", 43);
+  }
+
+  @Test
+  void maxParallelRunsInstancesOneAtATimeAndWithoutFailFastAllRun() {
+    cluster.script("test (21, ubuntu, true)", Script.exits(3));
+
+    BuildView ended = run(yamlRequest(44, MATRIX.formatted("false", "1"), DISPATCH_ON_MAIN));
+
+    assertThat(ended.status()).isEqualTo(BuildStatus.FAILED);
+    assertThat(ended.jobs())
+        .extracting(JobView::id, JobView::status)
+        .containsExactly(
+            tuple("test (17, ubuntu)", JobStatus.SUCCEEDED),
+            tuple("test (21, ubuntu, true)", JobStatus.FAILED),
+            tuple("test (21, alpine)", JobStatus.SUCCEEDED),
+            tuple("publish", JobStatus.SKIPPED),
+            tuple("report", JobStatus.SUCCEEDED));
+    assertThat(cluster.mostLive()).isEqualTo(1);
+    assertThat(runOf("report").steps().get(0).run()).isEqualTo("echo failure");
+  }
+
+  private JobRun runOf(String jobId) {
+    return cluster.runs().stream()
+        .filter(r -> r.jobId().equals(jobId))
+        .findFirst()
+        .orElseThrow(() -> new AssertionError("job " + jobId + " never ran"));
+  }
+
+  private static String messageOf(BuildView view, String jobId) {
+    return view.jobs().stream()
+        .filter(j -> j.id().equals(jobId))
+        .findFirst()
+        .orElseThrow()
+        .message();
+  }
+
+  /** A build of {@code yaml} as the API starts it: parsed, matrices expanded for the trigger. */
+  private static BuildRequest yamlRequest(long buildId, String yaml, BuildTrigger trigger) {
+    Dag parsed = PipelineParser.parse(yaml);
+    Dag dag =
+        MatrixExpansion.expand(
+            parsed, BuildContexts.workflowContexts(trigger, buildId, parsed.name()));
+    return new BuildRequest(buildId, PIPELINE, dag, SETTINGS, Map.of(), trigger);
   }
 
   // ---- helpers -------------------------------------------------------------------------------
