@@ -344,6 +344,77 @@ class BuildFlowIT {
         .isEqualTo("invalid expression: unexpected end of expression");
   }
 
+  static final String OUTPUTS =
+      """
+      name: outputs
+      defaults:
+        run:
+          shell: bash
+      jobs:
+        version:
+          outputs:
+            version: ${{ steps.meta.outputs.version }}
+            notes: ${{ steps.meta.outputs.notes }}
+          steps:
+            - id: meta
+              run: |
+                mkdir -p sub
+                echo "version=1.2.$((1 + 2))" >> "$GITHUB_OUTPUT"
+                { echo 'notes<<EOF'; echo 'first line'; echo 'second line'; echo EOF; } >> "$GITHUB_OUTPUT"
+                echo "STAGE=packaged" >> "$GITHUB_ENV"
+            - name: env from the previous step
+              run: echo "stage is $STAGE"
+            - name: allowed to fail
+              continue-on-error: true
+              run: exit 7
+            - name: in a directory
+              working-directory: sub
+              shell: sh
+              run: pwd
+        use:
+          needs: version
+          if: needs.version.outputs.version == '1.2.3'
+          defaults:
+            run:
+              working-directory: .
+          steps:
+            - run: echo "got ${{ needs.version.outputs.version }}"
+            - run: echo "${{ needs.version.outputs.notes }}"
+            - run: exit 3
+            - name: skipped after the failure
+              run: echo never
+            - name: cleanup
+              if: failure()
+              run: echo "cleaning up after ${{ needs.version.result }} version"
+            - if: always()
+              shell: python
+              run: print("python", 6 * 7)
+      """;
+
+  @Test
+  void stepOutputsEnvAndControlsReachTheNextStepsAndJobs() throws Exception {
+    long pipeline = createPipeline("outputs-" + UUID.randomUUID(), OUTPUTS);
+    long id =
+        bob.ok(bob.post("/api/v1/pipelines/" + pipeline + "/builds", "{\"ref\":\"main\"}"), 201)
+            .path("id")
+            .asLong();
+    JsonNode done = awaitBuild(id, "FAILED");
+    assertThat(job(done, "version").path("status").asText()).isEqualTo("SUCCEEDED");
+    assertThat(bob.text(logPath(id, "version")))
+        .contains("stage is packaged")
+        .contains("##[step 3/4] failed with exit 7, continuing (continue-on-error)")
+        .containsPattern("(?m)/sub$");
+    JsonNode use = job(done, "use");
+    assertThat(use.path("status").asText()).isEqualTo("FAILED");
+    assertThat(use.path("exit_code").asInt()).isEqualTo(3);
+    assertThat(bob.text(logPath(id, "use")))
+        .contains("got 1.2.3")
+        .contains("first line\nsecond line")
+        .contains("cleaning up after success version")
+        .contains("python 42")
+        .doesNotContain("never");
+  }
+
   @Test
   void invalidPipelinesAreRejectedWithLineAndColumn() {
     String cyclic =

@@ -305,6 +305,17 @@ public class BuildWorkflowImpl implements BuildWorkflow {
         settle(job, JobStatus.FAILED, null, "runner failed: no outcome");
         return;
       }
+      if (expressions && !job.spec.outputs().isEmpty()) {
+        try {
+          scheduler.outputs(
+              job.id(),
+              JobRender.outputs(
+                  job.spec, contexts, scheduler.needsContext(job.spec, statuses()), outcome));
+        } catch (IllegalArgumentException e) {
+          settle(job, JobStatus.FAILED, outcome.exitCode(), e.getMessage());
+          return;
+        }
+      }
       if (outcome.succeeded()) {
         settle(job, JobStatus.SUCCEEDED, 0, null);
         return;

@@ -46,6 +46,12 @@ public final class DagScheduler {
   private final Dag dag;
   private final Map<String, Expr> conditions = new HashMap<>();
   private Map<String, Object> contexts;
+  private final Map<String, Map<String, String>> outputs = new HashMap<>();
+
+  /** What job {@code id} reported as its {@code outputs}, for {@code needs.<id>.outputs}. */
+  public void outputs(String id, Map<String, String> values) {
+    outputs.put(id, values);
+  }
 
   public DagScheduler(Dag dag) {
     this.dag = dag;
@@ -135,13 +141,18 @@ public final class DagScheduler {
    * The {@code needs} context: per job id written under {@code needs:} its {@code result} ({@code
    * success}, {@code failure}, {@code cancelled}, {@code skipped}; a matrix job's aggregates its
    * instances: failure if one failed, else cancelled if one was, else skipped if all were) and its
-   * {@code outputs} (none yet).
+   * {@code outputs}.
    */
   public Map<String, Object> needsContext(JobSpec job, Map<String, JobStatus> statuses) {
     Map<String, List<String>> results = new LinkedHashMap<>();
+    Map<String, Map<String, String>> groupOutputs = new LinkedHashMap<>();
     for (String need : job.needs()) {
       JobSpec needed = dag.job(need);
       results.computeIfAbsent(needed.group(), g -> new ArrayList<>()).add(result(statuses, needed));
+      // A matrix job's outputs: every instance's, later ones over earlier ones.
+      groupOutputs
+          .computeIfAbsent(needed.group(), g -> new LinkedHashMap<>())
+          .putAll(outputs.getOrDefault(need, Map.of()));
     }
     Map<String, Object> needs = new LinkedHashMap<>();
     results.forEach(
@@ -154,7 +165,7 @@ public final class DagScheduler {
                       : list.stream().allMatch("skipped"::equals) ? "skipped" : "success";
           Map<String, Object> need = new LinkedHashMap<>();
           need.put("result", result);
-          need.put("outputs", Map.of());
+          need.put("outputs", groupOutputs.getOrDefault(group, Map.of()));
           needs.put(group, need);
         });
     return needs;

@@ -1,5 +1,8 @@
 package io.opsflow.build;
 
+import io.opsflow.build.expr.Condition;
+import io.opsflow.build.expr.Expr;
+import io.opsflow.build.expr.ExprContext;
 import io.opsflow.build.expr.ExprException;
 import io.opsflow.build.expr.Template;
 import java.util.ArrayList;
@@ -79,9 +82,76 @@ final class JobRender {
       stepCtx.put("env", allEnv);
       String name = step.name() == null ? null : render(step.name(), stepCtx, stepPath + ".name");
       String run = render(step.run(), stepCtx, stepPath + ".run");
-      steps.add(new StepSpec(name, run, stepEnv));
+      String dir =
+          step.workingDirectory() == null
+              ? null
+              : render(step.workingDirectory(), stepCtx, stepPath + ".working-directory");
+      String when = when(step.ifExpression(), stepCtx, stepPath + ".if");
+      steps.add(step.rendered(name, run, stepEnv, dir, when));
     }
     return new Rendered(image, env, steps);
+  }
+
+  /**
+   * A step's {@code if:} decided for the runner. Its only unknowns at job start are the status
+   * functions, which depend on the earlier steps: evaluated once as if they all succeeded and once
+   * as if one failed, the two answers say when the step runs.
+   */
+  static String when(String condition, Map<String, Object> ctx, String path) {
+    if (condition == null) {
+      return null;
+    }
+    try {
+      Expr expr = Condition.parse(condition);
+      boolean ok = Condition.holds(expr, statusContext(ctx, false));
+      boolean failed = Condition.holds(expr, statusContext(ctx, true));
+      return ok && failed ? "always" : ok ? "success" : failed ? "failure" : "never";
+    } catch (ExprException e) {
+      throw new IllegalArgumentException(path + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static ExprContext statusContext(Map<String, Object> ctx, boolean failed) {
+    return new ExprContext() {
+      @Override
+      public Object context(String name) {
+        return ctx.get(name);
+      }
+
+      @Override
+      public boolean status(String function) {
+        return switch (function) {
+          case "success" -> !failed;
+          case "failure" -> failed;
+          case "cancelled" -> false;
+          default -> true;
+        };
+      }
+    };
+  }
+
+  /**
+   * The job's {@code outputs} once it has run, from what its steps wrote to {@code $GITHUB_OUTPUT}.
+   *
+   * @throws IllegalArgumentException naming the output whose expression failed
+   */
+  static Map<String, String> outputs(
+      JobSpec job, Map<String, Object> base, Map<String, Object> needs, JobOutcome outcome) {
+    if (job.outputs().isEmpty()) {
+      return Map.of();
+    }
+    Map<String, Object> ctx = new LinkedHashMap<>(base);
+    ctx.put("needs", needs);
+    ctx.put("matrix", job.matrix() == null ? Map.of() : job.matrix().values());
+    Map<String, Object> steps = new LinkedHashMap<>();
+    outcome.stepOutputs().forEach((id, values) -> steps.put(id, Map.of("outputs", values)));
+    ctx.put("steps", steps);
+    Map<String, String> outputs = new LinkedHashMap<>();
+    for (Map.Entry<String, String> e : job.outputs().entrySet()) {
+      outputs.put(
+          e.getKey(), render(e.getValue(), ctx, "jobs." + job.group() + ".outputs." + e.getKey()));
+    }
+    return outputs;
   }
 
   private static String render(String text, Map<String, Object> ctx, String path) {

@@ -22,6 +22,8 @@ import java.util.Map;
  *     scheduler, {@link #condition} then only tells the legacy form); null without {@code if:} and
  *     in builds started before expressions existed
  * @param matrix the matrix combination this job is an instance of, or null
+ * @param outputs {@code outputs}: name to expression (over {@code steps.<id>.outputs}), evaluated
+ *     once the job has run; dependents read them as {@code needs.<id>.outputs.<name>}
  */
 public record JobSpec(
     String id,
@@ -35,7 +37,37 @@ public record JobSpec(
     JobCondition condition,
     int retries,
     String ifExpression,
-    JobMatrix matrix) {
+    JobMatrix matrix,
+    Map<String, String> outputs) {
+
+  public JobSpec(
+      String id,
+      String name,
+      List<String> needs,
+      String image,
+      Map<String, String> env,
+      List<StepSpec> steps,
+      Integer timeoutMinutes,
+      boolean continueOnError,
+      JobCondition condition,
+      int retries,
+      String ifExpression,
+      JobMatrix matrix) {
+    this(
+        id,
+        name,
+        needs,
+        image,
+        env,
+        steps,
+        timeoutMinutes,
+        continueOnError,
+        condition,
+        retries,
+        ifExpression,
+        matrix,
+        null);
+  }
 
   /** A job without an {@code if:} expression and without a matrix. */
   public JobSpec(
@@ -83,7 +115,8 @@ public record JobSpec(
         condition,
         retries,
         ifExpression,
-        newMatrix);
+        newMatrix,
+        outputs);
   }
 
   public JobSpec {
@@ -91,5 +124,9 @@ public record JobSpec(
     env = env == null ? Map.of() : Map.copyOf(env);
     steps = steps == null ? List.of() : List.copyOf(steps);
     condition = condition == null ? JobCondition.SUCCESS : condition;
+    outputs =
+        outputs == null
+            ? Map.of()
+            : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(outputs));
   }
 }

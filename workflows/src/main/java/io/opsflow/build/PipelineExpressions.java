@@ -33,10 +33,28 @@ final class PipelineExpressions {
   static final Set<String> STEP =
       Set.of("github", "inputs", "vars", "needs", "strategy", "matrix", "env", "job", "runner");
 
+  /** A job's {@code outputs}: what its steps reported. */
+  static final Set<String> JOB_OUTPUTS =
+      Set.of(
+          "github",
+          "inputs",
+          "vars",
+          "needs",
+          "strategy",
+          "matrix",
+          "env",
+          "job",
+          "runner",
+          "steps");
+
   /** Contexts GitHub has that opsflow does not provide (yet), with why. */
   private static final List<String[]> UNSUPPORTED =
       List.of(
-          new String[] {"steps", "step ids and outputs are not supported yet"},
+          new String[] {
+            "steps",
+            "a step's outputs reach the job's outputs (and dependents through needs), not later"
+                + " steps yet"
+          },
           new String[] {"secrets", "opsflow has no secrets store; pass values through env"},
           new String[] {
             "jobs", "it exists only in reusable workflows, which opsflow does not run"

@@ -85,6 +85,8 @@ final class PipelineJobs {
     Integer retries = null;
     String ifExpression = null;
     MatrixSpec strategy = null;
+    PipelineDefaults defaults = PipelineDefaults.NONE;
+    Map<String, String> outputs = Map.of();
     for (Entry entry : PipelineNodes.entries(map, job.path(), problems)) {
       switch (entry.key()) {
         case "name" -> {
@@ -106,6 +108,8 @@ final class PipelineJobs {
         }
         case "env" -> env = PipelineEnv.read(entry, PipelineExpressions.JOB, problems);
         case "strategy" -> strategy = PipelineMatrix.read(entry, problems);
+        case "defaults" -> defaults = PipelineDefaults.read(entry, problems);
+        case "outputs" -> outputs = outputs(entry);
         case "steps" -> {
           steps = entry;
           stepSpecs = PipelineSteps.read(steps, job.keyNode(), job.path(), problems);
@@ -147,14 +151,45 @@ final class PipelineJobs {
             needs.stream().map(PipelineJob.Need::id).toList(),
             image,
             env,
-            stepSpecs,
+            defaults.apply(stepSpecs),
             timeout,
             continueOnError,
             condition,
             retries == null ? 0 : retries,
             ifExpression,
-            null);
+            null,
+            outputs);
     return new PipelineJob(spec, needs, strategy);
+  }
+
+  /** {@code outputs}: names to expressions over the job's {@code steps.<id>.outputs}. */
+  private Map<String, String> outputs(Entry entry) {
+    Map<String, String> outputs = new java.util.LinkedHashMap<>();
+    if (entry.isNull()) {
+      return outputs;
+    }
+    if (!(entry.value() instanceof MappingNode map)) {
+      problems.at(
+          entry.value(),
+          entry.path(),
+          "outputs must be a mapping of names to expressions, got "
+              + PipelineNodes.describe(entry.value()));
+      return outputs;
+    }
+    for (Entry output : PipelineNodes.entries(map, entry.path(), problems)) {
+      if (!(output.value() instanceof ScalarNode scalar) || output.isNull()) {
+        problems.at(
+            PipelineNodes.anchor(output),
+            output.path(),
+            "output '"
+                + output.key()
+                + "' must be a string, usually ${{ steps.<id>.outputs.<name> }}");
+        continue;
+      }
+      PipelineExpressions.check(scalar, output.path(), PipelineExpressions.JOB_OUTPUTS, problems);
+      outputs.put(output.key(), scalar.getValue());
+    }
+    return outputs;
   }
 
   /** {@code needs: a} or {@code needs: [a, b]}; each id once. */

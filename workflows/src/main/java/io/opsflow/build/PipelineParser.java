@@ -21,6 +21,28 @@ public final class PipelineParser {
 
   private PipelineParser() {}
 
+  private static List<JobSpec> withDefaults(List<PipelineJob> jobs, PipelineDefaults defaults) {
+    return jobs.stream()
+        .map(PipelineJob::spec)
+        .map(
+            j ->
+                new JobSpec(
+                    j.id(),
+                    j.name(),
+                    j.needs(),
+                    j.image(),
+                    j.env(),
+                    defaults.apply(j.steps()),
+                    j.timeoutMinutes(),
+                    j.continueOnError(),
+                    j.condition(),
+                    j.retries(),
+                    j.ifExpression(),
+                    j.matrix(),
+                    j.outputs()))
+        .toList();
+  }
+
   /**
    * @param yaml the pipeline text (one YAML document, at most 1 MiB)
    * @return the pipeline's jobs in YAML order with their needs
@@ -43,11 +65,13 @@ public final class PipelineParser {
     Map<String, String> env = Map.of();
     List<PipelineJob> jobs = null;
     PipelineTriggers triggers = null;
+    PipelineDefaults defaults = PipelineDefaults.NONE;
     for (Entry entry : PipelineNodes.entries(map, "", problems)) {
       switch (entry.key()) {
         case "name" -> name = PipelineNodes.optionalString(entry, problems);
         case "env" -> env = PipelineEnv.read(entry, PipelineExpressions.WORKFLOW, problems);
         case "on", "true" -> triggers = PipelineOn.read(entry, problems);
+        case "defaults" -> defaults = PipelineDefaults.read(entry, problems);
         case "jobs" -> jobs = PipelineJobs.read(entry, problems);
         default -> problems.ignore(entry.path());
       }
@@ -67,11 +91,6 @@ public final class PipelineParser {
       }
     }
     return new Dag(
-        name,
-        env,
-        jobs.stream().map(PipelineJob::spec).toList(),
-        problems.ignored(),
-        triggers,
-        strategies);
+        name, env, withDefaults(jobs, defaults), problems.ignored(), triggers, strategies);
   }
 }

@@ -105,7 +105,17 @@ class PipelineParserTest {
                 Map.of(),
                 List.of(
                     new StepSpec(null, "npm ci", Map.of()),
-                    new StepSpec(null, "npm run lint", Map.of())),
+                    new StepSpec(
+                        null,
+                        "npm run lint",
+                        Map.of(),
+                        null,
+                        null,
+                        "web",
+                        false,
+                        null,
+                        null,
+                        null)),
                 null,
                 true,
                 JobCondition.SUCCESS,
@@ -137,7 +147,6 @@ class PipelineParserTest {
             "jobs.build.runs-on",
             "jobs.build.container.options",
             "jobs.build.steps[0].uses",
-            "jobs.lint.steps[1].working-directory",
             "jobs.deploy.environment");
   }
 
@@ -563,8 +572,8 @@ class PipelineParserTest {
                 20,
                 "jobs.a.steps[0].run",
                 "context 'steps' is not available here (available: env, github, inputs, job,"
-                    + " matrix, needs, runner, strategy, vars); step ids and outputs are not"
-                    + " supported yet"),
+                    + " matrix, needs, runner, strategy, vars); a step's outputs reach the job's"
+                    + " outputs (and dependents through needs), not later steps yet"),
             new PipelineProblem(
                 7,
                 49,
