@@ -80,4 +80,33 @@ class RealWorkflowsTest {
     assertThat(List.copyOf(dag.ignored()))
         .contains("jobs.test.steps[1].uses", "jobs.coverage.runs-on");
   }
+
+  /** The README's example, as written there. */
+  @Test
+  void readmeExample() throws IOException {
+    String readme = java.nio.file.Files.readString(java.nio.file.Path.of("..", "README.md"));
+    int start = readme.indexOf("```yaml\nname: release\n");
+    String yaml = readme.substring(start + 8, readme.indexOf("```", start + 8));
+    Dag dag = PipelineParser.parse(yaml);
+    Dag push =
+        MatrixExpansion.expand(
+            dag, BuildContexts.workflowContexts(push("refs/heads/main"), 1, dag.name()));
+    assertThat(push.jobs().stream().map(JobSpec::id))
+        .containsExactly("version", "test (17)", "test (21, true)", "deploy");
+    assertThat(push.job("deploy").needs())
+        .containsExactly("version", "test (17)", "test (21, true)");
+    BuildTrigger dispatch =
+        new BuildTrigger(
+            "workflow_dispatch",
+            "refs/heads/main",
+            "s",
+            "u",
+            "r",
+            1,
+            TriggerFilters.inputs(dag.triggers(), "workflow_dispatch", Map.of("jdks", "[11]")));
+    Dag manual =
+        MatrixExpansion.expand(dag, BuildContexts.workflowContexts(dispatch, 1, dag.name()));
+    assertThat(manual.jobs().stream().map(JobSpec::id))
+        .containsExactly("version", "test (11)", "test (21, true)", "deploy");
+  }
 }
