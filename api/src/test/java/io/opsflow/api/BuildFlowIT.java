@@ -416,6 +416,43 @@ class BuildFlowIT {
   }
 
   @Test
+  void aNewerBuildOfAConcurrencyGroupCancelsTheRunningOne() {
+    long pipeline =
+        createPipeline(
+            "grouped-" + UUID.randomUUID(),
+            """
+            concurrency:
+              group: deploy-${{ github.ref_name }}
+              cancel-in-progress: true
+            jobs:
+              deploy:
+                steps:
+                  - run: sleep ${{ github.event_name == 'push' && 60 || 1 }}; echo deployed
+            """);
+    long first =
+        bob.ok(bob.post("/api/v1/pipelines/" + pipeline + "/builds", "{\"ref\":\"main\"}"), 201)
+            .path("id")
+            .asLong();
+    awaitBuild(first, "RUNNING");
+    long second =
+        bob.ok(
+                bob.post(
+                    "/api/v1/pipelines/" + pipeline + "/builds",
+                    "{\"event\":\"workflow_dispatch\",\"ref\":\"main\"}"),
+                201)
+            .path("id")
+            .asLong();
+    JsonNode cancelled = awaitBuild(first, "CANCELLED");
+    assertThat(cancelled.path("message").asText())
+        .isEqualTo(
+            "cancelled: cancel-in-progress of build "
+                + second
+                + " in concurrency group 'deploy-main'");
+    awaitBuild(second, "SUCCEEDED");
+    assertThat(bob.text(logPath(second, "deploy"))).contains("deployed");
+  }
+
+  @Test
   void invalidPipelinesAreRejectedWithLineAndColumn() {
     String cyclic =
         """

@@ -43,6 +43,9 @@ public class BuildWorkflowImpl implements BuildWorkflow {
    */
   static final String EXPRESSIONS_CHANGE = "expressions";
 
+  /** The concurrency change: version 1 waits for the pipeline's concurrency group. */
+  static final String CONCURRENCY_CHANGE = "concurrency";
+
   private static final Logger log = Workflow.getLogger(BuildWorkflowImpl.class);
 
   private final BuildRequest request;
@@ -66,6 +69,11 @@ public class BuildWorkflowImpl implements BuildWorkflow {
   private boolean cleansWorkspace;
 
   private boolean expressions;
+
+  private boolean concurrencyOn;
+  private boolean granted;
+  private String concurrencyCancel;
+  private String groupWorkflowId;
 
   /** {@code github}, {@code inputs}, {@code vars}: set once expressions are on. */
   private Map<String, Object> contexts;
@@ -107,6 +115,7 @@ public class BuildWorkflowImpl implements BuildWorkflow {
     // builds started before the cleanup existed would no longer replay.
     cleansWorkspace = Workflow.getVersion(CLEANUP_CHANGE, Workflow.DEFAULT_VERSION, 1) >= 1;
     expressions = Workflow.getVersion(EXPRESSIONS_CHANGE, Workflow.DEFAULT_VERSION, 1) >= 1;
+    concurrencyOn = Workflow.getVersion(CONCURRENCY_CHANGE, Workflow.DEFAULT_VERSION, 1) >= 1;
     if (expressions) {
       contexts = BuildContexts.workflowContexts(request.trigger(), request.buildId(), dag.name());
       scheduler.withExpressions(contexts);
@@ -127,6 +136,17 @@ public class BuildWorkflowImpl implements BuildWorkflow {
       finish(BuildStatus.FAILED, "invalid build request: " + String.join("; ", problems));
       return done();
     }
+    if (concurrencyOn && expressions && dag.concurrency() != null) {
+      String refused = awaitGroup(workflowCancel);
+      if (refused != null) {
+        for (BuildJob job : jobs.values()) {
+          settle(job, JobStatus.CANCELLED, null, refused);
+        }
+        releaseGroup();
+        finish(BuildStatus.CANCELLED, refused);
+        return done();
+      }
+    }
     startedAt = now();
     db.buildStatus(new BuildStatusChange(request.buildId(), BuildStatus.RUNNING, startedAt, null));
     status = BuildStatus.RUNNING;
@@ -135,6 +155,9 @@ public class BuildWorkflowImpl implements BuildWorkflow {
     while (true) {
       if (workflowCancel.isCompleted() && !cancelled) {
         requestCancel(new CancelBuild(workflowCancel.get(), null));
+      }
+      if (concurrencyCancel != null && !cancelled) {
+        requestCancel(new CancelBuild(concurrencyCancel, null));
       }
       // Read before deciding: a job that settles while a decision is recorded wakes the wait.
       int seen = settledJobs;
@@ -147,14 +170,79 @@ public class BuildWorkflowImpl implements BuildWorkflow {
           () ->
               settledJobs != seen
                   || cancelled != sawCancel
-                  || (workflowCancel.isCompleted() && !cancelled));
+                  || (workflowCancel.isCompleted() && !cancelled)
+                  || (concurrencyCancel != null && !cancelled));
     }
     BuildStatus result = scheduler.result(statuses(), cancelled);
     if (cleansWorkspace) {
       cleanup();
     }
+    releaseGroup();
     finish(result, BuildMessages.result(result, jobs.values(), cancelMessage));
     return done();
+  }
+
+  /**
+   * Asks the pipeline's concurrency group for this build's turn and waits for it (QUEUED
+   * meanwhile). Returns null once granted, or why the build was cancelled while it waited.
+   */
+  private String awaitGroup(Promise<String> workflowCancel) {
+    String group;
+    try {
+      group =
+          io.opsflow.build.expr.Template.render(
+              dag.concurrency().group(), BuildContexts.of(contexts));
+    } catch (io.opsflow.build.expr.ExprException e) {
+      return "concurrency.group: " + e.getMessage();
+    }
+    groupWorkflowId = ConcurrencyWorkflow.workflowId(request.pipelineId(), group);
+    ConcurrencyActivities groups =
+        Workflow.newActivityStub(
+            ConcurrencyActivities.class,
+            io.temporal.activity.ActivityOptions.newBuilder()
+                .setStartToCloseTimeout(Duration.ofSeconds(30))
+                .setRetryOptions(
+                    RetryOptions.newBuilder()
+                        .setInitialInterval(Duration.ofSeconds(1))
+                        .setMaximumInterval(Duration.ofSeconds(30))
+                        .build())
+                .build());
+    groups.acquire(
+        new ConcurrencyActivities.AcquireGroup(
+            request.pipelineId(),
+            group,
+            request.buildId(),
+            dag.concurrency().cancelInProgress(),
+            Workflow.getInfo().getTaskQueue()));
+    Workflow.await(() -> granted || concurrencyCancel != null || workflowCancel.isCompleted());
+    if (granted) {
+      return null;
+    }
+    return concurrencyCancel != null
+        ? concurrencyCancel
+        : BuildMessages.cancelled(new CancelBuild(workflowCancel.get(), null));
+  }
+
+  /** Gives the concurrency group back (a no-op for a build that never held it). */
+  private void releaseGroup() {
+    if (groupWorkflowId == null) {
+      return;
+    }
+    try {
+      Workflow.newExternalWorkflowStub(ConcurrencyWorkflow.class, groupWorkflowId)
+          .release(request.buildId());
+    } catch (io.temporal.workflow.SignalExternalWorkflowException e) {
+      log.info("build {}: concurrency group {} already closed", request.buildId(), groupWorkflowId);
+    }
+  }
+
+  @Override
+  public void concurrency(ConcurrencySignal signal) {
+    if (signal.granted()) {
+      granted = true;
+    } else if (concurrencyCancel == null) {
+      concurrencyCancel = signal.reason();
+    }
   }
 
   /**

@@ -18,6 +18,7 @@ import java.util.Map;
  *     null when the pipeline has no {@code on:} (any trigger starts it)
  * @param strategies each matrix job's {@code strategy}, by job id, until {@link
  *     MatrixExpansion#expand} has replaced the job by its instances (empty afterwards)
+ * @param concurrency the top-level {@code concurrency}, or null
  */
 public record Dag(
     String name,
@@ -25,11 +26,23 @@ public record Dag(
     List<JobSpec> jobs,
     List<String> ignored,
     PipelineTriggers triggers,
-    Map<String, MatrixSpec> strategies) {
+    Map<String, MatrixSpec> strategies,
+    ConcurrencySpec concurrency) {
 
   /** A pipeline without {@code on:} and without matrix jobs. */
   public Dag(String name, Map<String, String> env, List<JobSpec> jobs, List<String> ignored) {
-    this(name, env, jobs, ignored, null, null);
+    this(name, env, jobs, ignored, null, null, null);
+  }
+
+  /** A pipeline without {@code concurrency}. */
+  public Dag(
+      String name,
+      Map<String, String> env,
+      List<JobSpec> jobs,
+      List<String> ignored,
+      PipelineTriggers triggers,
+      Map<String, MatrixSpec> strategies) {
+    this(name, env, jobs, ignored, triggers, strategies, null);
   }
 
   public Dag {

@@ -82,7 +82,14 @@ public final class MatrixExpansion {
       }
       withNeeds.add(job.expanded(job.id(), job.name(), needs, job.matrix()));
     }
-    return new Dag(dag.name(), dag.env(), withNeeds, dag.ignored(), dag.triggers(), Map.of());
+    return new Dag(
+        dag.name(),
+        dag.env(),
+        withNeeds,
+        dag.ignored(),
+        dag.triggers(),
+        Map.of(),
+        dag.concurrency());
   }
 
   private static String instanceName(

@@ -66,12 +66,14 @@ public final class PipelineParser {
     List<PipelineJob> jobs = null;
     PipelineTriggers triggers = null;
     PipelineDefaults defaults = PipelineDefaults.NONE;
+    ConcurrencySpec concurrency = null;
     for (Entry entry : PipelineNodes.entries(map, "", problems)) {
       switch (entry.key()) {
         case "name" -> name = PipelineNodes.optionalString(entry, problems);
         case "env" -> env = PipelineEnv.read(entry, PipelineExpressions.WORKFLOW, problems);
         case "on", "true" -> triggers = PipelineOn.read(entry, problems);
         case "defaults" -> defaults = PipelineDefaults.read(entry, problems);
+        case "concurrency" -> concurrency = ConcurrencySpec.read(entry, problems);
         case "jobs" -> jobs = PipelineJobs.read(entry, problems);
         default -> problems.ignore(entry.path());
       }
@@ -91,6 +93,12 @@ public final class PipelineParser {
       }
     }
     return new Dag(
-        name, env, withDefaults(jobs, defaults), problems.ignored(), triggers, strategies);
+        name,
+        env,
+        withDefaults(jobs, defaults),
+        problems.ignored(),
+        triggers,
+        strategies,
+        concurrency);
   }
 }

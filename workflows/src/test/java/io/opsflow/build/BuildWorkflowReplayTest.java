@@ -36,10 +36,26 @@ class BuildWorkflowReplayTest {
         "v2-retry",
         "v2-expressions",
         "v2-matrix",
-        "v2-matrix-fail-fast"
+        "v2-matrix-fail-fast",
+        // concurrency 1: a build waits for its pipeline's concurrency group
+        "v3-diamond",
+        "v3-fail-fast",
+        "v3-cancel",
+        "v3-retry",
+        "v3-expressions",
+        "v3-matrix",
+        "v3-matrix-fail-fast",
+        "v3-concurrency"
       })
   void replaysRecordedHistory(String scenario) throws Exception {
     WorkflowReplayer.replayWorkflowExecutionFromResource(
         "histories/build-" + scenario + ".json", BuildWorkflowImpl.class);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"v1-supersede"})
+  void replaysRecordedConcurrencyGroup(String scenario) throws Exception {
+    WorkflowReplayer.replayWorkflowExecutionFromResource(
+        "histories/concurrency-" + scenario + ".json", ConcurrencyWorkflowImpl.class);
   }
 }

@@ -64,7 +64,7 @@ class BuildWorkflowTest {
    * The workflow version the recorded histories belong to: {@code build-<version>-<scenario>.json}
    * (histories of older versions keep their names and keep being replayed).
    */
-  private static final String RECORDED_VERSION = "v2";
+  private static final String RECORDED_VERSION = "v3";
 
   private static final String RUN_JOB = "RunnerRunJob";
   private static final String CLEANUP = "RunnerCleanupBuild";
@@ -90,8 +90,29 @@ class BuildWorkflowTest {
     db = new FakeBuildActivities();
     cluster = new FakeCluster();
     Worker orchestration = env.newWorker(ORCHESTRATION);
-    orchestration.registerWorkflowImplementationTypes(BuildWorkflowImpl.class);
-    orchestration.registerActivitiesImplementations(db);
+    orchestration.registerWorkflowImplementationTypes(
+        BuildWorkflowImpl.class, ConcurrencyWorkflowImpl.class);
+    // As the activities module's ConcurrencyActivitiesImpl: signal-with-start of the group.
+    ConcurrencyActivities groups =
+        request -> {
+          WorkflowClient c = env.getWorkflowClient();
+          ConcurrencyWorkflow group =
+              c.newWorkflowStub(
+                  ConcurrencyWorkflow.class,
+                  WorkflowOptions.newBuilder()
+                      .setWorkflowId(
+                          ConcurrencyWorkflow.workflowId(request.pipelineId(), request.group()))
+                      .setTaskQueue(request.taskQueue())
+                      .build());
+          io.temporal.client.BatchRequest batch = c.newSignalWithStartRequest();
+          batch.add(
+              group::run, new ConcurrencyWorkflow.ConcurrencyState(request.group(), null, null));
+          batch.add(
+              group::acquire,
+              new ConcurrencyWorkflow.Acquire(request.buildId(), request.cancelInProgress()));
+          c.signalWithStart(batch);
+        };
+    orchestration.registerActivitiesImplementations(db, groups);
     env.start();
     client = env.getWorkflowClient();
     runners = startRunners("runner-1");
@@ -933,6 +954,87 @@ class BuildWorkflowTest {
     assertThat(runOf("report").steps().get(0).run()).isEqualTo("echo failure");
   }
 
+  private static final String GROUPED =
+      """
+      concurrency:
+        group: deploy-${{ github.ref }}
+        cancel-in-progress: %s
+      jobs:
+        a:
+          steps: [{run: echo a}]
+      """;
+
+  private void awaitPending(long buildId) {
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (!Long.valueOf(buildId).equals(group().pending())) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("build " + buildId + " never waited for the group");
+      }
+      try {
+        Thread.sleep(50);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new AssertionError(e);
+      }
+    }
+  }
+
+  private ConcurrencyWorkflow.ConcurrencyState group() {
+    return client
+        .newWorkflowStub(
+            ConcurrencyWorkflow.class, "concurrency-" + PIPELINE + "-deploy-refs/heads/main")
+        .state();
+  }
+
+  @Test
+  void aConcurrencyGroupRunsOneBuildAtATimeAndANewerWaitingBuildSupersedesAnOlder()
+      throws IOException {
+    cluster.script("a", Script.succeeds().lasting(Duration.ofSeconds(2)));
+    start(yamlRequest(50, GROUPED.formatted("false"), DISPATCH_ON_MAIN));
+    cluster.awaitCreated("build-50-a-1");
+    start(yamlRequest(51, GROUPED.formatted("false"), DISPATCH_ON_MAIN));
+    awaitPending(51);
+    assertThat(running(51).state().status()).isEqualTo(BuildStatus.QUEUED);
+    start(yamlRequest(52, GROUPED.formatted("false"), DISPATCH_ON_MAIN));
+
+    BuildView first = result(50);
+    BuildView superseded = result(51);
+    BuildView last = result(52);
+
+    assertThat(first.status()).isEqualTo(BuildStatus.SUCCEEDED);
+    assertThat(superseded.status()).isEqualTo(BuildStatus.CANCELLED);
+    String why = "superseded by build 52 in concurrency group 'deploy-refs/heads/main'";
+    assertThat(superseded.message()).isEqualTo(why);
+    assertThat(superseded.jobs())
+        .extracting(JobView::status, JobView::message)
+        .containsExactly(tuple(JobStatus.CANCELLED, why));
+    assertThat(last.status()).isEqualTo(BuildStatus.SUCCEEDED);
+    assertThat(cluster.creations("build-51-a-1")).isZero();
+    assertThat(db.window("a").startMillis()).isPositive();
+    recordHistory("concurrency", 52);
+    recordGroupHistory("concurrency-" + PIPELINE + "-deploy-refs/heads/main");
+  }
+
+  @Test
+  void cancelInProgressCancelsTheBuildHoldingTheGroup() {
+    cluster.script("a", Script.succeeds().lasting(Duration.ofSeconds(2)));
+    start(yamlRequest(53, GROUPED.formatted("true"), DISPATCH_ON_MAIN));
+    cluster.awaitCreated("build-53-a-1");
+    start(yamlRequest(54, GROUPED.formatted("true"), DISPATCH_ON_MAIN));
+
+    BuildView cancelled = result(53);
+    BuildView next = result(54);
+
+    assertThat(cancelled.status()).isEqualTo(BuildStatus.CANCELLED);
+    assertThat(cancelled.message())
+        .isEqualTo(
+            "cancelled: cancel-in-progress of build 54 in concurrency group"
+                + " 'deploy-refs/heads/main'");
+    assertThat(cluster.deleted()).contains("build-53-a-1");
+    assertThat(next.status()).isEqualTo(BuildStatus.SUCCEEDED);
+    assertThat(cluster.creations("build-54-a-1")).isEqualTo(1);
+  }
+
   private JobRun runOf(String jobId) {
     return cluster.runs().stream()
         .filter(r -> r.jobId().equals(jobId))
@@ -1139,6 +1241,21 @@ class BuildWorkflowTest {
       }
     }
     return calls;
+  }
+
+  /** The concurrency group's history, for {@link BuildWorkflowReplayTest}, once it ended. */
+  private void recordGroupHistory(String workflowId) throws IOException {
+    String dir = System.getProperty("opsflow.recordHistories");
+    if (dir == null || dir.isBlank()) {
+      return;
+    }
+    try {
+      client.newUntypedWorkflowStub(workflowId).getResult(30, TimeUnit.SECONDS, Void.class);
+    } catch (TimeoutException e) {
+      throw new AssertionError("group " + workflowId + " did not end", e);
+    }
+    Path file = Path.of(dir).resolve("concurrency-v1-supersede.json");
+    Files.writeString(file, client.fetchHistory(workflowId).toJson(true));
   }
 
   /**
