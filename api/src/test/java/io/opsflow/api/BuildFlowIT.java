@@ -231,6 +231,227 @@ class BuildFlowIT {
     assertThat(list.get(1).path("number").asInt()).isEqualTo(1);
   }
 
+  private static String workflowFile(String name) throws IOException {
+    return Files.readString(
+        Path.of("..", "workflows", "src", "test", "resources", "workflows", name));
+  }
+
+  private static String json(Object value) throws IOException {
+    return new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(value);
+  }
+
+  private static String logPath(long build, String job) {
+    return "/api/v1/builds/" + build + "/jobs/" + job.replace(" ", "%20") + "/logs";
+  }
+
+  @Test
+  void realWorkflowsRunWithTheirTriggersMatricesAndExpressions() throws Exception {
+    for (String file : List.of("java-maven.yml", "node.yml", "go.yml", "python.yml")) {
+      alice.ok(
+          alice.post("/api/v1/pipelines/validate", "{\"yaml\":" + json(workflowFile(file)) + "}"),
+          200);
+    }
+
+    // Node: one job per version; node itself runs.
+    long node = createPipeline("node-" + UUID.randomUUID(), workflowFile("node.yml"));
+    String push = "{\"event\":\"push\",\"ref\":\"main\",\"sha\":\"0123abcd\"}";
+    JsonNode queued = bob.ok(bob.post("/api/v1/pipelines/" + node + "/builds", push), 201);
+    assertThat(queued.path("jobs").findValuesAsText("id"))
+        .containsExactly("build (18.x)", "build (20.x)", "build (22.x)");
+    long nodeBuild = queued.path("id").asLong();
+    awaitBuild(nodeBuild, "SUCCEEDED");
+    assertThat(bob.text(logPath(nodeBuild, "build (20.x)")))
+        .contains("standing in for 20.x")
+        .contains("npm ci && npm run build --if-present && npm test");
+    ApiClient.Answer refused =
+        bob.post(
+            "/api/v1/pipelines/" + node + "/builds",
+            "{\"event\":\"push\",\"ref\":\"refs/heads/feature/x\"}");
+    assertThat(refused.status()).isEqualTo(422);
+    assertThat(refused.body().path("detail").asText())
+        .isEqualTo("on.push.branches [main] does not match 'feature/x'");
+    assertThat(
+            bob.post("/api/v1/pipelines/" + node + "/builds", "{\"event\":\"schedule\"}").status())
+        .isEqualTo(422);
+
+    // Python: exclude drops 3.10; coverage runs once both versions passed.
+    String pythonName = "python-" + UUID.randomUUID();
+    long python = createPipeline(pythonName, workflowFile("python.yml"));
+    long pyBuild =
+        bob.ok(
+                bob.post(
+                    "/api/v1/pipelines/" + python + "/builds",
+                    "{\"event\":\"pull_request\",\"ref\":\"refs/pull/7/merge\",\"sha\":\"feedbee\"}"),
+                201)
+            .path("id")
+            .asLong();
+    JsonNode pyDone = awaitBuild(pyBuild, "SUCCEEDED");
+    assertThat(pyDone.path("jobs").findValuesAsText("id"))
+        .containsExactly("test (3.11)", "test (3.12)", "coverage");
+    assertThat(bob.text(logPath(pyBuild, "test (3.12)")))
+        .contains("lint ok for 3.12")
+        .contains("tests passed");
+    assertThat(bob.text(logPath(pyBuild, "coverage")))
+        .contains("coverage for " + pythonName + "@feedbee (pull_request)");
+
+    // Java/Maven: workflow_dispatch inputs are typed and checked; publish only for release pushes.
+    long java = createPipeline("java-" + UUID.randomUUID(), workflowFile("java-maven.yml"));
+    ApiClient.Answer badInput =
+        bob.post(
+            "/api/v1/pipelines/" + java + "/builds",
+            "{\"event\":\"workflow_dispatch\",\"inputs\":{\"skip-tests\":\"maybe\"}}");
+    assertThat(badInput.status()).isEqualTo(400);
+    assertThat(badInput.body().path("field").asText()).isEqualTo("inputs.skip-tests");
+    assertThat(badInput.body().path("detail").asText())
+        .isEqualTo("inputs.skip-tests: must be true or false, got 'maybe'");
+    long javaBuild =
+        bob.ok(
+                bob.post(
+                    "/api/v1/pipelines/" + java + "/builds",
+                    "{\"event\":\"workflow_dispatch\",\"ref\":\"main\",\"inputs\":{\"skip-tests\":true}}"),
+                201)
+            .path("id")
+            .asLong();
+    JsonNode javaDone = awaitBuild(javaBuild, "SUCCEEDED");
+    assertThat(job(javaDone, "publish").path("status").asText()).isEqualTo("SKIPPED");
+    assertThat(bob.text(logPath(javaBuild, "build (ubuntu-latest, 21)")))
+        .contains("mvn -B package -Djava.version=21 -DskipTests=true (-Xmx512m)");
+
+    // Go: a version tag runs the release job.
+    long go = createPipeline("go-" + UUID.randomUUID(), workflowFile("go.yml"));
+    long goBuild =
+        bob.ok(
+                bob.post(
+                    "/api/v1/pipelines/" + go + "/builds",
+                    "{\"event\":\"push\",\"ref\":\"refs/tags/v1.2.0\"}"),
+                201)
+            .path("id")
+            .asLong();
+    awaitBuild(goBuild, "SUCCEEDED");
+    assertThat(bob.text(logPath(goBuild, "release"))).contains("release v1.2.0 (tag)");
+
+    // A bad expression is a 400 naming the field, with its line and column.
+    ApiClient.Answer badIf =
+        alice.post(
+            "/api/v1/pipelines/validate",
+            "{\"yaml\":\"jobs:\\n  deploy:\\n    if: github.ref ==\\n    steps: [{run: x}]\\n\"}");
+    assertThat(badIf.status()).isEqualTo(400);
+    JsonNode problem = badIf.body().path("problems").get(0);
+    assertThat(problem.path("path").asText()).isEqualTo("jobs.deploy.if");
+    assertThat(problem.path("line").asInt()).isEqualTo(3);
+    assertThat(problem.path("column").asInt()).isEqualTo(22);
+    assertThat(problem.path("message").asText())
+        .isEqualTo("invalid expression: unexpected end of expression");
+  }
+
+  static final String OUTPUTS =
+      """
+      name: outputs
+      defaults:
+        run:
+          shell: bash
+      jobs:
+        version:
+          outputs:
+            version: ${{ steps.meta.outputs.version }}
+            notes: ${{ steps.meta.outputs.notes }}
+          steps:
+            - id: meta
+              run: |
+                mkdir -p sub
+                echo "version=1.2.$((1 + 2))" >> "$GITHUB_OUTPUT"
+                { echo 'notes<<EOF'; echo 'first line'; echo 'second line'; echo EOF; } >> "$GITHUB_OUTPUT"
+                echo "STAGE=packaged" >> "$GITHUB_ENV"
+            - name: env from the previous step
+              run: echo "stage is $STAGE"
+            - name: allowed to fail
+              continue-on-error: true
+              run: exit 7
+            - name: in a directory
+              working-directory: sub
+              shell: sh
+              run: pwd
+        use:
+          needs: version
+          if: needs.version.outputs.version == '1.2.3'
+          defaults:
+            run:
+              working-directory: .
+          steps:
+            - run: echo "got ${{ needs.version.outputs.version }}"
+            - run: echo "${{ needs.version.outputs.notes }}"
+            - run: exit 3
+            - name: skipped after the failure
+              run: echo never
+            - name: cleanup
+              if: failure()
+              run: echo "cleaning up after ${{ needs.version.result }} version"
+            - if: always()
+              shell: python
+              run: print("python", 6 * 7)
+      """;
+
+  @Test
+  void stepOutputsEnvAndControlsReachTheNextStepsAndJobs() throws Exception {
+    long pipeline = createPipeline("outputs-" + UUID.randomUUID(), OUTPUTS);
+    long id =
+        bob.ok(bob.post("/api/v1/pipelines/" + pipeline + "/builds", "{\"ref\":\"main\"}"), 201)
+            .path("id")
+            .asLong();
+    JsonNode done = awaitBuild(id, "FAILED");
+    assertThat(job(done, "version").path("status").asText()).isEqualTo("SUCCEEDED");
+    assertThat(bob.text(logPath(id, "version")))
+        .contains("stage is packaged")
+        .contains("##[step 3/4] failed with exit 7, continuing (continue-on-error)")
+        .containsPattern("(?m)/sub$");
+    JsonNode use = job(done, "use");
+    assertThat(use.path("status").asText()).isEqualTo("FAILED");
+    assertThat(use.path("exit_code").asInt()).isEqualTo(3);
+    assertThat(bob.text(logPath(id, "use")))
+        .contains("got 1.2.3")
+        .contains("first line\nsecond line")
+        .contains("cleaning up after success version")
+        .contains("python 42")
+        .doesNotContain("never");
+  }
+
+  @Test
+  void aNewerBuildOfAConcurrencyGroupCancelsTheRunningOne() {
+    long pipeline =
+        createPipeline(
+            "grouped-" + UUID.randomUUID(),
+            """
+            concurrency:
+              group: deploy-${{ github.ref_name }}
+              cancel-in-progress: true
+            jobs:
+              deploy:
+                steps:
+                  - run: sleep ${{ github.event_name == 'push' && 60 || 1 }}; echo deployed
+            """);
+    long first =
+        bob.ok(bob.post("/api/v1/pipelines/" + pipeline + "/builds", "{\"ref\":\"main\"}"), 201)
+            .path("id")
+            .asLong();
+    awaitBuild(first, "RUNNING");
+    long second =
+        bob.ok(
+                bob.post(
+                    "/api/v1/pipelines/" + pipeline + "/builds",
+                    "{\"event\":\"workflow_dispatch\",\"ref\":\"main\"}"),
+                201)
+            .path("id")
+            .asLong();
+    JsonNode cancelled = awaitBuild(first, "CANCELLED");
+    assertThat(cancelled.path("message").asText())
+        .isEqualTo(
+            "cancelled: cancel-in-progress of build "
+                + second
+                + " in concurrency group 'deploy-main'");
+    awaitBuild(second, "SUCCEEDED");
+    assertThat(bob.text(logPath(second, "deploy"))).contains("deployed");
+  }
+
   @Test
   void invalidPipelinesAreRejectedWithLineAndColumn() {
     String cyclic =

@@ -24,6 +24,7 @@ final class BuildJob {
   private Long reusedFromBuild;
   private CancellationScope scope;
   private boolean cancelRequested;
+  private String cancelReason;
 
   BuildJob(JobSpec spec) {
     this.spec = spec;
@@ -109,6 +110,17 @@ final class BuildJob {
       scope.cancel();
     }
     return started.get(0);
+  }
+
+  /** Why this job alone was cancelled (fail-fast), or null. */
+  String cancelReason() {
+    return cancelReason;
+  }
+
+  /** Cancels this job alone, for {@code reason}. */
+  void cancel(String reason) {
+    cancelReason = reason;
+    cancel();
   }
 
   /** Cancels what the job waits on; the job's own coroutine records the outcome. */

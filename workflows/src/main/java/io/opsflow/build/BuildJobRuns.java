@@ -53,6 +53,20 @@ final class BuildJobRuns {
         timeoutSeconds(job, request.settings()));
   }
 
+  /** Attempt {@code attempt} of {@code job} with its expressions evaluated. */
+  static JobRun jobRun(
+      BuildRequest request, JobSpec job, int attempt, JobRender.Rendered rendered) {
+    String image = rendered.image() != null ? rendered.image() : request.settings().defaultImage();
+    return new JobRun(
+        request.buildId(),
+        job.id(),
+        attempt,
+        image,
+        rendered.env(),
+        rendered.steps(),
+        timeoutSeconds(job, request.settings()));
+  }
+
   static long timeoutSeconds(JobSpec job, BuildSettings settings) {
     return job.timeoutMinutes() != null
         ? job.timeoutMinutes() * 60L

@@ -17,7 +17,19 @@ final class BuildMessages {
 
   /** Why the scheduler skipped {@code job}, naming the need that decided it. */
   static String skipped(Dag dag, JobSpec job, Map<String, JobStatus> statuses) {
-    if (job.condition() == JobCondition.FAILURE) {
+    if (job.ifExpression() != null && PipelineCondition.parse(job.ifExpression()) == null) {
+      boolean needsSucceeded =
+          job.needs().stream()
+              .allMatch(
+                  n -> {
+                    JobStatus s = statuses.getOrDefault(n, JobStatus.PENDING);
+                    return s == JobStatus.SUCCEEDED
+                        || (s == JobStatus.FAILED && dag.job(n).continueOnError());
+                  });
+      if (needsSucceeded) {
+        return "skipped: if " + job.ifExpression().strip() + " is false";
+      }
+    } else if (job.condition() == JobCondition.FAILURE) {
       return "skipped: if failure() and no job it needs failed";
     }
     for (String need : job.needs()) {

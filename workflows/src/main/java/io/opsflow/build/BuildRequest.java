@@ -11,9 +11,27 @@ import java.util.Map;
  * @param settings runner, parallelism, timeouts
  * @param reused jobs that succeeded in the build this one re-runs (Argo's retry): they are not run
  *     again and count as SUCCEEDED; empty for a fresh build
+ * @param trigger the event, ref, sha, actor and inputs the build was started with; null in builds
+ *     started before triggers existed (their expressions see empty values)
  */
 public record BuildRequest(
-    long buildId, long pipelineId, Dag dag, BuildSettings settings, Map<String, ReusedJob> reused) {
+    long buildId,
+    long pipelineId,
+    Dag dag,
+    BuildSettings settings,
+    Map<String, ReusedJob> reused,
+    BuildTrigger trigger) {
+
+  /** A build without trigger parameters. */
+  public BuildRequest(
+      long buildId,
+      long pipelineId,
+      Dag dag,
+      BuildSettings settings,
+      Map<String, ReusedJob> reused) {
+    this(buildId, pipelineId, dag, settings, reused, null);
+  }
+
   public BuildRequest {
     reused = reused == null ? Map.of() : Map.copyOf(reused);
   }

@@ -1,6 +1,7 @@
 package io.opsflow.build;
 
 import io.temporal.workflow.QueryMethod;
+import io.temporal.workflow.SignalMethod;
 import io.temporal.workflow.UpdateMethod;
 import io.temporal.workflow.UpdateValidatorMethod;
 import io.temporal.workflow.WorkflowInterface;
@@ -30,4 +31,8 @@ public interface BuildWorkflow {
 
   @QueryMethod
   BuildView state();
+
+  /** The build's concurrency group granted it its turn, or cancelled it. */
+  @SignalMethod
+  void concurrency(ConcurrencySignal signal);
 }

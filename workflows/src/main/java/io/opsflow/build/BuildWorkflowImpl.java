@@ -36,6 +36,16 @@ public class BuildWorkflowImpl implements BuildWorkflow {
   /** The workspace-cleanup change: version 1 removes the runner's workspace after the jobs. */
   static final String CLEANUP_CHANGE = "workspace-cleanup";
 
+  /**
+   * The expressions change: version 1 evaluates {@code if:} expressions and {@code ${{ }}} in env,
+   * image and steps, runs matrix instances under fail-fast and max-parallel, and gives jobs the
+   * trigger's GITHUB_* variables.
+   */
+  static final String EXPRESSIONS_CHANGE = "expressions";
+
+  /** The concurrency change: version 1 waits for the pipeline's concurrency group. */
+  static final String CONCURRENCY_CHANGE = "concurrency";
+
   private static final Logger log = Workflow.getLogger(BuildWorkflowImpl.class);
 
   private final BuildRequest request;
@@ -57,6 +67,16 @@ public class BuildWorkflowImpl implements BuildWorkflow {
   private boolean publishesStatus;
 
   private boolean cleansWorkspace;
+
+  private boolean expressions;
+
+  private boolean concurrencyOn;
+  private boolean granted;
+  private String concurrencyCancel;
+  private String groupWorkflowId;
+
+  /** {@code github}, {@code inputs}, {@code vars}: set once expressions are on. */
+  private Map<String, Object> contexts;
 
   @WorkflowInit
   public BuildWorkflowImpl(BuildRequest request) {
@@ -94,6 +114,12 @@ public class BuildWorkflowImpl implements BuildWorkflow {
     // it could change the order commands are recorded in (the session flow learnt that), and
     // builds started before the cleanup existed would no longer replay.
     cleansWorkspace = Workflow.getVersion(CLEANUP_CHANGE, Workflow.DEFAULT_VERSION, 1) >= 1;
+    expressions = Workflow.getVersion(EXPRESSIONS_CHANGE, Workflow.DEFAULT_VERSION, 1) >= 1;
+    concurrencyOn = Workflow.getVersion(CONCURRENCY_CHANGE, Workflow.DEFAULT_VERSION, 1) >= 1;
+    if (expressions) {
+      contexts = BuildContexts.workflowContexts(request.trigger(), request.buildId(), dag.name());
+      scheduler.withExpressions(contexts);
+    }
     publishesStatus = Workflow.getTypedSearchAttributes().containsKey(BuildSearchAttributes.STATUS);
     // A cancel of the workflow itself (Temporal UI, CLI) gets the cancel update's semantics: the
     // engine runs detached from it, so rows and resources are cleaned up before the run closes
@@ -110,6 +136,17 @@ public class BuildWorkflowImpl implements BuildWorkflow {
       finish(BuildStatus.FAILED, "invalid build request: " + String.join("; ", problems));
       return done();
     }
+    if (concurrencyOn && expressions && dag.concurrency() != null) {
+      String refused = awaitGroup(workflowCancel);
+      if (refused != null) {
+        for (BuildJob job : jobs.values()) {
+          settle(job, JobStatus.CANCELLED, null, refused);
+        }
+        releaseGroup();
+        finish(BuildStatus.CANCELLED, refused);
+        return done();
+      }
+    }
     startedAt = now();
     db.buildStatus(new BuildStatusChange(request.buildId(), BuildStatus.RUNNING, startedAt, null));
     status = BuildStatus.RUNNING;
@@ -118,6 +155,9 @@ public class BuildWorkflowImpl implements BuildWorkflow {
     while (true) {
       if (workflowCancel.isCompleted() && !cancelled) {
         requestCancel(new CancelBuild(workflowCancel.get(), null));
+      }
+      if (concurrencyCancel != null && !cancelled) {
+        requestCancel(new CancelBuild(concurrencyCancel, null));
       }
       // Read before deciding: a job that settles while a decision is recorded wakes the wait.
       int seen = settledJobs;
@@ -130,14 +170,79 @@ public class BuildWorkflowImpl implements BuildWorkflow {
           () ->
               settledJobs != seen
                   || cancelled != sawCancel
-                  || (workflowCancel.isCompleted() && !cancelled));
+                  || (workflowCancel.isCompleted() && !cancelled)
+                  || (concurrencyCancel != null && !cancelled));
     }
     BuildStatus result = scheduler.result(statuses(), cancelled);
     if (cleansWorkspace) {
       cleanup();
     }
+    releaseGroup();
     finish(result, BuildMessages.result(result, jobs.values(), cancelMessage));
     return done();
+  }
+
+  /**
+   * Asks the pipeline's concurrency group for this build's turn and waits for it (QUEUED
+   * meanwhile). Returns null once granted, or why the build was cancelled while it waited.
+   */
+  private String awaitGroup(Promise<String> workflowCancel) {
+    String group;
+    try {
+      group =
+          io.opsflow.build.expr.Template.render(
+              dag.concurrency().group(), BuildContexts.of(contexts));
+    } catch (io.opsflow.build.expr.ExprException e) {
+      return "concurrency.group: " + e.getMessage();
+    }
+    groupWorkflowId = ConcurrencyWorkflow.workflowId(request.pipelineId(), group);
+    ConcurrencyActivities groups =
+        Workflow.newActivityStub(
+            ConcurrencyActivities.class,
+            io.temporal.activity.ActivityOptions.newBuilder()
+                .setStartToCloseTimeout(Duration.ofSeconds(30))
+                .setRetryOptions(
+                    RetryOptions.newBuilder()
+                        .setInitialInterval(Duration.ofSeconds(1))
+                        .setMaximumInterval(Duration.ofSeconds(30))
+                        .build())
+                .build());
+    groups.acquire(
+        new ConcurrencyActivities.AcquireGroup(
+            request.pipelineId(),
+            group,
+            request.buildId(),
+            dag.concurrency().cancelInProgress(),
+            Workflow.getInfo().getTaskQueue()));
+    Workflow.await(() -> granted || concurrencyCancel != null || workflowCancel.isCompleted());
+    if (granted) {
+      return null;
+    }
+    return concurrencyCancel != null
+        ? concurrencyCancel
+        : BuildMessages.cancelled(new CancelBuild(workflowCancel.get(), null));
+  }
+
+  /** Gives the concurrency group back (a no-op for a build that never held it). */
+  private void releaseGroup() {
+    if (groupWorkflowId == null) {
+      return;
+    }
+    try {
+      Workflow.newExternalWorkflowStub(ConcurrencyWorkflow.class, groupWorkflowId)
+          .release(request.buildId());
+    } catch (io.temporal.workflow.SignalExternalWorkflowException e) {
+      log.info("build {}: concurrency group {} already closed", request.buildId(), groupWorkflowId);
+    }
+  }
+
+  @Override
+  public void concurrency(ConcurrencySignal signal) {
+    if (signal.granted()) {
+      granted = true;
+    } else if (concurrencyCancel == null) {
+      concurrencyCancel = signal.reason();
+    }
   }
 
   /**
@@ -179,14 +284,25 @@ public class BuildWorkflowImpl implements BuildWorkflow {
   private void decide() {
     while (true) {
       DagScheduler.Decision decision = scheduler.next(statuses(), cancelled);
-      if (decision.skip().isEmpty() && decision.cancel().isEmpty()) {
+      if (decision.skip().isEmpty() && decision.cancel().isEmpty() && decision.fail().isEmpty()) {
         int room = Math.max(0, request.settings().parallelism() - running());
-        for (String id : decision.run().subList(0, Math.min(room, decision.run().size()))) {
-          launch(jobs.get(id));
+        for (String id : decision.run()) {
+          if (room == 0) {
+            break;
+          }
+          BuildJob job = jobs.get(id);
+          if (expressions && !groupHasRoom(job)) {
+            continue;
+          }
+          launch(job);
+          room--;
         }
         return;
       }
       Map<String, JobStatus> before = statuses();
+      for (Map.Entry<String, String> failed : decision.fail().entrySet()) {
+        settle(jobs.get(failed.getKey()), JobStatus.FAILED, null, failed.getValue());
+      }
       for (String id : decision.skip()) {
         settle(
             jobs.get(id), JobStatus.SKIPPED, null, BuildMessages.skipped(dag, dag.job(id), before));
@@ -195,6 +311,23 @@ public class BuildWorkflowImpl implements BuildWorkflow {
         settle(jobs.get(id), JobStatus.CANCELLED, null, cancelMessage);
       }
     }
+  }
+
+  /** Whether a matrix instance may start under its job's {@code max-parallel}. */
+  private boolean groupHasRoom(BuildJob job) {
+    JobMatrix matrix = job.spec.matrix();
+    if (matrix == null || matrix.maxParallel() == null) {
+      return true;
+    }
+    long running =
+        jobs.values().stream()
+            .filter(
+                j ->
+                    j.status() == JobStatus.RUNNING
+                        && j.spec.matrix() != null
+                        && j.spec.group().equals(matrix.group()))
+            .count();
+    return running < matrix.maxParallel();
   }
 
   private void launch(BuildJob job) {
@@ -209,33 +342,67 @@ public class BuildWorkflowImpl implements BuildWorkflow {
         Workflow.newActivityStub(
             JobRunnerActivities.class,
             BuildJobRuns.runnerOptions(request.settings(), timeoutSeconds));
+    JobRender.Rendered rendered = null;
+    if (expressions) {
+      try {
+        rendered =
+            JobRender.render(
+                dag,
+                job.spec,
+                contexts,
+                scheduler.needsContext(job.spec, statuses()),
+                request.settings().runnerTaskQueue(),
+                request.trigger() == null
+                    ? Map.of()
+                    : JobRender.defaultEnv(
+                        BuildContexts.github(request.trigger(), request.buildId(), dag.name()),
+                        job.spec));
+      } catch (IllegalArgumentException e) {
+        settle(job, JobStatus.FAILED, null, e.getMessage());
+        return;
+      }
+    }
     for (int attempt = 1; ; attempt++) {
       Instant attemptStart = attempt == 1 ? job.startedAt() : now();
       job.attempt(attempt);
       record(job, JobStatus.RUNNING, null, null, attemptStart);
       if (job.cancelRequested()) {
-        settle(job, JobStatus.CANCELLED, null, cancelMessage);
+        settle(job, JobStatus.CANCELLED, null, cancelMessage(job));
         return;
       }
-      JobRun run = BuildJobRuns.jobRun(request, job.spec, attempt);
+      JobRun run =
+          rendered == null
+              ? BuildJobRuns.jobRun(request, job.spec, attempt)
+              : BuildJobRuns.jobRun(request, job.spec, attempt, rendered);
       JobOutcome outcome;
       try {
         outcome = job.inScope(() -> Async.function(runner::runJob, run)).get();
       } catch (ActivityFailure e) {
         if (e.getCause() instanceof CanceledFailure) {
-          settle(job, JobStatus.CANCELLED, null, cancelMessage);
+          settle(job, JobStatus.CANCELLED, null, cancelMessage(job));
         } else {
           settle(job, JobStatus.FAILED, null, BuildMessages.runnerFailure(e, run));
         }
         return;
       } catch (CanceledFailure e) {
         // Cancelled before the activity was even scheduled.
-        settle(job, JobStatus.CANCELLED, null, cancelMessage);
+        settle(job, JobStatus.CANCELLED, null, cancelMessage(job));
         return;
       }
       if (outcome == null) {
         settle(job, JobStatus.FAILED, null, "runner failed: no outcome");
         return;
+      }
+      if (expressions && !job.spec.outputs().isEmpty()) {
+        try {
+          scheduler.outputs(
+              job.id(),
+              JobRender.outputs(
+                  job.spec, contexts, scheduler.needsContext(job.spec, statuses()), outcome));
+        } catch (IllegalArgumentException e) {
+          settle(job, JobStatus.FAILED, outcome.exitCode(), e.getMessage());
+          return;
+        }
       }
       if (outcome.succeeded()) {
         settle(job, JobStatus.SUCCEEDED, 0, null);
@@ -253,8 +420,41 @@ public class BuildWorkflowImpl implements BuildWorkflow {
       try {
         job.inScope(() -> Workflow.newTimer(RETRY_BACKOFF)).get();
       } catch (CanceledFailure e) {
-        settle(job, JobStatus.CANCELLED, null, cancelMessage);
+        settle(job, JobStatus.CANCELLED, null, cancelMessage(job));
         return;
+      }
+    }
+  }
+
+  /** The build's cancel message, or why this job alone was cancelled (fail-fast). */
+  private String cancelMessage(BuildJob job) {
+    return cancelled || job.cancelReason() == null ? cancelMessage : job.cancelReason();
+  }
+
+  /**
+   * {@code strategy.fail-fast}: a failed matrix instance cancels its running siblings and the
+   * pending ones.
+   */
+  private void failFast(BuildJob failed) {
+    JobMatrix matrix = failed.spec.matrix();
+    if (!expressions
+        || matrix == null
+        || !matrix.failFast()
+        || failed.spec.continueOnError()
+        || cancelled) {
+      return;
+    }
+    String reason = "cancelled: fail-fast, '" + failed.id() + "' failed";
+    for (BuildJob sibling : List.copyOf(jobs.values())) {
+      if (sibling == failed
+          || sibling.spec.matrix() == null
+          || !sibling.spec.group().equals(matrix.group())) {
+        continue;
+      }
+      if (sibling.status() == JobStatus.PENDING) {
+        settle(sibling, JobStatus.CANCELLED, null, reason);
+      } else if (sibling.status() == JobStatus.RUNNING) {
+        sibling.cancel(reason);
       }
     }
   }
@@ -305,6 +505,9 @@ public class BuildWorkflowImpl implements BuildWorkflow {
     record(job, finalStatus, exitCode, why, at);
     job.finished(finalStatus, exitCode, why, at);
     settledJobs++;
+    if (finalStatus == JobStatus.FAILED) {
+      failFast(job);
+    }
   }
 
   private void record(BuildJob job, JobStatus jobStatus, Integer exitCode, String why, Instant at) {

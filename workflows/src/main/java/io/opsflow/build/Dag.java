@@ -14,12 +14,46 @@ import java.util.Map;
  * @param jobs the jobs, in the order of the YAML
  * @param ignored keys accepted but not run ({@code on}, {@code runs-on}, {@code uses}, ...) as
  *     dotted paths, e.g. {@code jobs.build.runs-on}
+ * @param triggers the {@code on:} events with their filters and {@code workflow_dispatch} inputs;
+ *     null when the pipeline has no {@code on:} (any trigger starts it)
+ * @param strategies each matrix job's {@code strategy}, by job id, until {@link
+ *     MatrixExpansion#expand} has replaced the job by its instances (empty afterwards)
+ * @param concurrency the top-level {@code concurrency}, or null
  */
-public record Dag(String name, Map<String, String> env, List<JobSpec> jobs, List<String> ignored) {
+public record Dag(
+    String name,
+    Map<String, String> env,
+    List<JobSpec> jobs,
+    List<String> ignored,
+    PipelineTriggers triggers,
+    Map<String, MatrixSpec> strategies,
+    ConcurrencySpec concurrency) {
+
+  /** A pipeline without {@code on:} and without matrix jobs. */
+  public Dag(String name, Map<String, String> env, List<JobSpec> jobs, List<String> ignored) {
+    this(name, env, jobs, ignored, null, null, null);
+  }
+
+  /** A pipeline without {@code concurrency}. */
+  public Dag(
+      String name,
+      Map<String, String> env,
+      List<JobSpec> jobs,
+      List<String> ignored,
+      PipelineTriggers triggers,
+      Map<String, MatrixSpec> strategies) {
+    this(name, env, jobs, ignored, triggers, strategies, null);
+  }
+
   public Dag {
-    env = env == null ? Map.of() : Map.copyOf(env);
+    // Insertion order kept: the workflow iterates env in this order.
+    env = env == null ? Map.of() : java.util.Collections.unmodifiableMap(new LinkedHashMap<>(env));
     jobs = List.copyOf(jobs);
     ignored = ignored == null ? List.of() : List.copyOf(ignored);
+    strategies =
+        strategies == null
+            ? Map.of()
+            : java.util.Collections.unmodifiableMap(new LinkedHashMap<>(strategies));
   }
 
   public JobSpec job(String id) {

@@ -39,6 +39,15 @@ public record JobRun(
     String prefix = "build-" + buildId + "-";
     String suffix = "-" + attempt;
     int room = 63 - prefix.length() - suffix.length();
+    if (jobId.contains("(") && job.length() <= room - 9) {
+      // A matrix instance, "test (1.5)": its values are folded to '-', so "test (1-5)" would get
+      // the same name; the hash keeps instances apart.
+      return prefix
+          + job.replaceAll("-+$", "")
+          + "-"
+          + Integer.toHexString(jobId.hashCode())
+          + suffix;
+    }
     if (job.length() > room) {
       // Keep names distinct when long ids share a prefix.
       String hash = Integer.toHexString(jobId.hashCode());

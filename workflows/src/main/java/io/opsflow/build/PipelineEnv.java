@@ -19,7 +19,8 @@ final class PipelineEnv {
    * The variables in the order written. Scalars keep their text as written ({@code 1.0} stays
    * {@code "1.0"}, {@code yes} stays {@code "yes"}); a null value is the empty string.
    */
-  static Map<String, String> read(Entry env, PipelineProblems problems) {
+  static Map<String, String> read(
+      Entry env, java.util.Set<String> contexts, PipelineProblems problems) {
     Map<String, String> vars = new LinkedHashMap<>();
     if (env.isNull()) {
       return vars;
@@ -42,6 +43,7 @@ final class PipelineEnv {
       } else if (var.isNull()) {
         vars.put(var.key(), "");
       } else if (var.value() instanceof ScalarNode scalar) {
+        PipelineExpressions.check(scalar, var.path(), contexts, problems);
         vars.put(var.key(), scalar.getValue());
       } else {
         problems.at(

@@ -8,8 +8,13 @@ import org.yaml.snakeyaml.nodes.Node;
  *
  * @param spec the job
  * @param needs its needs in the order written, each with its node and path
+ * @param strategy its {@code strategy}, or null
  */
-record PipelineJob(JobSpec spec, List<Need> needs) {
+record PipelineJob(JobSpec spec, List<Need> needs, MatrixSpec strategy) {
+
+  PipelineJob(JobSpec spec, List<Need> needs) {
+    this(spec, needs, null);
+  }
 
   /** One {@code needs} entry. */
   record Need(String id, Node node, String path) {}

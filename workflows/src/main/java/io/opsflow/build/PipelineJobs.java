@@ -13,8 +13,8 @@ import org.yaml.snakeyaml.nodes.ScalarNode;
 import org.yaml.snakeyaml.nodes.SequenceNode;
 
 /**
- * The {@code jobs:} mapping. Keys opsflow does not run ({@code runs-on}, {@code strategy}, {@code
- * services}, {@code uses}, ...) are listed as ignored.
+ * The {@code jobs:} mapping. Keys opsflow does not run ({@code runs-on}, {@code services}, {@code
+ * uses}, ...) are listed as ignored.
  */
 final class PipelineJobs {
 
@@ -83,9 +83,19 @@ final class PipelineJobs {
     boolean continueOnError = false;
     JobCondition condition = null;
     Integer retries = null;
+    String ifExpression = null;
+    MatrixSpec strategy = null;
+    PipelineDefaults defaults = PipelineDefaults.NONE;
+    Map<String, String> outputs = Map.of();
     for (Entry entry : PipelineNodes.entries(map, job.path(), problems)) {
       switch (entry.key()) {
-        case "name" -> name = PipelineNodes.optionalString(entry, problems);
+        case "name" -> {
+          name = PipelineNodes.optionalString(entry, problems);
+          if (name != null) {
+            PipelineExpressions.check(
+                (ScalarNode) entry.value(), entry.path(), PipelineExpressions.JOB, problems);
+          }
+        }
         case "needs" -> needs = needs(entry);
         case "container" -> {
           containerEntry = entry;
@@ -94,8 +104,12 @@ final class PipelineJobs {
         case "image" -> {
           imageEntry = entry;
           image = PipelineNodes.nonBlankString(entry, problems);
+          checkImage(entry, image);
         }
-        case "env" -> env = PipelineEnv.read(entry, problems);
+        case "env" -> env = PipelineEnv.read(entry, PipelineExpressions.JOB, problems);
+        case "strategy" -> strategy = PipelineMatrix.read(entry, problems);
+        case "defaults" -> defaults = PipelineDefaults.read(entry, problems);
+        case "outputs" -> outputs = outputs(entry);
         case "steps" -> {
           steps = entry;
           stepSpecs = PipelineSteps.read(steps, job.keyNode(), job.path(), problems);
@@ -105,7 +119,12 @@ final class PipelineJobs {
                 PipelineNodes.integer(
                     entry, 1, Integer.MAX_VALUE, "a positive integer (minutes)", problems);
         case "continue-on-error" -> continueOnError = PipelineNodes.bool(entry, problems);
-        case "if" -> condition = condition(entry);
+        case "if" -> {
+          condition = condition(entry);
+          if (condition != null || ifValid(entry)) {
+            ifExpression = ((ScalarNode) entry.value()).getValue();
+          }
+        }
         case "retries" ->
             retries =
                 PipelineNodes.integer(
@@ -132,12 +151,45 @@ final class PipelineJobs {
             needs.stream().map(PipelineJob.Need::id).toList(),
             image,
             env,
-            stepSpecs,
+            defaults.apply(stepSpecs),
             timeout,
             continueOnError,
             condition,
-            retries == null ? 0 : retries);
-    return new PipelineJob(spec, needs);
+            retries == null ? 0 : retries,
+            ifExpression,
+            null,
+            outputs);
+    return new PipelineJob(spec, needs, strategy);
+  }
+
+  /** {@code outputs}: names to expressions over the job's {@code steps.<id>.outputs}. */
+  private Map<String, String> outputs(Entry entry) {
+    Map<String, String> outputs = new java.util.LinkedHashMap<>();
+    if (entry.isNull()) {
+      return outputs;
+    }
+    if (!(entry.value() instanceof MappingNode map)) {
+      problems.at(
+          entry.value(),
+          entry.path(),
+          "outputs must be a mapping of names to expressions, got "
+              + PipelineNodes.describe(entry.value()));
+      return outputs;
+    }
+    for (Entry output : PipelineNodes.entries(map, entry.path(), problems)) {
+      if (!(output.value() instanceof ScalarNode scalar) || output.isNull()) {
+        problems.at(
+            PipelineNodes.anchor(output),
+            output.path(),
+            "output '"
+                + output.key()
+                + "' must be a string, usually ${{ steps.<id>.outputs.<name> }}");
+        continue;
+      }
+      PipelineExpressions.check(scalar, output.path(), PipelineExpressions.JOB_OUTPUTS, problems);
+      outputs.put(output.key(), scalar.getValue());
+    }
+    return outputs;
   }
 
   /** {@code needs: a} or {@code needs: [a, b]}; each id once. */
@@ -184,19 +236,33 @@ final class PipelineJobs {
                 + " if: ${{ !cancelled() }}");
         return null;
       }
-      JobCondition condition = PipelineCondition.parse(scalar.getValue());
-      if (condition != null) {
-        return condition;
-      }
+      // The legacy forms keep their enum (builds and tools that read it); the scheduler evaluates
+      // the expression either way.
+      return PipelineCondition.parse(scalar.getValue());
     }
     problems.at(
         PipelineNodes.anchor(entry),
         entry.path(),
-        "if must be one of "
-            + PipelineCondition.SUPPORTED
-            + ", optionally inside ${{ }}, got "
+        "if must be an expression, e.g. github.ref == 'refs/heads/main' or ${{ always() }}, got "
             + PipelineNodes.describe(entry.value()));
     return null;
+  }
+
+  /** Whether a non-legacy {@code if:} is a valid expression (else its problems are reported). */
+  private boolean ifValid(Entry entry) {
+    if (!(entry.value() instanceof ScalarNode scalar)
+        || entry.isNull()
+        || scalar.getTag().getValue().startsWith("!")) {
+      return false;
+    }
+    return PipelineExpressions.checkCondition(
+        scalar, entry.path(), PipelineExpressions.JOB_IF, problems);
+  }
+
+  private void checkImage(Entry entry, String image) {
+    if (image != null && entry.value() instanceof ScalarNode scalar) {
+      PipelineExpressions.check(scalar, entry.path(), PipelineExpressions.JOB, problems);
+    }
   }
 
   /** {@code container: img} or {@code container: {image: img}}; other container keys ignored. */
@@ -205,7 +271,9 @@ final class PipelineJobs {
       return null;
     }
     if (container.value() instanceof ScalarNode) {
-      return PipelineNodes.nonBlankString(container, problems);
+      String image = PipelineNodes.nonBlankString(container, problems);
+      checkImage(container, image);
+      return image;
     }
     if (!(container.value() instanceof MappingNode map)) {
       problems.at(
@@ -221,6 +289,7 @@ final class PipelineJobs {
       if (entry.key().equals("image")) {
         hasImage = !entry.isNull();
         result = PipelineNodes.nonBlankString(entry, problems);
+        checkImage(entry, result);
       } else {
         problems.ignore(entry.path());
       }

@@ -21,6 +21,28 @@ public final class PipelineParser {
 
   private PipelineParser() {}
 
+  private static List<JobSpec> withDefaults(List<PipelineJob> jobs, PipelineDefaults defaults) {
+    return jobs.stream()
+        .map(PipelineJob::spec)
+        .map(
+            j ->
+                new JobSpec(
+                    j.id(),
+                    j.name(),
+                    j.needs(),
+                    j.image(),
+                    j.env(),
+                    defaults.apply(j.steps()),
+                    j.timeoutMinutes(),
+                    j.continueOnError(),
+                    j.condition(),
+                    j.retries(),
+                    j.ifExpression(),
+                    j.matrix(),
+                    j.outputs()))
+        .toList();
+  }
+
   /**
    * @param yaml the pipeline text (one YAML document, at most 1 MiB)
    * @return the pipeline's jobs in YAML order with their needs
@@ -28,6 +50,7 @@ public final class PipelineParser {
    */
   public static Dag parse(String yaml) {
     PipelineProblems problems = new PipelineProblems();
+    problems.source(yaml);
     Node root = PipelineYaml.compose(yaml, problems);
     if (root == null) {
       throw problems.exception();
@@ -41,10 +64,16 @@ public final class PipelineParser {
     String name = null;
     Map<String, String> env = Map.of();
     List<PipelineJob> jobs = null;
+    PipelineTriggers triggers = null;
+    PipelineDefaults defaults = PipelineDefaults.NONE;
+    ConcurrencySpec concurrency = null;
     for (Entry entry : PipelineNodes.entries(map, "", problems)) {
       switch (entry.key()) {
         case "name" -> name = PipelineNodes.optionalString(entry, problems);
-        case "env" -> env = PipelineEnv.read(entry, problems);
+        case "env" -> env = PipelineEnv.read(entry, PipelineExpressions.WORKFLOW, problems);
+        case "on", "true" -> triggers = PipelineOn.read(entry, problems);
+        case "defaults" -> defaults = PipelineDefaults.read(entry, problems);
+        case "concurrency" -> concurrency = ConcurrencySpec.read(entry, problems);
         case "jobs" -> jobs = PipelineJobs.read(entry, problems);
         default -> problems.ignore(entry.path());
       }
@@ -57,6 +86,19 @@ public final class PipelineParser {
     if (!problems.isEmpty()) {
       throw problems.exception();
     }
-    return new Dag(name, env, jobs.stream().map(PipelineJob::spec).toList(), problems.ignored());
+    Map<String, MatrixSpec> strategies = new java.util.LinkedHashMap<>();
+    for (PipelineJob job : jobs) {
+      if (job.strategy() != null) {
+        strategies.put(job.id(), job.strategy());
+      }
+    }
+    return new Dag(
+        name,
+        env,
+        withDefaults(jobs, defaults),
+        problems.ignored(),
+        triggers,
+        strategies,
+        concurrency);
   }
 }

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import org.yaml.snakeyaml.nodes.MappingNode;
 import org.yaml.snakeyaml.nodes.Node;
+import org.yaml.snakeyaml.nodes.ScalarNode;
 import org.yaml.snakeyaml.nodes.SequenceNode;
 
 /**
@@ -70,12 +71,39 @@ final class PipelineSteps {
     String name = null;
     Map<String, String> env = Map.of();
     List<String> ignored = new ArrayList<>();
+    String id = null;
+    String shell = null;
+    String dir = null;
+    boolean continueOnError = false;
+    Integer timeout = null;
+    String condition = null;
     for (Entry entry : PipelineNodes.entries(step, path, problems)) {
       switch (entry.key()) {
         case "run" -> run = entry;
         case "uses" -> uses = entry;
-        case "name" -> name = PipelineNodes.optionalString(entry, problems);
-        case "env" -> env = PipelineEnv.read(entry, problems);
+        case "id" -> id = stepId(entry);
+        case "shell" -> shell = shell(entry, problems);
+        case "working-directory" -> {
+          dir = PipelineNodes.nonBlankString(entry, problems);
+          if (dir != null) {
+            PipelineExpressions.check(
+                (ScalarNode) entry.value(), entry.path(), PipelineExpressions.STEP, problems);
+          }
+        }
+        case "continue-on-error" -> continueOnError = PipelineNodes.bool(entry, problems);
+        case "timeout-minutes" ->
+            timeout =
+                PipelineNodes.integer(
+                    entry, 1, Integer.MAX_VALUE, "a positive integer (minutes)", problems);
+        case "if" -> condition = stepIf(entry);
+        case "name" -> {
+          name = PipelineNodes.optionalString(entry, problems);
+          if (name != null) {
+            PipelineExpressions.check(
+                (ScalarNode) entry.value(), entry.path(), PipelineExpressions.STEP, problems);
+          }
+        }
+        case "env" -> env = PipelineEnv.read(entry, PipelineExpressions.STEP, problems);
         default -> ignored.add(entry.path());
       }
     }
@@ -95,12 +123,83 @@ final class PipelineSteps {
       invalid(run.keyNode(), run.path(), "run must not be empty");
     } else {
       String script = PipelineNodes.nonBlankString(run, problems);
-      if (script == null) {
+      if (script == null
+          || !PipelineExpressions.check(
+              (ScalarNode) run.value(), run.path(), PipelineExpressions.STEP, problems)) {
         invalidSteps++;
       } else {
-        steps.add(new StepSpec(name, script, env));
+        steps.add(
+            new StepSpec(
+                name, script, env, id, shell, dir, continueOnError, timeout, condition, null));
       }
     }
+  }
+
+  private final java.util.Set<String> ids = new java.util.HashSet<>();
+
+  private String stepId(Entry entry) {
+    String id = PipelineNodes.nonBlankString(entry, problems);
+    if (id == null) {
+      return null;
+    }
+    if (!id.matches("[A-Za-z_][A-Za-z0-9_-]*")) {
+      problems.at(
+          entry.value(),
+          entry.path(),
+          "step id '"
+              + id
+              + "' must start with a letter or '_' and contain only letters, digits,"
+              + " '-' and '_'");
+      return null;
+    }
+    if (!ids.add(id)) {
+      problems.at(entry.value(), entry.path(), "step id '" + id + "' is used twice in this job");
+      return null;
+    }
+    return id;
+  }
+
+  private String stepIf(Entry entry) {
+    if (!(entry.value() instanceof ScalarNode scalar) || entry.isNull()) {
+      problems.at(
+          PipelineNodes.anchor(entry),
+          entry.path(),
+          "if must be an expression, got " + PipelineNodes.describe(entry.value()));
+      return null;
+    }
+    if (scalar.getTag().getValue().startsWith("!")) {
+      problems.at(
+          scalar,
+          entry.path(),
+          "if starting with '!' must be quoted or wrapped: if: \"!cancelled()\" or"
+              + " if: ${{ !cancelled() }}");
+      return null;
+    }
+    return PipelineExpressions.checkCondition(
+            scalar, entry.path(), PipelineExpressions.STEP, problems)
+        ? scalar.getValue()
+        : null;
+  }
+
+  /** {@code bash}, {@code sh}, {@code python}, or a command holding {@code {0}}. */
+  static String shell(Entry entry, PipelineProblems problems) {
+    String shell = PipelineNodes.nonBlankString(entry, problems);
+    if (shell == null) {
+      return null;
+    }
+    if (shell.equals("bash")
+        || shell.equals("sh")
+        || shell.equals("python")
+        || shell.contains("{0}")) {
+      return shell;
+    }
+    problems.at(
+        entry.value(),
+        entry.path(),
+        "shell must be bash, sh, python or a command with {0} for the script file, got '"
+            + shell
+            + "'");
+    return null;
   }
 
   private void invalid(Node node, String path, String message) {

@@ -20,12 +20,42 @@ class BuildWorkflowReplayTest {
   @ValueSource(
       strings = {
         // before workspace-cleanup (DEFAULT_VERSION): no cleanup
-        "diamond", "fail-fast", "cancel", "retry",
+        "diamond",
+        "fail-fast",
+        "cancel",
+        "retry",
         // workspace-cleanup 1: the runner removes the workspace after the last job
-        "v1-diamond", "v1-fail-fast", "v1-cancel", "v1-retry"
+        "v1-diamond",
+        "v1-fail-fast",
+        "v1-cancel",
+        "v1-retry",
+        // expressions 1: if: and ${{ }} evaluated, matrix instances, fail-fast, max-parallel
+        "v2-diamond",
+        "v2-fail-fast",
+        "v2-cancel",
+        "v2-retry",
+        "v2-expressions",
+        "v2-matrix",
+        "v2-matrix-fail-fast",
+        // concurrency 1: a build waits for its pipeline's concurrency group
+        "v3-diamond",
+        "v3-fail-fast",
+        "v3-cancel",
+        "v3-retry",
+        "v3-expressions",
+        "v3-matrix",
+        "v3-matrix-fail-fast",
+        "v3-concurrency"
       })
   void replaysRecordedHistory(String scenario) throws Exception {
     WorkflowReplayer.replayWorkflowExecutionFromResource(
         "histories/build-" + scenario + ".json", BuildWorkflowImpl.class);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"v1-supersede"})
+  void replaysRecordedConcurrencyGroup(String scenario) throws Exception {
+    WorkflowReplayer.replayWorkflowExecutionFromResource(
+        "histories/concurrency-" + scenario + ".json", ConcurrencyWorkflowImpl.class);
   }
 }

@@ -64,7 +64,7 @@ class BuildWorkflowTest {
    * The workflow version the recorded histories belong to: {@code build-<version>-<scenario>.json}
    * (histories of older versions keep their names and keep being replayed).
    */
-  private static final String RECORDED_VERSION = "v1";
+  private static final String RECORDED_VERSION = "v3";
 
   private static final String RUN_JOB = "RunnerRunJob";
   private static final String CLEANUP = "RunnerCleanupBuild";
@@ -90,8 +90,29 @@ class BuildWorkflowTest {
     db = new FakeBuildActivities();
     cluster = new FakeCluster();
     Worker orchestration = env.newWorker(ORCHESTRATION);
-    orchestration.registerWorkflowImplementationTypes(BuildWorkflowImpl.class);
-    orchestration.registerActivitiesImplementations(db);
+    orchestration.registerWorkflowImplementationTypes(
+        BuildWorkflowImpl.class, ConcurrencyWorkflowImpl.class);
+    // As the activities module's ConcurrencyActivitiesImpl: signal-with-start of the group.
+    ConcurrencyActivities groups =
+        request -> {
+          WorkflowClient c = env.getWorkflowClient();
+          ConcurrencyWorkflow group =
+              c.newWorkflowStub(
+                  ConcurrencyWorkflow.class,
+                  WorkflowOptions.newBuilder()
+                      .setWorkflowId(
+                          ConcurrencyWorkflow.workflowId(request.pipelineId(), request.group()))
+                      .setTaskQueue(request.taskQueue())
+                      .build());
+          io.temporal.client.BatchRequest batch = c.newSignalWithStartRequest();
+          batch.add(
+              group::run, new ConcurrencyWorkflow.ConcurrencyState(request.group(), null, null));
+          batch.add(
+              group::acquire,
+              new ConcurrencyWorkflow.Acquire(request.buildId(), request.cancelInProgress()));
+          c.signalWithStart(batch);
+        };
+    orchestration.registerActivitiesImplementations(db, groups);
     env.start();
     client = env.getWorkflowClient();
     runners = startRunners("runner-1");
@@ -699,6 +720,345 @@ class BuildWorkflowTest {
     assertThat(cluster.cleanups()).isEmpty();
   }
 
+  // ---- expressions, matrix -------------------------------------------------------------------
+
+  private static final BuildTrigger DISPATCH_ON_MAIN =
+      new BuildTrigger(
+          "workflow_dispatch",
+          "refs/heads/main",
+          "abc123",
+          "alice",
+          "demo",
+          3,
+          Map.of("target", "prod"));
+
+  @Test
+  void expressionsDecideJobsAndFillTheirScripts() throws IOException {
+    BuildRequest request =
+        yamlRequest(
+            40,
+            """
+            name: ci
+            env:
+              REF: ${{ github.ref }}
+            jobs:
+              build:
+                env:
+                  WHO: ${{ github.actor }}
+                steps:
+                  - name: build ${{ github.sha }}
+                    run: echo "building ${{ github.ref_name }} for ${{ inputs.target }}"
+                    env:
+                      WHERE: ${{ env.REF }}/${{ runner.os }}
+              deploy:
+                needs: build
+                if: github.ref == 'refs/heads/main' && needs.build.result == 'success'
+                steps:
+                  - run: echo deploy ${{ needs.build.result }}
+              preview:
+                needs: build
+                if: startsWith(github.ref, 'refs/pull/')
+                steps:
+                  - run: echo preview
+              report:
+                needs: [deploy, preview]
+                if: always() && contains(needs.*.result, 'SKIPPED')
+                steps:
+                  - run: echo ${{ toJSON(needs.preview.result) }} ${{ format('{0}#{1}', github.repository, github.run_number) }}
+            """,
+            DISPATCH_ON_MAIN);
+
+    BuildView ended = run(request);
+
+    assertThat(ended.status()).isEqualTo(BuildStatus.SUCCEEDED);
+    assertThat(ended.jobs())
+        .extracting(JobView::id, JobView::status, JobView::message)
+        .containsExactly(
+            tuple("build", JobStatus.SUCCEEDED, null),
+            tuple("deploy", JobStatus.SUCCEEDED, null),
+            tuple(
+                "preview",
+                JobStatus.SKIPPED,
+                "skipped: if startsWith(github.ref, 'refs/pull/') is false"),
+            tuple("report", JobStatus.SUCCEEDED, null));
+    JobRun build = runOf("build");
+    assertThat(build.env())
+        .containsEntry("REF", "refs/heads/main")
+        .containsEntry("WHO", "alice")
+        .containsEntry("GITHUB_SHA", "abc123")
+        .containsEntry("GITHUB_EVENT_NAME", "workflow_dispatch")
+        .containsEntry("GITHUB_RUN_ID", "40")
+        .containsEntry("GITHUB_JOB", "build")
+        .containsEntry("CI", "true");
+    assertThat(build.steps())
+        .containsExactly(
+            new StepSpec(
+                "build abc123",
+                "echo \"building main for prod\"",
+                Map.of("WHERE", "refs/heads/main/Linux")));
+    assertThat(runOf("deploy").steps().get(0).run()).isEqualTo("echo deploy success");
+    assertThat(runOf("report").steps().get(0).run()).isEqualTo("echo \"skipped\" demo#3");
+    assertThat(cluster.createdNames()).noneMatch(name -> name.contains("preview"));
+
+    recordHistory("expressions", 40);
+  }
+
+  @Test
+  void anExpressionThatFailsFailsItsJob() {
+    BuildRequest request =
+        yamlRequest(
+            41,
+            """
+            jobs:
+              a:
+                steps: [{run: echo a}]
+              b:
+                needs: a
+                if: fromJSON('{not json') == 1
+                steps: [{run: echo b}]
+              c:
+                needs: a
+                steps: [{run: "echo ${{ format('{1}', 'x') }}"}]
+            """,
+            DISPATCH_ON_MAIN);
+
+    BuildView ended = run(request);
+
+    assertThat(ended.status()).isEqualTo(BuildStatus.FAILED);
+    assertThat(ended.jobs())
+        .extracting(JobView::id, JobView::status)
+        .containsExactly(
+            tuple("a", JobStatus.SUCCEEDED),
+            tuple("b", JobStatus.FAILED),
+            tuple("c", JobStatus.FAILED));
+    assertThat(messageOf(ended, "b")).startsWith("jobs.b.if: fromJSON(): not JSON");
+    assertThat(messageOf(ended, "c"))
+        .isEqualTo(
+            "jobs.c.steps[0].run: format(): placeholder {1} but only 1 argument after the format"
+                + " string");
+    assertThat(cluster.createdNames()).containsExactly("build-41-a-1");
+  }
+
+  private static final String MATRIX =
+      """
+      jobs:
+        test:
+          strategy:
+            fail-fast: %s
+            max-parallel: %s
+            matrix:
+              jdk: [17, 21]
+              os: [ubuntu, alpine]
+              exclude:
+                - jdk: 17
+                  os: alpine
+              include:
+                - jdk: 21
+                  os: ubuntu
+                  experimental: true
+          steps:
+            - run: echo jdk ${{ matrix.jdk }} on ${{ matrix.os }} ${{ strategy.job-index }}/${{ strategy.job-total }} ${{ matrix.experimental }}
+        publish:
+          needs: test
+          steps:
+            - run: echo publish
+        report:
+          needs: test
+          if: always()
+          steps:
+            - run: echo ${{ needs.test.result }}
+      """;
+
+  @Test
+  void matrixInstancesRunWithTheirValuesAndNeedsWaitForAll() throws IOException {
+    BuildRequest request = yamlRequest(42, MATRIX.formatted("true", "3"), DISPATCH_ON_MAIN);
+
+    BuildView ended = run(request);
+
+    assertThat(ended.status()).isEqualTo(BuildStatus.SUCCEEDED);
+    assertThat(ended.jobs())
+        .extracting(JobView::id, JobView::status)
+        .containsExactly(
+            tuple("test (17, ubuntu)", JobStatus.SUCCEEDED),
+            tuple("test (21, ubuntu, true)", JobStatus.SUCCEEDED),
+            tuple("test (21, alpine)", JobStatus.SUCCEEDED),
+            tuple("publish", JobStatus.SUCCEEDED),
+            tuple("report", JobStatus.SUCCEEDED));
+    assertThat(runOf("test (17, ubuntu)").steps().get(0).run())
+        .isEqualTo("echo jdk 17 on ubuntu 0/3 ");
+    assertThat(runOf("test (21, ubuntu, true)").steps().get(0).run())
+        .isEqualTo("echo jdk 21 on ubuntu 1/3 true");
+    assertThat(runOf("test (21, alpine)").steps().get(0).run())
+        .isEqualTo("echo jdk 21 on alpine 2/3 ");
+    assertThat(runOf("report").steps().get(0).run()).isEqualTo("echo success");
+    long lastTest =
+        request.dag().jobs().stream()
+            .filter(j -> j.group().equals("test"))
+            .mapToLong(j -> db.window(j.id()).endMillis())
+            .max()
+            .orElseThrow();
+    assertThat(db.window("publish").startMillis()).isGreaterThanOrEqualTo(lastTest);
+    assertThat(cluster.mostLive()).isEqualTo(3);
+
+    recordHistory("matrix", 42);
+  }
+
+  @Test
+  void failFastCancelsTheOtherInstancesAndFailsTheMatrix() throws IOException {
+    cluster.script("test (17, ubuntu)", Script.exits(1));
+    cluster.script("test (21, ubuntu, true)", Script.succeeds().lasting(FOREVER));
+    cluster.script("test (21, alpine)", Script.succeeds().lasting(FOREVER));
+
+    BuildView ended = run(yamlRequest(43, MATRIX.formatted("true", "3"), DISPATCH_ON_MAIN));
+
+    assertThat(ended.status()).isEqualTo(BuildStatus.FAILED);
+    assertThat(ended.jobs())
+        .extracting(JobView::id, JobView::status, JobView::message)
+        .containsExactly(
+            tuple("test (17, ubuntu)", JobStatus.FAILED, "exit 1"),
+            tuple(
+                "test (21, ubuntu, true)",
+                JobStatus.CANCELLED,
+                "cancelled: fail-fast, 'test (17, ubuntu)' failed"),
+            tuple(
+                "test (21, alpine)",
+                JobStatus.CANCELLED,
+                "cancelled: fail-fast, 'test (17, ubuntu)' failed"),
+            tuple("publish", JobStatus.SKIPPED, "skipped: needs 'test (17, ubuntu)' failed"),
+            tuple("report", JobStatus.SUCCEEDED, null));
+    assertThat(runOf("report").steps().get(0).run()).isEqualTo("echo failure");
+    assertThat(cluster.deleted())
+        .contains(
+            runOf("test (21, ubuntu, true)").resourceName(),
+            runOf("test (21, alpine)").resourceName());
+
+    recordHistory("matrix-fail-fast", 43);
+  }
+
+  @Test
+  void maxParallelRunsInstancesOneAtATimeAndWithoutFailFastAllRun() {
+    cluster.script("test (21, ubuntu, true)", Script.exits(3));
+
+    BuildView ended = run(yamlRequest(44, MATRIX.formatted("false", "1"), DISPATCH_ON_MAIN));
+
+    assertThat(ended.status()).isEqualTo(BuildStatus.FAILED);
+    assertThat(ended.jobs())
+        .extracting(JobView::id, JobView::status)
+        .containsExactly(
+            tuple("test (17, ubuntu)", JobStatus.SUCCEEDED),
+            tuple("test (21, ubuntu, true)", JobStatus.FAILED),
+            tuple("test (21, alpine)", JobStatus.SUCCEEDED),
+            tuple("publish", JobStatus.SKIPPED),
+            tuple("report", JobStatus.SUCCEEDED));
+    assertThat(cluster.mostLive()).isEqualTo(1);
+    assertThat(runOf("report").steps().get(0).run()).isEqualTo("echo failure");
+  }
+
+  private static final String GROUPED =
+      """
+      concurrency:
+        group: deploy-${{ github.ref }}
+        cancel-in-progress: %s
+      jobs:
+        a:
+          steps: [{run: echo a}]
+      """;
+
+  private void awaitPending(long buildId) {
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (!Long.valueOf(buildId).equals(group().pending())) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("build " + buildId + " never waited for the group");
+      }
+      try {
+        Thread.sleep(50);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new AssertionError(e);
+      }
+    }
+  }
+
+  private ConcurrencyWorkflow.ConcurrencyState group() {
+    return client
+        .newWorkflowStub(
+            ConcurrencyWorkflow.class, "concurrency-" + PIPELINE + "-deploy-refs/heads/main")
+        .state();
+  }
+
+  @Test
+  void aConcurrencyGroupRunsOneBuildAtATimeAndANewerWaitingBuildSupersedesAnOlder()
+      throws IOException {
+    cluster.script("a", Script.succeeds().lasting(Duration.ofSeconds(2)));
+    start(yamlRequest(50, GROUPED.formatted("false"), DISPATCH_ON_MAIN));
+    cluster.awaitCreated("build-50-a-1");
+    start(yamlRequest(51, GROUPED.formatted("false"), DISPATCH_ON_MAIN));
+    awaitPending(51);
+    assertThat(running(51).state().status()).isEqualTo(BuildStatus.QUEUED);
+    start(yamlRequest(52, GROUPED.formatted("false"), DISPATCH_ON_MAIN));
+
+    BuildView first = result(50);
+    BuildView superseded = result(51);
+    BuildView last = result(52);
+
+    assertThat(first.status()).isEqualTo(BuildStatus.SUCCEEDED);
+    assertThat(superseded.status()).isEqualTo(BuildStatus.CANCELLED);
+    String why = "superseded by build 52 in concurrency group 'deploy-refs/heads/main'";
+    assertThat(superseded.message()).isEqualTo(why);
+    assertThat(superseded.jobs())
+        .extracting(JobView::status, JobView::message)
+        .containsExactly(tuple(JobStatus.CANCELLED, why));
+    assertThat(last.status()).isEqualTo(BuildStatus.SUCCEEDED);
+    assertThat(cluster.creations("build-51-a-1")).isZero();
+    assertThat(db.window("a").startMillis()).isPositive();
+    recordHistory("concurrency", 52);
+    recordGroupHistory("concurrency-" + PIPELINE + "-deploy-refs/heads/main");
+  }
+
+  @Test
+  void cancelInProgressCancelsTheBuildHoldingTheGroup() {
+    cluster.script("a", Script.succeeds().lasting(Duration.ofSeconds(2)));
+    start(yamlRequest(53, GROUPED.formatted("true"), DISPATCH_ON_MAIN));
+    cluster.awaitCreated("build-53-a-1");
+    start(yamlRequest(54, GROUPED.formatted("true"), DISPATCH_ON_MAIN));
+
+    BuildView cancelled = result(53);
+    BuildView next = result(54);
+
+    assertThat(cancelled.status()).isEqualTo(BuildStatus.CANCELLED);
+    assertThat(cancelled.message())
+        .isEqualTo(
+            "cancelled: cancel-in-progress of build 54 in concurrency group"
+                + " 'deploy-refs/heads/main'");
+    assertThat(cluster.deleted()).contains("build-53-a-1");
+    assertThat(next.status()).isEqualTo(BuildStatus.SUCCEEDED);
+    assertThat(cluster.creations("build-54-a-1")).isEqualTo(1);
+  }
+
+  private JobRun runOf(String jobId) {
+    return cluster.runs().stream()
+        .filter(r -> r.jobId().equals(jobId))
+        .findFirst()
+        .orElseThrow(() -> new AssertionError("job " + jobId + " never ran"));
+  }
+
+  private static String messageOf(BuildView view, String jobId) {
+    return view.jobs().stream()
+        .filter(j -> j.id().equals(jobId))
+        .findFirst()
+        .orElseThrow()
+        .message();
+  }
+
+  /** A build of {@code yaml} as the API starts it: parsed, matrices expanded for the trigger. */
+  private static BuildRequest yamlRequest(long buildId, String yaml, BuildTrigger trigger) {
+    Dag parsed = PipelineParser.parse(yaml);
+    Dag dag =
+        MatrixExpansion.expand(
+            parsed, BuildContexts.workflowContexts(trigger, buildId, parsed.name()));
+    return new BuildRequest(buildId, PIPELINE, dag, SETTINGS, Map.of(), trigger);
+  }
+
   // ---- helpers -------------------------------------------------------------------------------
 
   /** A job of the pipeline; by default one step, no needs, success(). */
@@ -881,6 +1241,21 @@ class BuildWorkflowTest {
       }
     }
     return calls;
+  }
+
+  /** The concurrency group's history, for {@link BuildWorkflowReplayTest}, once it ended. */
+  private void recordGroupHistory(String workflowId) throws IOException {
+    String dir = System.getProperty("opsflow.recordHistories");
+    if (dir == null || dir.isBlank()) {
+      return;
+    }
+    try {
+      client.newUntypedWorkflowStub(workflowId).getResult(30, TimeUnit.SECONDS, Void.class);
+    } catch (TimeoutException e) {
+      throw new AssertionError("group " + workflowId + " did not end", e);
+    }
+    Path file = Path.of(dir).resolve("concurrency-v1-supersede.json");
+    Files.writeString(file, client.fetchHistory(workflowId).toJson(true));
   }
 
   /**

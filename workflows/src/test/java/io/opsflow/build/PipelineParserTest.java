@@ -105,7 +105,17 @@ class PipelineParserTest {
                 Map.of(),
                 List.of(
                     new StepSpec(null, "npm ci", Map.of()),
-                    new StepSpec(null, "npm run lint", Map.of())),
+                    new StepSpec(
+                        null,
+                        "npm run lint",
+                        Map.of(),
+                        null,
+                        null,
+                        "web",
+                        false,
+                        null,
+                        null,
+                        null)),
                 null,
                 true,
                 JobCondition.SUCCESS,
@@ -120,7 +130,9 @@ class PipelineParserTest {
                 null,
                 false,
                 JobCondition.ALWAYS,
-                0));
+                0,
+                "${{ always() }}",
+                null));
     assertThat(dag.edges())
         .containsExactly(
             List.of("build", "test"),
@@ -131,12 +143,10 @@ class PipelineParserTest {
         .containsExactly(List.of("build"), List.of("test", "lint"), List.of("deploy"));
     assertThat(dag.ignored())
         .containsExactly(
-            "on",
             "permissions",
             "jobs.build.runs-on",
             "jobs.build.container.options",
             "jobs.build.steps[0].uses",
-            "jobs.lint.steps[1].working-directory",
             "jobs.deploy.environment");
   }
 
@@ -246,14 +256,14 @@ class PipelineParserTest {
     Dag dag =
         PipelineParser.parse(
             """
-            on: &loop [*loop]
+            x-on: &loop [*loop]
             x-config: &map {self: *map}
             jobs:
               a:
                 steps: [{run: x}]
             """);
 
-    assertThat(dag.ignored()).containsExactly("on", "x-config");
+    assertThat(dag.ignored()).containsExactly("x-on", "x-config");
   }
 
   // --- problems, each with the line and column of the node at fault ---
@@ -507,15 +517,189 @@ class PipelineParserTest {
   }
 
   @Test
-  void unsupportedIfNamesTheSupportedFunctions() {
-    String expected =
-        "if must be one of success(), failure(), always() or !cancelled(), optionally inside"
-            + " ${{ }}, got ";
-    assertThat(problems("jobs:\n  a:\n    if: github.ref == 'main'\n    steps: [{run: x}]\n"))
+  void ifIsAnExpressionWithOrWithoutBraces() {
+    Dag dag =
+        PipelineParser.parse(
+            """
+            jobs:
+              a:
+                steps: [{run: x}]
+              b:
+                needs: a
+                if: github.ref == 'refs/heads/main' && needs.a.result == 'success'
+                steps: [{run: x}]
+              c:
+                needs: a
+                if: ${{ cancelled() }}
+                steps: [{run: x}]
+            """);
+    assertThat(dag.job("b").ifExpression())
+        .isEqualTo("github.ref == 'refs/heads/main' && needs.a.result == 'success'");
+    assertThat(dag.job("b").condition()).isEqualTo(JobCondition.SUCCESS);
+    assertThat(dag.job("c").ifExpression()).isEqualTo("${{ cancelled() }}");
+  }
+
+  @Test
+  void badExpressionsAreReportedWhereTheyAre() {
+    assertThat(problems("jobs:\n  deploy:\n    if: github.ref == \n    steps: [{run: x}]\n"))
         .containsExactly(
-            new PipelineProblem(3, 9, "jobs.a.if", expected + "'github.ref == 'main''"));
-    assertThat(problems("jobs:\n  a:\n    if: ${{ cancelled() }}\n    steps: [{run: x}]\n"))
-        .containsExactly(new PipelineProblem(3, 9, "jobs.a.if", expected + "'${{ cancelled() }}'"));
+            new PipelineProblem(
+                3, 22, "jobs.deploy.if", "invalid expression: unexpected end of expression"));
+    assertThat(problems("jobs:\n  a:\n    if: ${{ matrix.os == 'x' }}\n    steps: [{run: x}]\n"))
+        .containsExactly(
+            new PipelineProblem(
+                3,
+                13,
+                "jobs.a.if",
+                "context 'matrix' is not available here (available: github, inputs, needs,"
+                    + " vars)"));
+    assertThat(
+            problems(
+                """
+                jobs:
+                  a:
+                    steps:
+                      - run: |
+                          echo start
+                          echo ${{ steps.x.outputs.y }}
+                      - run: echo "${{ format('{0}', github.sha }}"
+                        env:
+                          V: ${{ 'it''s' == }}
+                """))
+        .containsExactly(
+            new PipelineProblem(
+                6,
+                20,
+                "jobs.a.steps[0].run",
+                "context 'steps' is not available here (available: env, github, inputs, job,"
+                    + " matrix, needs, runner, strategy, vars); a step's outputs reach the job's"
+                    + " outputs (and dependents through needs), not later steps yet"),
+            new PipelineProblem(
+                7,
+                49,
+                "jobs.a.steps[1].run",
+                "invalid expression: expected ')' to close the call of format(), got end of"
+                    + " expression"),
+            new PipelineProblem(
+                9,
+                29,
+                "jobs.a.steps[1].env.V",
+                "invalid expression: unexpected end of expression"));
+    assertThat(problems("env:\n  A: ${{ needs.x.result }}\njobs: {a: {steps: [{run: x}]}}\n"))
+        .containsExactly(
+            new PipelineProblem(
+                2,
+                10,
+                "env.A",
+                "context 'needs' is not available here (available: github, inputs, vars)"));
+    assertThat(problems("jobs:\n  a:\n    if: ref is ${{ github.ref }}\n    steps: [{run: x}]\n"))
+        .containsExactly(
+            new PipelineProblem(
+                3,
+                9,
+                "jobs.a.if",
+                "invalid expression: if: mixes text and ${{ }}; write the whole condition as one"
+                    + " expression"));
+  }
+
+  @Test
+  void matrixTriggersAndInputsAreRead() {
+    Dag dag =
+        PipelineParser.parse(
+            """
+            on:
+              push:
+                branches: [main, 'release/**']
+                tags-ignore: ['v*-rc*']
+                paths: ['src/**']
+              workflow_dispatch:
+                inputs:
+                  level:
+                    type: choice
+                    options: [debug, info]
+                    default: info
+                  dry:
+                    type: boolean
+            jobs:
+              test:
+                strategy:
+                  fail-fast: false
+                  max-parallel: 2
+                  matrix:
+                    jdk: [17, 21]
+                    os: [ubuntu]
+                    include:
+                      - jdk: 21
+                        experimental: true
+                steps: [{run: echo}]
+            """);
+    assertThat(dag.triggers().events().keySet()).containsExactly("push", "workflow_dispatch");
+    assertThat(dag.triggers().events().get("push").branches())
+        .containsExactly("main", "release/**");
+    assertThat(dag.triggers().inputs().get("level").options()).containsExactly("debug", "info");
+    assertThat(dag.triggers().inputs().get("dry").type()).isEqualTo("boolean");
+    MatrixSpec spec = dag.strategies().get("test");
+    assertThat(spec.failFast()).isFalse();
+    assertThat(spec.maxParallel()).isEqualTo(2);
+    assertThat(spec.matrix())
+        .isEqualTo(
+            Map.of(
+                "jdk",
+                List.of(17.0, 21.0),
+                "os",
+                List.of("ubuntu"),
+                "include",
+                List.of(Map.of("jdk", 21.0, "experimental", true))));
+    assertThat(dag.ignored()).contains("on.push.paths");
+  }
+
+  @Test
+  void badMatrixAndTriggersAreReported() {
+    assertThat(
+            problems(
+                """
+                on:
+                  push:
+                    branches: [main]
+                    branches-ignore: [dev]
+                  workflow_dispatch:
+                    inputs:
+                      n: {type: number, default: many}
+                      c: {type: choice}
+                jobs:
+                  a:
+                    strategy:
+                      matrix:
+                        jdk: []
+                        exclude: {jdk: 17}
+                    steps: [{run: x}]
+                  b:
+                    strategy: {max-parallel: 0}
+                    steps: [{run: x}]
+                """))
+        .containsExactly(
+            new PipelineProblem(
+                3, 5, "on.push", "use either branches or branches-ignore for one event, not both"),
+            new PipelineProblem(
+                7,
+                7,
+                "on.workflow_dispatch.inputs.n.default",
+                "inputs.n: must be a number, got 'many'"),
+            new PipelineProblem(
+                8, 7, "on.workflow_dispatch.inputs.c", "a choice input needs options"),
+            new PipelineProblem(
+                13, 14, "jobs.a.strategy.matrix.jdk", "matrix axis 'jdk' has no values"),
+            new PipelineProblem(
+                14,
+                18,
+                "jobs.a.strategy.matrix.exclude",
+                "matrix exclude must be a list of mappings, got a mapping"),
+            new PipelineProblem(17, 5, "jobs.b.strategy", "strategy needs a matrix"),
+            new PipelineProblem(
+                17,
+                30,
+                "jobs.b.strategy.max-parallel",
+                "max-parallel must be a positive integer, got '0'"));
   }
 
   @Test

@@ -53,13 +53,21 @@ public class JobRunnerActivitiesImpl implements JobRunnerActivities {
       log.info("{}: re-attached, {} lines already stored", run.resourceName(), stored);
     }
     LogBuffer buffer = new LogBuffer(logs, run, stored);
+    StepOutputs outputs = new StepOutputs();
+    JobBackend.LineSink sink =
+        (lineNo, line) -> {
+          outputs.accept(line);
+          buffer.accept(lineNo, line);
+        };
     JobBackend.JobExit exit;
     try {
+      // A re-attached attempt reads its output from the start again: the buffer skips what is
+      // stored, the step outputs (printed at the end) are seen whole.
       exit =
           backend.follow(
               run,
-              stored,
-              buffer,
+              created || stored == 0 ? stored : 0,
+              sink,
               () -> {
                 buffer.flush();
                 // The details are informational: a retry counts stored lines itself.
@@ -92,7 +100,7 @@ public class JobRunnerActivitiesImpl implements JobRunnerActivities {
           "timed out after " + run.timeoutSeconds() + " s", BuildFailure.TIMED_OUT.type());
     }
     backend.release(run, exit);
-    return new JobOutcome(exit.exitCode(), exit.message(), buffer.lines());
+    return new JobOutcome(exit.exitCode(), exit.message(), buffer.lines(), outputs.outputs());
   }
 
   @Override

@@ -57,6 +57,43 @@ class LocalJobBackendTest extends JobBackendContract {
   }
 
   @Test
+  void bashRunsWithPipefailAndPythonRunsPython() {
+    JobRun run =
+        io.opsflow.build.runner.Runs.run(
+            buildId,
+            "shells",
+            image(),
+            new io.opsflow.build.StepSpec(
+                null,
+                "print('python', 6 * 7)",
+                java.util.Map.of(),
+                null,
+                "python",
+                null,
+                false,
+                null,
+                null,
+                null),
+            new io.opsflow.build.StepSpec(
+                null,
+                "echo \"bash $BASH_VERSION\" | cut -c1-4; false | true",
+                java.util.Map.of(),
+                null,
+                "bash",
+                null,
+                false,
+                null,
+                null,
+                null));
+    Lines lines = new Lines();
+
+    JobExit exit = runToEnd(run, lines);
+
+    assertThat(lines.output()).containsExactly("python 42", "bash");
+    assertThat(exit.exitCode()).as("false | true fails under pipefail").isEqualTo(1);
+  }
+
+  @Test
   void attemptsAndWorkspacesLiveInTheInstallationsSubdirectory() {
     JobRun run = job("where", "pwd");
     Lines lines = new Lines();
@@ -101,13 +138,14 @@ class LocalJobBackendTest extends JobBackendContract {
   }
 
   @Test
-  void theJobSeesOnlyPathHomeAndItsOwnEnv() {
+  void theJobSeesOnlyPathHomeItsOwnEnvAndItsStepFiles() {
     Lines lines = new Lines();
 
     runToEnd(
         job("clean-env", "env | cut -d= -f1 | grep -v '^PWD$' | grep -v '^SHLVL$' | sort"), lines);
 
-    assertThat(lines.output()).containsExactly("HOME", "PATH");
+    // GITHUB_ENV and GITHUB_OUTPUT are the step's own files (JobScript).
+    assertThat(lines.output()).containsExactly("GITHUB_ENV", "GITHUB_OUTPUT", "HOME", "PATH");
   }
 
   @Test

@@ -115,6 +115,79 @@ public abstract class JobBackendContract {
     assertThat(lines.numbers()).containsExactly(0L, 1L, 2L, 3L, 4L);
   }
 
+  private static io.opsflow.build.StepSpec control(
+      String id, String run, String shell, String dir, boolean continueOnError, String when) {
+    return new io.opsflow.build.StepSpec(
+        null, run, Map.of(), id, shell, dir, continueOnError, null, null, when);
+  }
+
+  @Test
+  void stepsPassEnvForwardAndReportTheirOutputs() {
+    JobRun run =
+        run(
+            buildId,
+            "outputs",
+            image(),
+            control(
+                "meta",
+                "echo \"version=1.2.$((1 + 2))\" >> \"$GITHUB_OUTPUT\"\n"
+                    + "printf 'notes<<EOF\\nline one\\nline=two\\nEOF\\n' >> \"$GITHUB_OUTPUT\"\n"
+                    + "echo MODE=fast >> \"$GITHUB_ENV\"\n"
+                    + "printf 'BANNER<<END\\nhello\\nworld\\nEND\\n' >> \"$GITHUB_ENV\"",
+                null,
+                null,
+                false,
+                null),
+            control(null, "echo \"mode $MODE\"; echo \"$BANNER\"", null, null, false, null));
+    Lines lines = new Lines();
+
+    JobExit exit = runToEnd(run, lines);
+
+    assertThat(exit.exitCode()).isZero();
+    assertThat(lines.output()).startsWith("mode fast", "hello", "world");
+    StepOutputs outputs = new StepOutputs();
+    lines.lines().forEach(outputs::accept);
+    assertThat(outputs.outputs())
+        .isEqualTo(Map.of("meta", Map.of("version", "1.2.3", "notes", "line one\nline=two")));
+  }
+
+  @Test
+  void stepControlsDecideWhatRunsWhereAndWithWhat() {
+    JobRun run =
+        run(
+            buildId,
+            "controls",
+            image(),
+            control(null, "mkdir -p sub/dir && echo made", null, null, false, null),
+            control(null, "pwd | sed 's|.*/sub/|in sub/|'", null, "sub/dir", false, null),
+            control(null, "echo soft; exit 4", null, null, true, null),
+            control(null, "echo still running", null, null, false, null),
+            control(null, "false | true && echo pipefail is off in sh", "sh", null, false, null),
+            control(null, "echo failing; exit 5", null, null, false, null),
+            control(null, "echo skipped after failure", null, null, false, null),
+            control(null, "echo on failure", null, null, false, "failure"),
+            control(null, "echo always", "sh -e {0}", null, false, "always"),
+            control(null, "echo never", null, null, false, "never"));
+    Lines lines = new Lines();
+
+    JobExit exit = runToEnd(run, lines);
+
+    assertThat(exit.exitCode()).isEqualTo(5);
+    assertThat(lines.output())
+        .containsExactly(
+            "made",
+            "in sub/dir",
+            "soft",
+            "still running",
+            "pipefail is off in sh",
+            "failing",
+            "on failure",
+            "always");
+    assertThat(lines.lines())
+        .contains("##[step 3/10] failed with exit 4, continuing (continue-on-error)")
+        .noneMatch(l -> l.startsWith("##[step 7/10]") || l.startsWith("##[step 10/10]"));
+  }
+
   @Test
   void stdoutAndStderrAreBothKept() {
     Lines lines = new Lines();

@@ -40,6 +40,22 @@ public final class BuildDtos {
    */
   public record CancelRequest(String reason) {}
 
+  /**
+   * What starts a build (every field optional; no body at all is a manual run that {@code on:}
+   * filters do not restrict).
+   *
+   * @param event the event name, default {@code push} when a ref or sha is given
+   * @param ref {@code refs/heads/main}, {@code refs/tags/v1}, or a branch name
+   * @param sha the commit, 7 to 40 hex digits
+   * @param inputs {@code workflow_dispatch} inputs by name
+   */
+  public record StartBuild(
+      String event, String ref, String sha, java.util.Map<String, Object> inputs) {
+    public boolean isEmpty() {
+      return event == null && ref == null && sha == null && (inputs == null || inputs.isEmpty());
+    }
+  }
+
   public record LogLine(long n, String text) {}
 
   /**

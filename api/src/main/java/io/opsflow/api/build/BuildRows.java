@@ -48,15 +48,32 @@ public class BuildRows {
    */
   @Transactional
   public long insert(NewBuild b) {
+    return insert(b, (id, number) -> b.dag()).id();
+  }
+
+  /** The jobs of a build once its id and number are known (matrix expansion needs them). */
+  @FunctionalInterface
+  public interface JobsOf {
+    Dag dag(long buildId, int number);
+  }
+
+  /** An inserted build with the DAG its job rows were written from. */
+  public record Inserted(long id, int number, Dag dag) {}
+
+  /**
+   * Like {@link #insert(NewBuild)}, with the jobs computed by {@code jobsOf} from the new build's
+   * id and number; whatever {@code jobsOf} throws rolls the insert back.
+   */
+  @Transactional
+  public Inserted insert(NewBuild b, JobsOf jobsOf) {
     jdbc.queryForObject(
         "select id from pipelines where id = ? for update", Long.class, b.pipelineId());
-    long id =
-        jdbc.queryForObject(
+    Map<String, Object> inserted =
+        jdbc.queryForMap(
             "insert into builds (pipeline_id, number, status, yaml_snapshot, pipeline_version,"
                 + " runner, triggered_by, rerun_of)"
                 + " select ?, coalesce(max(number), 0) + 1, 'QUEUED', ?, ?, ?, ?, ?"
-                + " from builds where pipeline_id = ? returning id",
-            Long.class,
+                + " from builds where pipeline_id = ? returning id, number",
             b.pipelineId(),
             b.yaml(),
             b.pipelineVersion(),
@@ -64,8 +81,11 @@ public class BuildRows {
             b.triggeredBy(),
             b.rerunOf(),
             b.pipelineId());
+    long id = ((Number) inserted.get("id")).longValue();
+    int number = ((Number) inserted.get("number")).intValue();
+    Dag dag = jobsOf.dag(id, number);
     int ordinal = 0;
-    for (JobSpec job : b.dag().jobs()) {
+    for (JobSpec job : dag.jobs()) {
       int position = ordinal++;
       jdbc.update(
           "insert into build_jobs (build_id, job_id, name, needs, ordinal, status)"
@@ -78,7 +98,7 @@ public class BuildRows {
             ps.setInt(5, position);
           });
     }
-    return id;
+    return new Inserted(id, number, dag);
   }
 
   /** Marks a build that could not be started at all (its workflow never began). */

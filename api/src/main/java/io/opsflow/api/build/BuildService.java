@@ -3,19 +3,24 @@ package io.opsflow.api.build;
 import io.opsflow.Failures;
 import io.opsflow.TaskQueueProperties;
 import io.opsflow.api.build.BuildDtos.BuildView;
+import io.opsflow.api.build.BuildDtos.StartBuild;
 import io.opsflow.api.build.BuildRows.BuildHead;
 import io.opsflow.api.build.BuildRows.NewBuild;
 import io.opsflow.api.build.PipelineStore.Pipeline;
 import io.opsflow.api.temporal.SearchAttributeRegistrar;
 import io.opsflow.api.web.ApiException;
+import io.opsflow.build.BuildContexts;
 import io.opsflow.build.BuildRequest;
 import io.opsflow.build.BuildSearchAttributes;
 import io.opsflow.build.BuildSettings;
 import io.opsflow.build.BuildStatus;
+import io.opsflow.build.BuildTrigger;
 import io.opsflow.build.BuildWorkflow;
 import io.opsflow.build.CancelBuild;
 import io.opsflow.build.Dag;
+import io.opsflow.build.MatrixExpansion;
 import io.opsflow.build.ReusedJob;
+import io.opsflow.build.TriggerFilters;
 import io.opsflow.build.runner.BuildProperties;
 import io.opsflow.build.runner.BuildRunnerInfo;
 import io.temporal.api.enums.v1.WorkflowIdConflictPolicy;
@@ -69,11 +74,61 @@ public class BuildService {
   }
 
   public BuildView start(long pipelineId, String user) {
+    return start(pipelineId, user, null);
+  }
+
+  /**
+   * Starts a build for a trigger. Without trigger parameters it is a manual run: {@code
+   * workflow_dispatch} for its inputs' defaults, and {@code on:} filters are not checked (as before
+   * triggers existed). With them, a trigger the pipeline's {@code on:} does not run on is refused
+   * with 422: GitHub creates no run for it either.
+   */
+  public BuildView start(long pipelineId, String user, StartBuild body) {
     Pipeline p = pipelines.require(pipelineId);
     requireMember(p, user);
     // Snapshot: the build runs the YAML as it is now, whatever later edits do.
     Dag dag = PipelineStore.parse(p.yaml());
-    return launch(p.id(), p.yaml(), p.version(), dag, user, null, Map.of());
+    boolean manual = body == null || body.isEmpty();
+    String event = manual ? "workflow_dispatch" : body.event() == null ? "push" : body.event();
+    if (!EVENT.matcher(event).matches()) {
+      throw ApiException.badRequest(
+          "event", "event must be an event name like push, got '" + event + "'");
+    }
+    String ref = manual || body.ref() == null ? "" : ref(body.ref());
+    String sha = manual || body.sha() == null ? "" : body.sha();
+    if (!sha.isEmpty() && !SHA.matcher(sha).matches()) {
+      throw ApiException.badRequest("sha", "sha must be 7 to 40 hex digits, got '" + sha + "'");
+    }
+    Map<String, Object> inputs;
+    try {
+      inputs = TriggerFilters.inputs(dag.triggers(), event, manual ? null : body.inputs());
+    } catch (IllegalArgumentException e) {
+      String field = e.getMessage().substring(0, e.getMessage().indexOf(':'));
+      throw ApiException.badRequest(field, e.getMessage());
+    }
+    BuildTrigger trigger = new BuildTrigger(event, ref, sha, user, p.name(), 0, inputs);
+    if (!manual) {
+      String refusal = TriggerFilters.refusal(dag.triggers(), trigger);
+      if (refusal != null) {
+        throw new ApiException(HttpStatus.UNPROCESSABLE_ENTITY, refusal, "event");
+      }
+    }
+    return launch(p.id(), p.yaml(), p.version(), dag, user, null, Map.of(), trigger);
+  }
+
+  private static final java.util.regex.Pattern EVENT =
+      java.util.regex.Pattern.compile("[a-z_]{1,64}");
+  private static final java.util.regex.Pattern SHA =
+      java.util.regex.Pattern.compile("[0-9a-fA-F]{7,40}");
+
+  /** {@code main} is {@code refs/heads/main}; a full ref stays. */
+  private static String ref(String ref) {
+    String r = ref.strip();
+    if (r.isEmpty() || r.length() > 255 || r.contains("..") || r.chars().anyMatch(c -> c < 0x21)) {
+      throw ApiException.badRequest(
+          "ref", "ref must be a branch, tag or refs/... name, got '" + ref + "'");
+    }
+    return r.startsWith("refs/") ? r : "refs/heads/" + r;
   }
 
   /**
@@ -92,7 +147,41 @@ public class BuildService {
     }
     Dag dag = PipelineStore.parse(old.yaml());
     Map<String, ReusedJob> reused = rows.succeededJobs(buildId);
-    return launch(old.pipelineId(), old.yaml(), old.pipelineVersion(), dag, user, buildId, reused);
+    BuildTrigger original = originalTrigger(buildId);
+    BuildTrigger trigger =
+        original == null
+            ? null
+            : new BuildTrigger(
+                original.event(),
+                original.ref(),
+                original.sha(),
+                user,
+                original.repository(),
+                0,
+                original.inputs());
+    return launch(
+        old.pipelineId(), old.yaml(), old.pipelineVersion(), dag, user, buildId, reused, trigger);
+  }
+
+  /**
+   * The trigger a build was started with, read from its workflow's input (the trigger has no column
+   * of its own); null when the history is gone or predates triggers.
+   */
+  private BuildTrigger originalTrigger(long buildId) {
+    try {
+      BuildRequest request = firstInput(buildId);
+      return request == null ? null : request.trigger();
+    } catch (RuntimeException e) {
+      log.warn("build {}: trigger not readable, the re-run has none", buildId, e);
+      return null;
+    }
+  }
+
+  private BuildRequest firstInput(long buildId) {
+    var history = client.fetchHistory(BuildRequest.workflowId(buildId));
+    var started = history.getEvents().get(0).getWorkflowExecutionStartedEventAttributes();
+    return io.temporal.common.converter.DefaultDataConverter.STANDARD_INSTANCE.fromPayloads(
+        0, java.util.Optional.of(started.getInput()), BuildRequest.class, BuildRequest.class);
   }
 
   private BuildView launch(
@@ -102,10 +191,26 @@ public class BuildService {
       Dag dag,
       String user,
       Long rerunOf,
-      Map<String, ReusedJob> reused) {
+      Map<String, ReusedJob> reused,
+      BuildTrigger trigger) {
     BuildSettings s = props.settings(runner);
-    long id = rows.insert(new NewBuild(pipelineId, yaml, version, s.runner(), user, rerunOf, dag));
-    BuildRequest request = new BuildRequest(id, pipelineId, dag, s, reused);
+    BuildRows.Inserted inserted =
+        rows.insert(
+            new NewBuild(pipelineId, yaml, version, s.runner(), user, rerunOf, dag),
+            (buildId, number) -> expand(dag, trigger, buildId, number));
+    long id = inserted.id();
+    BuildTrigger numbered =
+        trigger == null
+            ? null
+            : new BuildTrigger(
+                trigger.event(),
+                trigger.ref(),
+                trigger.sha(),
+                trigger.actor(),
+                trigger.repository(),
+                inserted.number(),
+                trigger.inputs());
+    BuildRequest request = new BuildRequest(id, pipelineId, inserted.dag(), s, reused, numbered);
     WorkflowOptions.Builder options =
         WorkflowOptions.newBuilder()
             .setWorkflowId(request.workflowId())
@@ -130,6 +235,28 @@ public class BuildService {
           "build " + id + " could not be started: " + e.getMessage());
     }
     return rows.find(id).orElseThrow();
+  }
+
+  /** The DAG with its matrix jobs expanded for this trigger: 400 naming the matrix field. */
+  private static Dag expand(Dag dag, BuildTrigger trigger, long buildId, int number) {
+    BuildTrigger numbered =
+        trigger == null
+            ? null
+            : new BuildTrigger(
+                trigger.event(),
+                trigger.ref(),
+                trigger.sha(),
+                trigger.actor(),
+                trigger.repository(),
+                number,
+                trigger.inputs());
+    try {
+      return MatrixExpansion.expand(
+          dag, BuildContexts.workflowContexts(numbered, buildId, dag.name()));
+    } catch (MatrixExpansion.MatrixException e) {
+      String field = e.getMessage().substring(0, e.getMessage().indexOf(':'));
+      throw ApiException.badRequest(field, e.getMessage());
+    }
   }
 
   public BuildView cancel(long buildId, String user, String reason) {

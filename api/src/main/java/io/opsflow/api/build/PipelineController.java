@@ -1,6 +1,7 @@
 package io.opsflow.api.build;
 
 import io.opsflow.api.build.BuildDtos.BuildView;
+import io.opsflow.api.build.BuildDtos.StartBuild;
 import io.opsflow.api.build.PipelineDtos.CreatePipeline;
 import io.opsflow.api.build.PipelineDtos.DagView;
 import io.opsflow.api.build.PipelineDtos.PipelineView;
@@ -90,12 +91,17 @@ public class PipelineController {
 
   /**
    * Starts a build: 404 for an unknown pipeline, 403 when the caller is not a member; the build is
-   * returned at once, QUEUED, with a snapshot of the YAML as it is now.
+   * returned at once, QUEUED, with a snapshot of the YAML as it is now. The optional body gives the
+   * trigger ({@code event}, {@code ref}, {@code sha}, {@code inputs}): 400 naming a bad input, 422
+   * when the pipeline's {@code on:} does not run on it.
    */
   @PostMapping("/{id}/builds")
-  public ResponseEntity<BuildView> startBuild(@PathVariable long id, HttpServletRequest http) {
+  public ResponseEntity<BuildView> startBuild(
+      @PathVariable long id,
+      @RequestBody(required = false) StartBuild body,
+      HttpServletRequest http) {
     String user = operators.require(http);
-    BuildView build = builds.start(id, user);
+    BuildView build = builds.start(id, user, body);
     return ResponseEntity.created(URI.create("/api/v1/builds/" + build.id())).body(build);
   }
 
