@@ -43,7 +43,10 @@ import org.springframework.web.servlet.mvc.method.RequestMappingInfoHandlerMappi
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class RouteSecurityIT {
 
-  /** Public on purpose: health, the OpenAPI document and its UI, the error page. */
+  /**
+   * Public on purpose: health, the OpenAPI document and its UI, the error page, the web console's
+   * configuration and OAuth2 redirect.
+   */
   private static final List<String> PUBLIC =
       List.of(
           "/actuator/health",
@@ -53,7 +56,10 @@ class RouteSecurityIT {
           "/v3/api-docs.yaml",
           "/swagger-ui.html",
           "/swagger-ui/**",
-          "/error");
+          "/error",
+          // The web console's login needs these before it has a token: its issuer, its redirect.
+          "/console/config.json",
+          "/console/callback");
 
   private static final AntPathMatcher MATCHER = new AntPathMatcher();
 
