@@ -56,6 +56,7 @@ function keep(answer) {
     id_token: answer.id_token || tokens?.id_token || null,
     refresh_token: answer.refresh_token || null,
     expires_at: now + (answer.expires_in || 300) * 1000,
+    obtained_at: now,
   };
   sessionStorage.setItem(TOKENS, JSON.stringify(tokens));
 }
@@ -137,12 +138,19 @@ export async function token() {
     refreshing = refreshing || refresh().finally(() => (refreshing = null));
     if (await refreshing) return tokens.access_token;
   }
+  // A token refused as soon as it was issued would be refused again: no login loop.
+  if (tokens && tokens.refused && Date.now() - tokens.obtained_at < 15_000) {
+    throw new Error('the API refuses the tokens of ' + config.issuer + ' (401): check its issuer and audience settings');
+  }
   return login();
 }
 
 /** The server said 401: the token is no good any more. */
 export function rejected() {
-  if (tokens) tokens.expires_at = 0;
+  if (tokens) {
+    tokens.expires_at = 0;
+    tokens.refused = true;
+  }
 }
 
 export function loggedIn() {
