@@ -247,13 +247,13 @@ function passPage(root, ctx, id) {
   }
 
   function addEvent(e) {
-    events.prepend(h('tr', { 'data-type': e.type, 'data-node': e.node_id || '' },
+    events.prepend(h('tr', { 'data-id': e.id, 'data-type': e.type, 'data-node': e.node_id || '' },
       h('td', {}, time(e.at)), h('td', {}, e.type), h('td', {}, e.node_id || ''), h('td', {}, e.operator || ''),
       h('td', { class: 'detail' }, summary(e.detail))));
   }
 
   function addPacket(p) {
-    packets.prepend(h('tr', { class: 'pk-' + p.direction, 'data-direction': p.direction },
+    packets.prepend(h('tr', { class: 'pk-' + p.direction, 'data-id': p.id, 'data-direction': p.direction },
       h('td', {}, time(p.ground_time)), h('td', {}, p.direction.toUpperCase()), h('td', {}, p.apid), h('td', {}, p.sequence_count),
       h('td', { class: 'detail' }, summary(p.decoded)), h('td', { class: 'raw' }, h('code', {}, p.raw))));
   }

@@ -514,7 +514,19 @@ class ConsoleBrowserIT {
     assertThat(browser.findElements(By.cssSelector("#pass-packets tr[data-direction=tc]")))
         .hasSize(1);
     until(d -> d.findElements(By.cssSelector("#pass-events tr[data-type=operator]")).size() >= 1);
+    // The stream ends once the pass is over and all was sent: every event and packet shown once.
+    until(d -> text("#pass-live").startsWith("pass over"));
     shot("pass");
+    for (String table : List.of("packets", "events")) {
+      List<String> shown =
+          browser.findElements(By.cssSelector("#pass-" + table + " tbody tr")).stream()
+              .map(row -> row.getDomAttribute("data-id"))
+              .toList();
+      JsonNode recorded =
+          pass.ok(pass.get("/api/v1/passes/" + id + "/" + table + "?limit=1000"), 200)
+              .path("items");
+      assertThat(shown).as(table).doesNotHaveDuplicates().hasSize(recorded.size());
+    }
     JsonNode actions = pass.ok(pass.get("/api/v1/passes/" + id + "/actions"), 200).path("items");
     assertThat(actions.toString())
         .contains("\"kind\":\"skip\"")
