@@ -43,7 +43,10 @@ import org.springframework.web.servlet.mvc.method.RequestMappingInfoHandlerMappi
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class RouteSecurityIT {
 
-  /** Public on purpose: health, the OpenAPI document and its UI, the error page. */
+  /**
+   * Public on purpose: health, the OpenAPI document and its UI, the error page, the web console's
+   * configuration and OAuth2 redirect.
+   */
   private static final List<String> PUBLIC =
       List.of(
           "/actuator/health",
@@ -55,7 +58,10 @@ class RouteSecurityIT {
           "/swagger-ui/**",
           "/error",
           // a device redeeming its single-use enrollment code: the code is the credential
-          "/api/v1/enroll");
+          "/api/v1/enroll",
+          // The web console's login needs these before it has a token: its issuer, its redirect.
+          "/console/config.json",
+          "/console/callback");
 
   /** Reads a viewer may not make: each mints a credential (a device's enrollment code). */
   private static final Set<String> CREDENTIAL_READS = Set.of("GET /api/v1/devices/1/installer");
