@@ -1,6 +1,12 @@
 package io.opsflow.api.pass;
 
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.opsflow.api.web.ApiException;
+import io.temporal.api.common.v1.WorkflowExecution;
+import io.temporal.api.enums.v1.WorkflowExecutionStatus;
+import io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionRequest;
+import io.temporal.client.WorkflowClient;
 import java.io.IOException;
 import java.util.ArrayDeque;
 import java.util.Deque;
@@ -36,10 +42,43 @@ public class PassStream {
 
   private final PassRecords records;
   private final JdbcTemplate jdbc;
+  private final WorkflowClient client;
 
-  public PassStream(PassRecords records, JdbcTemplate jdbc) {
+  public PassStream(PassRecords records, JdbcTemplate jdbc, WorkflowClient client) {
     this.records = records;
     this.jdbc = jdbc;
+    this.client = client;
+  }
+
+  /**
+   * Over: a final status and the workflow closed. Postprocessing writes its last events after the
+   * final status, so the status alone would end the stream before them; once {@code pass-<id>} is
+   * closed, every activity that writes rows has committed. A pass whose workflow is unknown to the
+   * engine (history gone past retention) is over with its status.
+   */
+  private boolean over(long passId, String status) {
+    if (!PassStates.isFinal(status)) {
+      return false;
+    }
+    try {
+      WorkflowExecutionStatus state =
+          client
+              .getWorkflowServiceStubs()
+              .blockingStub()
+              .describeWorkflowExecution(
+                  DescribeWorkflowExecutionRequest.newBuilder()
+                      .setNamespace(client.getOptions().getNamespace())
+                      .setExecution(
+                          WorkflowExecution.newBuilder().setWorkflowId("pass-" + passId).build())
+                      .build())
+              .getWorkflowExecutionInfo()
+              .getStatus();
+      return state != WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING;
+    } catch (StatusRuntimeException e) {
+      // Unknown to the engine: over with its status. The engine unreachable: asked again at the
+      // next poll, the stream stays open meanwhile.
+      return e.getStatus().getCode() == Status.Code.NOT_FOUND;
+    }
   }
 
   /** The cursor: Last-Event-ID (a reconnecting browser's) wins over {@code ?after=}. */
@@ -83,7 +122,7 @@ public class PassStream {
       while (true) {
         // The status first: a pass over before this read has written everything it will.
         String status = status(passId);
-        boolean over = PassStates.isFinal(status);
+        boolean over = over(passId, status);
         List<PassRecords.Item> items = records.after(passId, after, BATCH);
         long now = System.currentTimeMillis();
         if (!items.isEmpty()) {
