@@ -438,12 +438,20 @@ public final class SyslogIntakeBenchmark {
     for (int i = 0; i < endpoints; i++) {
       String ip = "127.1." + (i / 250) + "." + (i % 250 + 1);
       ips.add(ip);
+      // one live primary endpoint per device: a device per probed address
+      long probed =
+          jdbc.queryForObject(
+              "insert into devices (tenant_id, name, device_type, created_by)"
+                  + " values (?, ?, 'drone', 'bench') returning id",
+              Long.class,
+              tenant,
+              "ping-" + i);
       ids.add(
           jdbc.queryForObject(
               "insert into vpn_endpoints (device_id, tenant_id, ip_address) values (?, ?, ?::inet)"
                   + " returning id",
               Long.class,
-              device,
+              probed,
               tenant,
               ip));
     }
