@@ -377,24 +377,29 @@ public class PassWorkflowImpl implements PassWorkflow {
   }
 
   private void windowEnded() {
-    String at = "the reservation window ended at " + los;
     if (phase.equals(STOPPED)) {
       failureReason =
-          at + " with the procedure stopped" + (stoppedBy == null ? "" : " by " + stoppedBy);
+          "the reservation window ended at "
+              + los
+              + " with the procedure stopped"
+              + (stoppedBy == null ? "" : " by " + stoppedBy);
       return;
     }
-    List<String> unfinished = stopNodes(run, "the reservation window ended");
+    failureReason = windowEndedReason(los, stopNodes(run, "the reservation window ended"));
+  }
+
+  /** Why a pass failed at LOS, naming the nodes the window's end stopped or left unrun. */
+  static String windowEndedReason(Instant los, List<String> unfinished) {
+    String at = "the reservation window ended at " + los;
     if (unfinished.isEmpty()) {
-      // e.g. a late launch: the window closed before the procedure could run
-      failureReason = at + " before the procedure could run";
-      return;
+      // e.g. a launch so late (an overloaded worker) that the window closed before the procedure
+      return at + " before the procedure could run";
     }
-    failureReason =
-        at
-            + " with "
-            + (unfinished.size() == 1 ? "node " : "nodes ")
-            + unfinished.stream().map(id -> "'" + id + "'").collect(Collectors.joining(", "))
-            + " unfinished";
+    return at
+        + " with "
+        + (unfinished.size() == 1 ? "node " : "nodes ")
+        + unfinished.stream().map(id -> "'" + id + "'").collect(Collectors.joining(", "))
+        + " unfinished";
   }
 
   /** Nodes {@link ProcedureRun#advance} ended without running: skipped or not run. */

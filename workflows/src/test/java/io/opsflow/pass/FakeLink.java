@@ -5,7 +5,6 @@ import io.temporal.activity.ActivityExecutionContext;
 import io.temporal.client.ActivityCanceledException;
 import io.temporal.client.ActivityCompletionException;
 import io.temporal.failure.ApplicationFailure;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -66,7 +65,6 @@ final class FakeLink implements PassLinkActivities {
   private final Map<String, Window> windows = new LinkedHashMap<>();
   private final List<String> opened = new ArrayList<>();
   private final List<String> closed = new ArrayList<>();
-  private volatile long openMillis;
 
   /**
    * @param executorDeath what happens to the executor when an action's executor dies
@@ -136,26 +134,8 @@ final class FakeLink implements PassLinkActivities {
 
   // ---- PassLinkActivities --------------------------------------------------------------------
 
-  /** Opening the link takes this long (real time: the server's clock runs while it does). */
-  void openTakes(Duration duration) {
-    openMillis = duration.toMillis();
-  }
-
   @Override
-  public LinkStatus open(LinkSpec spec) {
-    if (openMillis > 0) {
-      try {
-        Thread.sleep(openMillis);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }
-    synchronized (this) {
-      return opened(spec);
-    }
-  }
-
-  private LinkStatus opened(LinkSpec spec) {
+  public synchronized LinkStatus open(LinkSpec spec) {
     opened.add(spec.host() + ":" + spec.port());
     return new LinkStatus(true, 0, 0, 0);
   }
