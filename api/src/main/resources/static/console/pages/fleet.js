@@ -95,18 +95,22 @@ function drawMap(canvas, devices) {
   const east = maxLon + offX / (k * scale);
   const north = maxLat + offY / scale;
   const south = minLat - offY / scale;
-  const step = niceStep(Math.max(east - west, north - south), 6);
-  const digits = Math.max(0, -Math.floor(Math.log10(step)));
+  const lonStep = niceStep(east - west, 8);
+  const latStep = niceStep(north - south, 5);
+  const lonDigits = Math.max(0, -Math.floor(Math.log10(lonStep)));
+  const latDigits = Math.max(0, -Math.floor(Math.log10(latStep)));
   g.strokeStyle = '#d5dbe5';
   g.lineWidth = 1;
   g.fillStyle = '#8a93a5';
-  for (let lon = Math.ceil(west / step) * step; lon <= east; lon += step) {
+  for (let i = Math.ceil(west / lonStep); i * lonStep <= east; i++) {
+    const lon = i * lonStep;
     g.beginPath(); g.moveTo(x(lon), 0); g.lineTo(x(lon), height); g.stroke();
-    g.fillText(lon.toFixed(digits) + '°', x(lon) + 3, height - 4);
+    g.fillText(lon.toFixed(lonDigits) + '°', x(lon) + 3, height - 4);
   }
-  for (let lat = Math.ceil(south / step) * step; lat <= north; lat += step) {
+  for (let i = Math.ceil(south / latStep); i * latStep <= north; i++) {
+    const lat = i * latStep;
     g.beginPath(); g.moveTo(0, y(lat)); g.lineTo(width, y(lat)); g.stroke();
-    g.fillText(lat.toFixed(digits) + '°', 3, y(lat) - 3);
+    g.fillText(lat.toFixed(latDigits) + '°', 3, y(lat) - 3);
   }
   const colours = { online: '#1f8a4c', degraded: '#b86e00', offline: '#c0322b' };
   for (const p of points) {
@@ -202,7 +206,7 @@ function mount(root, ctx) {
 
   function identitySection(f, p) {
     return h('div', { class: 'device-identity' },
-      h('p', { class: 'meta' }, `#${f.id} · ${f.tenant} · ${f.device_type} / ${f.role} · ${p.ip_address || 'no address'} · enrolled by ${p.enrollment || '–'} · `, badge(f.status), ' · ', temporal('device-' + f.id)),
+      h('p', { class: 'meta' }, `#${f.id} · ${f.tenant} · ${f.device_type} / ${f.role} · ${p.ip_address || 'no address'} · enrollment ${p.enrollment || '–'} · `, badge(f.status), ' · ', temporal('device-' + f.id)),
       h('p', { class: 'meta' }, 'first contact ', f.first_contact ? `${dateTime(f.first_contact.at)} via ${f.first_contact.via}` : 'none yet',
         ' · last seen ', ago(p.last_contact_at), p.contact_source ? ` (${p.contact_source})` : '',
         p.certificate ? ` · certificate ${p.certificate.fingerprint.slice(0, 12)}… until ${dateTime(p.certificate.not_after)}` : ''));
