@@ -565,7 +565,7 @@ class ConsoleBrowserIT {
 
     logIn("console-viewer", "console-viewer-password");
     assertThat(browser.findElements(By.cssSelector("#nav a")).stream().map(WebElement::getText))
-        .containsExactly("Venue", "CI", "Workloads", "Passes");
+        .containsExactly("Venue", "CI", "Workloads", "Passes", "Fleet");
     Map<String, String> pages =
         Map.of(
             "venue",
