@@ -48,7 +48,7 @@ public final class FlightClassifierBenchmark {
   private final int chunk = Integer.getInteger("bench.chunk", 10_000);
 
   public static void main(String[] args) throws Exception {
-    Path tlog = Path.of(args.length > 0 ? args[0] : "../shared/data/flight/vtol.tlog");
+    Path tlog = Path.of(args.length > 0 ? args[0] : "testdata/flight/vtol.tlog");
     new FlightClassifierBenchmark().run(tlog);
   }
 

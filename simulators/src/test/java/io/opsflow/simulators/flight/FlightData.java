@@ -3,7 +3,10 @@ package io.opsflow.simulators.flight;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** Locates the shared real flight logs (../shared/data/flight beside the checkout). */
+/**
+ * Locates the real flight logs: {@code OPSFLOW_FLIGHT_DATA}, else the repo's {@code
+ * testdata/flight}, else the shared data beside the checkout.
+ */
 final class FlightData {
 
   private FlightData() {}
@@ -14,14 +17,19 @@ final class FlightData {
     if (dir == null) {
       // Maven runs tests in the module directory: the repo is its parent, shared/ beside the repo.
       Path repo = Path.of("").toAbsolutePath().getParent();
-      Path candidate = repo.resolveSibling("shared").resolve("data").resolve("flight");
-      if (Files.isDirectory(candidate)) {
-        dir = candidate;
+      for (Path candidate :
+          new Path[] {
+            repo.resolve("testdata").resolve("flight"),
+            repo.resolveSibling("shared").resolve("data").resolve("flight")
+          }) {
+        if (dir == null && Files.isReadable(candidate.resolve("vtol.tlog"))) {
+          dir = candidate;
+        }
       }
     }
     if (dir == null || !Files.isReadable(dir.resolve("vtol.tlog"))) {
       throw new IllegalStateException(
-          "vtol.tlog not found: set OPSFLOW_FLIGHT_DATA to the shared/data/flight directory");
+          "vtol.tlog not found: set OPSFLOW_FLIGHT_DATA to a directory holding it (testdata/flight)");
     }
     return dir.resolve("vtol.tlog");
   }
