@@ -8,6 +8,8 @@ import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowExecutionAlreadyStarted;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.common.SearchAttributes;
+import java.time.Duration;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.stereotype.Component;
 
 /**
@@ -22,10 +24,24 @@ public class FlightHistoryStarter implements FirstContactListener {
 
   private final WorkflowClient client;
   private final TaskQueueProperties queues;
+  private final FlightHistoryRequest.Retention retention;
 
-  public FlightHistoryStarter(WorkflowClient client, TaskQueueProperties queues) {
+  /**
+   * @param archiveMargin {@code opsflow.flight.retention.archive-margin}: a closed flight's raw
+   *     copies are archived once the pull passed its landing by this much (default 1 minute)
+   * @param keepHot {@code opsflow.flight.retention.keep-hot}: archived copies stay in
+   *     flight_telemetry this long, then are pruned (default 7 days)
+   * @param retain {@code opsflow.flight.retention.enabled} (default true)
+   */
+  public FlightHistoryStarter(
+      WorkflowClient client,
+      TaskQueueProperties queues,
+      @Value("${opsflow.flight.retention.archive-margin:PT1M}") Duration archiveMargin,
+      @Value("${opsflow.flight.retention.keep-hot:P7D}") Duration keepHot,
+      @Value("${opsflow.flight.retention.enabled:true}") boolean retain) {
     this.client = client;
     this.queues = queues;
+    this.retention = retain ? new FlightHistoryRequest.Retention(archiveMargin, keepHot) : null;
   }
 
   @Override
@@ -51,7 +67,7 @@ public class FlightHistoryStarter implements FirstContactListener {
                         .build())
                 .build());
     try {
-      WorkflowClient.start(history::run, FlightHistoryRequest.of(deviceId));
+      WorkflowClient.start(history::run, FlightHistoryRequest.of(deviceId, retention));
       return true;
     } catch (WorkflowExecutionAlreadyStarted running) {
       return false;

@@ -18,6 +18,7 @@ import io.opsflow.simulators.flight.TelemetryPoints;
 import io.opsflow.simulators.flight.TlogForwarder;
 import io.opsflow.simulators.flight.TlogReader;
 import io.opsflow.simulators.flight.TlogRecord;
+import io.temporal.client.WorkflowClient;
 import java.net.InetAddress;
 import java.net.URI;
 import java.nio.file.Files;
@@ -49,7 +50,9 @@ import org.springframework.jdbc.core.JdbcTemplate;
     properties = {
       "server.address=127.0.0.1",
       "opsflow.embedded.temporal.port=0",
-      "opsflow.task-queues.instance-id=flight-history-api-it"
+      "opsflow.task-queues.instance-id=flight-history-api-it",
+      "opsflow.flight.retention.archive-margin=PT15S",
+      "opsflow.flight.retention.keep-hot=PT2S"
     })
 class FlightHistoryApiIT {
 
@@ -62,6 +65,7 @@ class FlightHistoryApiIT {
   @LocalServerPort int port;
   @Autowired JdbcTemplate jdbc;
   @Autowired SyslogIntake intake;
+  @Autowired WorkflowClient client;
 
   @BeforeAll
   static void decode() throws Exception {
@@ -146,12 +150,24 @@ class FlightHistoryApiIT {
 
     // The first record started the history (no operator involved); starting again is a no-op.
     await(
-        "every record stored and copied by the history",
-        Duration.ofMinutes(3),
+        "every message stored by the intake",
+        Duration.ofMinutes(1),
         () -> viewer.ok(viewer.get("/api/v1/devices/" + drone + "/flights"), 200),
         f ->
-            count("select count(*) from flight_telemetry where device_id = ?", drone)
+            count("select count(*) from telemetry_records where device_id = ?", drone)
                 == sent.sent());
+    long lastId = count("select max(id) from telemetry_records where device_id = ?", drone);
+    FlightHistoryWorkflow history =
+        client.newWorkflowStub(
+            FlightHistoryWorkflow.class, FlightHistoryWorkflow.workflowId(drone));
+    long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
+    while (history.view().cursor() < lastId) {
+      assertThat(System.nanoTime())
+          .as("the history's cursor reaches %d", lastId)
+          .isLessThan(deadline);
+      Thread.sleep(500);
+    }
+    assertThat(history.view().points()).isEqualTo(sent.sent());
     assertThat(count("select count(*) from telemetry_records where device_id = ?", drone))
         .isEqualTo(sent.sent());
     JsonNode again =
@@ -244,18 +260,42 @@ class FlightHistoryApiIT {
     }
     assertThat(messages).isEqualTo(sent.sent());
     Instant t = silences.getFirst()[0];
-    JsonNode at =
-        viewer.ok(viewer.get("/api/v1/devices/" + drone + "/at?t=" + t + "&window=PT10S"), 200);
-    assertThat(at.path("flight").path("number").asInt())
-        .isEqualTo(drops.getFirst().path("flight_number").asInt());
-    assertThat(at.path("incidents").findValuesAsText("kind")).contains("LINK_DROP");
-    assertThat(at.path("telemetry_source").asText()).isEqualTo("hot");
     long inWindow =
         forwarded.stream()
             .filter(r -> !r.time().isBefore(t.minusSeconds(10)))
             .filter(r -> !r.time().isAfter(t.plusSeconds(10)))
             .count();
+    String atT = "/api/v1/devices/" + drone + "/at?t=" + t + "&window=PT10S";
+    JsonNode at = viewer.ok(viewer.get(atT), 200);
+    assertThat(at.path("flight").path("number").asInt())
+        .isEqualTo(drops.getFirst().path("flight_number").asInt());
+    assertThat(at.path("incidents").findValuesAsText("kind")).contains("LINK_DROP");
+    assertThat(at.path("telemetry_source").asText()).isIn("hot", "archive");
     assertThat(at.path("telemetry")).hasSize((int) inWindow);
+
+    // Retention: every flight archived (15 s past its landing, or after 15 s of silence), pruned
+    // from hot storage 2 s later; each raw copy made once: hot rows + pruned rows = sent.
+    await(
+        "every flight archived and pruned",
+        Duration.ofMinutes(2),
+        () -> viewer.ok(viewer.get("/api/v1/devices/" + drone + "/flights"), 200),
+        f ->
+            count(
+                    "select count(*) from flight_telemetry_archives where device_id = ?"
+                        + " and pruned_at is not null",
+                    drone)
+                == expected.size());
+    assertThat(
+            count("select count(*) from flight_telemetry where device_id = ?", drone)
+                + count(
+                    "select coalesce(sum(records), 0) from flight_telemetry_archives"
+                        + " where device_id = ?",
+                    drone))
+        .isEqualTo(sent.sent());
+    JsonNode archived = viewer.ok(viewer.get(atT), 200);
+    assertThat(archived.path("telemetry_source").asText()).isEqualTo("archive");
+    assertThat(archived.path("telemetry")).hasSize((int) inWindow);
+    assertThat(archived.path("telemetry")).isEqualTo(at.path("telemetry"));
 
     System.out.printf(
         "vtol.tlog through syslog: %d messages, %d flights, %d incidents (%d link drops)%n",

@@ -30,7 +30,15 @@ class FlightHistoryWorkflowReplayTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"v1-first-run", "v1-late-telemetry"})
+  @ValueSource(
+      strings = {
+        "v1-first-run",
+        "v1-late-telemetry",
+        "v2-first-run",
+        "v2-late-telemetry",
+        "v2-retention-archive",
+        "v2-retention-prune"
+      })
   void replaysRecordedHistory(String scenario) throws Exception {
     WorkflowReplayer.replayWorkflowExecutionFromResource(
         "histories/flight-history-" + scenario + ".json", FlightHistoryWorkflowImpl.class);
