@@ -44,9 +44,9 @@ import org.springframework.transaction.support.TransactionTemplate;
 /**
  * The worker running {@code flight-history-<id>} is shut down at once (shutdownNow: its pull in
  * progress is abandoned, as when the process dies) while the intake keeps writing telemetry; a new
- * worker takes over. Real PostgreSQL and the real activities and intake store; the embedded
- * Temporal server (no sticky queues, as the app runs it). The device's flight_telemetry must hold
- * each of its telemetry_records once, and its flights must not be doubled.
+ * worker takes over. Real PostgreSQL, the real activities and intake store, the embedded Temporal
+ * server without sticky queues. The device's flight_telemetry must hold each of its
+ * telemetry_records once, and its flights must not be doubled.
  */
 class FlightHistoryWorkerRestartIT {
 
