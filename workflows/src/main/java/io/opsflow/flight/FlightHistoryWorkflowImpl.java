@@ -27,6 +27,11 @@ public class FlightHistoryWorkflowImpl implements FlightHistoryWorkflow {
   private final FlightRetentionActivities retention;
   private final List<Retained> retained = new ArrayList<>();
   private Instant idleSince;
+
+  /** The start (last onboard time) of a link drop saved open because telemetry stopped. */
+  private Instant silentFrom;
+
+  private Integer silentFlight;
   private final FlightClassifier classifier;
   private final boolean searchAttributes;
   private boolean airborne;
@@ -71,6 +76,10 @@ public class FlightHistoryWorkflowImpl implements FlightHistoryWorkflow {
     boolean retain =
         Workflow.getVersion("retention", Workflow.DEFAULT_VERSION, 1) >= 1
             && request.retention() != null;
+    // Version 1: a link drop is opened from the workflow's own clock when telemetry stops in
+    // flight (the classifier only sees a gap once telemetry comes back).
+    boolean silenceDrops =
+        Workflow.getVersion("silence-link-drop", Workflow.DEFAULT_VERSION, 1) >= 1;
     for (int batches = 0; ; batches++) {
       if (batches >= request.batchesPerRun() || Workflow.getInfo().isContinueAsNewSuggested()) {
         Workflow.await(Workflow::isEveryHandlerFinished);
@@ -89,6 +98,9 @@ public class FlightHistoryWorkflowImpl implements FlightHistoryWorkflow {
         classifier.accept(points);
         FlightHistory settled = classifier.drainSettled();
         store.save(new SaveRequest(request.deviceId(), settled, classifier.history()));
+        if (silentFrom != null) {
+          closeSilence(settled, points);
+        }
         upsertAirborne();
         idleSince = null;
         if (retain) {
@@ -100,8 +112,13 @@ public class FlightHistoryWorkflowImpl implements FlightHistoryWorkflow {
             }
           }
         }
-      } else if (idleSince == null) {
-        idleSince = now();
+      } else {
+        if (idleSince == null) {
+          idleSince = now();
+        }
+        if (silenceDrops && silentFrom == null) {
+          openSilence();
+        }
       }
       if (retain && !retained.isEmpty()) {
         retain(request.retention());
@@ -142,6 +159,70 @@ public class FlightHistoryWorkflowImpl implements FlightHistoryWorkflow {
       retained.removeIf(
           r -> r.archivedAt() != null && !now.isBefore(r.archivedAt().plus(settings.keepHot())));
     }
+  }
+
+  /**
+   * In flight and nothing pulled for the classifier's link-drop time (workflow time): saves an open
+   * LINK_DROP starting at the last onboard time, the key the classifier's own gap incident will
+   * have when telemetry comes back (and then closes it by upsert).
+   */
+  private void openSilence() {
+    FlightClassifierState state = classifier.state();
+    Duration threshold = request.configOrDefaults().linkDrop();
+    if (!state.airborne || state.lastTime == null || now().isBefore(idleSince.plus(threshold))) {
+      return;
+    }
+    FlightHistory open = classifier.history();
+    Flight flight = open.flights().isEmpty() ? null : open.flights().getLast();
+    Instant from = Instant.EPOCH.plusNanos(state.lastTime * 1000);
+    Incident drop =
+        new Incident(
+            IncidentKind.LINK_DROP,
+            IncidentSeverity.WARNING,
+            from,
+            null,
+            flight != null && !flight.closed() ? flight.number() : null,
+            "no telemetry in flight since " + from + " (still silent)",
+            java.util.Map.of(
+                "silent_since", idleSince.toString(),
+                "last_before", String.valueOf(state.lastMsgId)));
+    store.save(new SaveRequest(request.deviceId(), onlyIncident(drop), onlyIncident(null)));
+    silentFrom = from;
+    silentFlight = drop.flightNumber();
+  }
+
+  /**
+   * Telemetry is back after an open silence: the classifier's gap incident (same start) replaced it
+   * already; if the onboard times show no gap (the delay was on the receiving side), it is closed
+   * here at the first new point as INFO.
+   */
+  private void closeSilence(FlightHistory settled, List<TelemetryPoint> points) {
+    Instant from = silentFrom;
+    silentFrom = null;
+    boolean classified =
+        java.util.stream.Stream.concat(
+                settled.incidents().stream(), classifier.history().incidents().stream())
+            .anyMatch(i -> i.kind() == IncidentKind.LINK_DROP && from.equals(i.start()));
+    if (classified) {
+      return;
+    }
+    Instant back = points.getFirst().time();
+    Incident delayed =
+        new Incident(
+            IncidentKind.LINK_DROP,
+            IncidentSeverity.INFO,
+            from,
+            back.isBefore(from) ? from : back,
+            silentFlight,
+            "telemetry arrived late (receive side); onboard times show no gap",
+            java.util.Map.of("silent_since", String.valueOf(idleSince)));
+    store.save(new SaveRequest(request.deviceId(), onlyIncident(delayed), onlyIncident(null)));
+  }
+
+  /** A history of just {@code incident}; empty for null. */
+  private static FlightHistory onlyIncident(Incident incident) {
+    return new FlightHistory(
+        List.of(), incident == null ? List.of() : List.of(incident), List.of(), 0, 0, 0, 0);
   }
 
   private static Instant now() {

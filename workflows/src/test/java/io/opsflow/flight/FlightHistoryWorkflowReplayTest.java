@@ -37,7 +37,9 @@ class FlightHistoryWorkflowReplayTest {
         "v2-first-run",
         "v2-late-telemetry",
         "v2-retention-archive",
-        "v2-retention-prune"
+        "v2-retention-prune",
+        "v3-late-telemetry",
+        "v3-silence"
       })
   void replaysRecordedHistory(String scenario) throws Exception {
     WorkflowReplayer.replayWorkflowExecutionFromResource(

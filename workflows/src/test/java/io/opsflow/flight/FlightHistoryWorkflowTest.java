@@ -26,7 +26,7 @@ class FlightHistoryWorkflowTest {
   private static final long DEVICE = 7;
 
   /** Bump with the next change that breaks replay of the recorded histories. */
-  private static final String RECORDED_VERSION = "v2";
+  private static final String RECORDED_VERSION = "v3";
 
   private TestWorkflowEnvironment env;
   private WorkflowClient client;
@@ -196,6 +196,41 @@ class FlightHistoryWorkflowTest {
     assertThat(retention.archived()).as("each flight archived once").hasSize(2);
     assertThat(store.pulledIds()).doesNotHaveDuplicates().hasSize(points.size());
     recordHistory("retention-prune", null);
+  }
+
+  @Test
+  void telemetryStoppingInFlightOpensALinkDropClosedWhenItComesBack() throws IOException {
+    List<TelemetryPoint> points = telemetry();
+    // the log's own silence in flight: nothing between 59.5 s and 71 s
+    int split = 0;
+    while (points.get(split).time().isBefore(Telemetry.T0.plusSeconds(60))) {
+      split++;
+    }
+    store.append(points.subList(0, split));
+    FlightHistoryWorkflow workflow = startHistory(FlightHistoryRequest.of(DEVICE));
+    waitForCursor(workflow, points.get(split - 1).id());
+    assertThat(store.incidents()).isEmpty();
+    env.sleep(Duration.ofSeconds(30));
+    List<Incident> open = store.incidents();
+    assertThat(open).hasSize(1);
+    assertThat(open.getFirst().kind()).isEqualTo(IncidentKind.LINK_DROP);
+    assertThat(open.getFirst().end()).as("still silent").isNull();
+    assertThat(open.getFirst().start()).isEqualTo(points.get(split - 1).time());
+    assertThat(open.getFirst().flightNumber()).isEqualTo(1);
+
+    store.append(points.subList(split, points.size()));
+    waitForCursor(workflow, points.getLast().id());
+    List<Incident> drops =
+        store.incidents().stream().filter(i -> i.kind() == IncidentKind.LINK_DROP).toList();
+    assertThat(drops).hasSize(1);
+    assertThat(drops.getFirst().start()).isEqualTo(points.get(split - 1).time());
+    assertThat(drops.getFirst().end()).isEqualTo(points.get(split).time());
+    assertThat(store.incidents())
+        .isEqualTo(
+            Telemetry.classify(points).incidents().stream()
+                .sorted(Comparator.comparing(Incident::start).thenComparing(Incident::kind))
+                .toList());
+    recordHistory("silence", null);
   }
 
   /** Writes a history for FlightHistoryWorkflowReplayTest when opsflow.recordHistories is set. */
