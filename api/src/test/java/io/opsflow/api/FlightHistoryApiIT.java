@@ -52,7 +52,8 @@ import org.springframework.jdbc.core.JdbcTemplate;
       "opsflow.embedded.temporal.port=0",
       "opsflow.task-queues.instance-id=flight-history-api-it",
       "opsflow.flight.retention.archive-margin=PT15S",
-      "opsflow.flight.retention.keep-hot=PT2S"
+      "opsflow.flight.retention.keep-hot=PT2S",
+      "opsflow.flight.metrics-refresh=PT1S"
     })
 class FlightHistoryApiIT {
 
@@ -66,6 +67,7 @@ class FlightHistoryApiIT {
   @Autowired JdbcTemplate jdbc;
   @Autowired SyslogIntake intake;
   @Autowired WorkflowClient client;
+  @Autowired io.micrometer.core.instrument.MeterRegistry meters;
 
   @BeforeAll
   static void decode() throws Exception {
@@ -297,6 +299,26 @@ class FlightHistoryApiIT {
     assertThat(archived.path("telemetry")).hasSize((int) inWindow);
     assertThat(archived.path("telemetry")).isEqualTo(at.path("telemetry"));
 
+    // Micrometer (exported on /actuator/prometheus in the app): the newest window's link
+    // metrics and the flight count, tagged with the device
+    String device = Long.toString(drone);
+    long until = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (meters.find("opsflow.flight.flights").tag("device", device).gauge() == null) {
+      assertThat(System.nanoTime()).as("flight gauges registered").isLessThan(until);
+      Thread.sleep(200);
+    }
+    assertThat(meters.find("opsflow.flight.flights").tag("device", device).gauge().value())
+        .isEqualTo(expected.size());
+    JsonNode newest = metrics.get(0);
+    assertThat(meters.find("opsflow.flight.link.stability").tag("device", device).gauge().value())
+        .isEqualTo(newest.path("stability").asDouble());
+    assertThat(
+            meters
+                .find("opsflow.flight.link.messages.per.second")
+                .tag("device", device)
+                .gauge()
+                .value())
+        .isEqualTo(newest.path("messages_per_second").asDouble());
     System.out.printf(
         "vtol.tlog through syslog: %d messages, %d flights, %d incidents (%d link drops)%n",
         sent.sent(), flights.size(), incidents.size(), drops.size());
