@@ -74,14 +74,17 @@ public class FlightHistoryActivitiesImpl implements FlightHistoryActivities {
   public void save(SaveRequest request) {
     tx.executeWithoutResult(
         status -> {
+          // Every flight first: a settled incident may belong to a flight still open, and its
+          // flight_id is looked up by number (it is not saved again once settled).
+          List<FlightHistory> histories = new java.util.ArrayList<>(2);
           for (FlightHistory history : new FlightHistory[] {request.settled(), request.open()}) {
-            if (history == null) {
-              continue;
+            if (history != null) {
+              histories.add(history);
             }
-            history.flights().forEach(f -> saveFlight(request.deviceId(), f));
-            history.incidents().forEach(i -> saveIncident(request.deviceId(), i));
-            history.buckets().forEach(b -> saveBucket(request.deviceId(), b));
           }
+          histories.forEach(h -> h.flights().forEach(f -> saveFlight(request.deviceId(), f)));
+          histories.forEach(h -> h.incidents().forEach(i -> saveIncident(request.deviceId(), i)));
+          histories.forEach(h -> h.buckets().forEach(b -> saveBucket(request.deviceId(), b)));
         });
   }
 

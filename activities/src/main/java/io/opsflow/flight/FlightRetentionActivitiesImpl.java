@@ -140,8 +140,11 @@ public class FlightRetentionActivitiesImpl implements FlightRetentionActivities 
               for (Map<String, Object> a :
                   jdbc.queryForList(
                       "select id, device_id, from_time, to_time from flight_telemetry_archives"
-                          + " where pruned_at is null and archived_at <= ? for update",
-                      cutoff.atOffset(ZoneOffset.UTC))) {
+                          + " where pruned_at is null and archived_at <= ?"
+                          + " and (?::bigint is null or device_id = ?) for update",
+                      cutoff.atOffset(ZoneOffset.UTC),
+                      request.deviceId(),
+                      request.deviceId())) {
                 count +=
                     jdbc.update(
                         "delete from flight_telemetry where device_id = ?"

@@ -18,7 +18,8 @@ import org.springframework.boot.builder.SpringApplicationBuilder;
       "io.opsflow.device",
       "io.opsflow.payments",
       "io.opsflow.events",
-      "io.opsflow.pass"
+      "io.opsflow.pass",
+      "io.opsflow.flight"
     })
 // The agent's configuration only (conditional on opsflow.agent.node-id): scanning its package would
 // also pick up AgentApplication, whose database exclusions must not apply here.

@@ -22,8 +22,8 @@ public interface FlightRetentionActivities {
   Archive archive(ArchiveRequest request);
 
   /**
-   * Deletes from flight_telemetry the rows of every archive made before {@code now - keepHot},
-   * marking the archive pruned; returns the rows deleted.
+   * Deletes from flight_telemetry the rows of every archive (of the device, when given) made before
+   * {@code now - keepHot}, marking the archive pruned; returns the rows deleted.
    */
   long prune(PruneRequest request);
 
@@ -39,8 +39,8 @@ public interface FlightRetentionActivities {
   /** An archive file. */
   record Archive(long id, String location, long records, String sha256) {}
 
-  /** Input of {@link #prune}. */
-  record PruneRequest(Instant now, Duration keepHot) {}
+  /** Input of {@link #prune}; {@code deviceId} null: every device's archives. */
+  record PruneRequest(Instant now, Duration keepHot, Long deviceId) {}
 
   /** Input of {@link #around}. */
   record AroundRequest(long deviceId, Instant at, Duration window) {}

@@ -30,7 +30,17 @@ class FlightHistoryWorkflowReplayTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"v1-first-run", "v1-late-telemetry"})
+  @ValueSource(
+      strings = {
+        "v1-first-run",
+        "v1-late-telemetry",
+        "v2-first-run",
+        "v2-late-telemetry",
+        "v2-retention-archive",
+        "v2-retention-prune",
+        "v3-late-telemetry",
+        "v3-silence"
+      })
   void replaysRecordedHistory(String scenario) throws Exception {
     WorkflowReplayer.replayWorkflowExecutionFromResource(
         "histories/flight-history-" + scenario + ".json", FlightHistoryWorkflowImpl.class);

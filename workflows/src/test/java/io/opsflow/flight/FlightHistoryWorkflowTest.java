@@ -26,11 +26,12 @@ class FlightHistoryWorkflowTest {
   private static final long DEVICE = 7;
 
   /** Bump with the next change that breaks replay of the recorded histories. */
-  private static final String RECORDED_VERSION = "v1";
+  private static final String RECORDED_VERSION = "v3";
 
   private TestWorkflowEnvironment env;
   private WorkflowClient client;
   private FakeFlightStore store;
+  private FakeFlightRetention retention;
 
   @BeforeEach
   void start() {
@@ -40,7 +41,8 @@ class FlightHistoryWorkflowTest {
     store = new FakeFlightStore();
     Worker worker = env.newWorker(QUEUE);
     worker.registerWorkflowImplementationTypes(FlightHistoryWorkflowImpl.class);
-    worker.registerActivitiesImplementations(store);
+    retention = new FakeFlightRetention();
+    worker.registerActivitiesImplementations(store, retention);
     env.start();
     client = env.getWorkflowClient();
   }
@@ -102,7 +104,8 @@ class FlightHistoryWorkflowTest {
     List<TelemetryPoint> points = telemetry();
     store.append(points);
     FlightHistoryWorkflow workflow =
-        startHistory(new FlightHistoryRequest(DEVICE, null, 40, Duration.ofSeconds(5), 4, null));
+        startHistory(
+            new FlightHistoryRequest(DEVICE, null, 40, Duration.ofSeconds(5), 4, null, null));
 
     waitForCursor(workflow, points.getLast().id());
 
@@ -155,11 +158,79 @@ class FlightHistoryWorkflowTest {
     store.append(points);
     store.failNextPulls(3);
     FlightHistoryWorkflow workflow =
-        startHistory(new FlightHistoryRequest(DEVICE, null, 100, Duration.ofSeconds(5), 200, null));
+        startHistory(
+            new FlightHistoryRequest(DEVICE, null, 100, Duration.ofSeconds(5), 200, null, null));
     waitForCursor(workflow, points.getLast().id());
     assertThat(store.pulledIds())
         .containsExactlyElementsOf(LongStream.rangeClosed(1, points.size()).boxed().toList());
     assertThat(store.flights()).isEqualTo(Telemetry.classify(points).flights());
+  }
+
+  @Test
+  void closedFlightsAreArchivedPastTheMarginAndPrunedAfterKeepHot() throws IOException {
+    List<TelemetryPoint> points = telemetry();
+    store.append(points);
+    FlightHistoryRequest.Retention settings =
+        new FlightHistoryRequest.Retention(Duration.ofSeconds(30), Duration.ofHours(1));
+    FlightHistoryWorkflow workflow =
+        startHistory(
+            new FlightHistoryRequest(
+                DEVICE, null, 500, Duration.ofSeconds(5), 200, null, settings));
+    waitForCursor(workflow, points.getLast().id());
+    // flight 1 lands at ~240 s and the log goes on to ~1011 s: archived as the pull passes it
+    assertThat(retention.archived()).extracting(a -> a.flightNumber()).containsExactly(1);
+    assertThat(retention.archived().getFirst().margin()).isEqualTo(Duration.ofSeconds(30));
+    // flight 2 lands near the end of the log: archived once the device was silent for the margin
+    env.sleep(Duration.ofMinutes(1));
+    assertThat(retention.archived()).extracting(a -> a.flightNumber()).containsExactly(1, 2);
+    assertThat(retention.pruned()).isEmpty();
+    recordHistory("retention-archive", firstRun);
+    env.sleep(Duration.ofMinutes(61));
+    assertThat(retention.pruned()).isNotEmpty();
+    assertThat(retention.pruned())
+        .allSatisfy(
+            p -> {
+              assertThat(p.deviceId()).isEqualTo(DEVICE);
+              assertThat(p.keepHot()).isEqualTo(Duration.ofHours(1));
+            });
+    assertThat(retention.archived()).as("each flight archived once").hasSize(2);
+    assertThat(store.pulledIds()).doesNotHaveDuplicates().hasSize(points.size());
+    recordHistory("retention-prune", null);
+  }
+
+  @Test
+  void telemetryStoppingInFlightOpensALinkDropClosedWhenItComesBack() throws IOException {
+    List<TelemetryPoint> points = telemetry();
+    // the log's own silence in flight: nothing between 59.5 s and 71 s
+    int split = 0;
+    while (points.get(split).time().isBefore(Telemetry.T0.plusSeconds(60))) {
+      split++;
+    }
+    store.append(points.subList(0, split));
+    FlightHistoryWorkflow workflow = startHistory(FlightHistoryRequest.of(DEVICE));
+    waitForCursor(workflow, points.get(split - 1).id());
+    assertThat(store.incidents()).isEmpty();
+    env.sleep(Duration.ofSeconds(30));
+    List<Incident> open = store.incidents();
+    assertThat(open).hasSize(1);
+    assertThat(open.getFirst().kind()).isEqualTo(IncidentKind.LINK_DROP);
+    assertThat(open.getFirst().end()).as("still silent").isNull();
+    assertThat(open.getFirst().start()).isEqualTo(points.get(split - 1).time());
+    assertThat(open.getFirst().flightNumber()).isEqualTo(1);
+
+    store.append(points.subList(split, points.size()));
+    waitForCursor(workflow, points.getLast().id());
+    List<Incident> drops =
+        store.incidents().stream().filter(i -> i.kind() == IncidentKind.LINK_DROP).toList();
+    assertThat(drops).hasSize(1);
+    assertThat(drops.getFirst().start()).isEqualTo(points.get(split - 1).time());
+    assertThat(drops.getFirst().end()).isEqualTo(points.get(split).time());
+    assertThat(store.incidents())
+        .isEqualTo(
+            Telemetry.classify(points).incidents().stream()
+                .sorted(Comparator.comparing(Incident::start).thenComparing(Incident::kind))
+                .toList());
+    recordHistory("silence", null);
   }
 
   /** Writes a history for FlightHistoryWorkflowReplayTest when opsflow.recordHistories is set. */

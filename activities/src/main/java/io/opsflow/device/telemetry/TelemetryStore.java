@@ -39,6 +39,22 @@ public class TelemetryStore {
       String transport,
       SyslogMessage message) {}
 
+  /**
+   * The transaction-scoped advisory lock every batch takes before it draws ids from {@code
+   * telemetry_records_id_seq} (an arbitrary constant, "opsflow" in ASCII; no other code uses it).
+   *
+   * <p>Why: the flight history pulls "records of device D with id above N" and moves N to the
+   * highest id it saw. A sequence hands out ids at insert time, not at commit time, so with two
+   * writers (two intake processes, or a slow batch beside a fast one) a lower id can become visible
+   * after a higher one and the pull would step over it for good. With this lock the writers take
+   * ids and commit one batch at a time, across processes and connections, so ids become visible in
+   * ascending order and "above N" never skips a committed record. Chosen over "pull only below the
+   * oldest in-flight insert" because that needs a registry of in-flight transactions
+   * (pg_stat_activity cannot tell which ids they hold); the price is that batches of two intake
+   * processes are written one after the other, as one process's single writer does anyway.
+   */
+  public static final long ID_ORDER_LOCK = 0x6f7073666c6f77L;
+
   /** What a written batch did: the ids given, and the devices seen for the first time. */
   public record Written(List<Long> ids, List<FirstContact> firstContacts) {}
 
@@ -105,6 +121,8 @@ public class TelemetryStore {
     }
     return tx.execute(
         status -> {
+          // before the first nextval: see ID_ORDER_LOCK
+          jdbc.query("select pg_advisory_xact_lock(?)", rs -> {}, ID_ORDER_LOCK);
           List<Long> ids = jdbc.execute((ConnectionCallback<List<Long>>) c -> insert(c, batch));
           Map<Long, LatestState> states = new LinkedHashMap<>();
           for (int i = 0; i < batch.size(); i++) {

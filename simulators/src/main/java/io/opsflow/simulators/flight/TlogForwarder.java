@@ -52,6 +52,20 @@ public final class TlogForwarder implements Closeable {
    *     negative
    */
   public static TlogForwarder open(URI target, String hostname, double speed) throws IOException {
+    return open(target, InetAddress.getLoopbackAddress(), hostname, speed);
+  }
+
+  /**
+   * A forwarder to {@code target} sending from the local loopback address {@code from} (the
+   * receiver names the device by its source address, e.g. 127.0.12.7 for a test's endpoint).
+   *
+   * @throws IllegalArgumentException when from is not a loopback address
+   */
+  public static TlogForwarder open(URI target, InetAddress from, String hostname, double speed)
+      throws IOException {
+    if (!from.isLoopbackAddress()) {
+      throw new IllegalArgumentException("from must be a loopback address, got " + from);
+    }
     if (!(speed >= 0) || Double.isInfinite(speed)) {
       throw new IllegalArgumentException("speed must be a finite number >= 0, got " + speed);
     }
@@ -67,8 +81,8 @@ public final class TlogForwarder implements Closeable {
     InetSocketAddress endpoint = new InetSocketAddress(address, target.getPort());
     Transport transport =
         switch (scheme == null ? "" : scheme) {
-          case "udp" -> new Udp(endpoint);
-          case "tcp" -> new Tcp(endpoint);
+          case "udp" -> new Udp(from, endpoint);
+          case "tcp" -> new Tcp(from, endpoint);
           default ->
               throw new IllegalArgumentException("to must use udp:// or tcp://, got " + target);
         };
@@ -136,13 +150,14 @@ public final class TlogForwarder implements Closeable {
     if (tlog == null || to == null) {
       System.err.println(
           "usage: TlogForwarder --tlog FILE --to udp://127.0.0.1:5514|tcp://127.0.0.1:5514"
-              + " [--speed 50] [--hostname drone-1] [--limit N]");
+              + " [--speed 50] [--hostname drone-1] [--limit N] [--from 127.0.0.1]");
       System.exit(2);
     }
     double speed = Double.parseDouble(opts.getOrDefault("speed", "1"));
     long limit = Long.parseLong(opts.getOrDefault("limit", Long.toString(Long.MAX_VALUE)));
+    InetAddress from = InetAddress.getByName(opts.getOrDefault("from", "127.0.0.1"));
     try (TlogForwarder forwarder =
-        open(URI.create(to), opts.getOrDefault("hostname", "drone-1"), speed)) {
+        open(URI.create(to), from, opts.getOrDefault("hostname", "drone-1"), speed)) {
       Result result = forwarder.replay(Path.of(tlog), limit);
       System.out.printf(
           "sent %d messages to %s in %s (%d records of other kinds, %d undecodable)%n",
@@ -160,8 +175,8 @@ public final class TlogForwarder implements Closeable {
     private final DatagramSocket socket;
     private final InetSocketAddress target;
 
-    Udp(InetSocketAddress target) throws IOException {
-      this.socket = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+    Udp(InetAddress from, InetSocketAddress target) throws IOException {
+      this.socket = new DatagramSocket(new InetSocketAddress(from, 0));
       this.target = target;
     }
 
@@ -184,8 +199,9 @@ public final class TlogForwarder implements Closeable {
     private final Socket socket;
     private final OutputStream out;
 
-    Tcp(InetSocketAddress target) throws IOException {
+    Tcp(InetAddress from, InetSocketAddress target) throws IOException {
       this.socket = new Socket();
+      socket.bind(new InetSocketAddress(from, 0));
       socket.connect(target, 5_000);
       socket.setTcpNoDelay(true);
       this.out = new BufferedOutputStream(socket.getOutputStream(), 1 << 16);

@@ -168,7 +168,7 @@ class FlightHistoryActivitiesIT {
                 java.sql.Timestamp.class,
                 archive.id())
             .toInstant();
-    assertThat(retention.prune(new PruneRequest(archivedAt, Duration.ofHours(1))))
+    assertThat(retention.prune(new PruneRequest(archivedAt, Duration.ofHours(1), null)))
         .as("kept hot for an hour")
         .isZero();
     long hot =
@@ -176,7 +176,8 @@ class FlightHistoryActivitiesIT {
             "select count(*) from flight_telemetry where device_id = ?", Long.class, device);
     assertThat(
             retention.prune(
-                new PruneRequest(archivedAt.plus(Duration.ofHours(2)), Duration.ofHours(1))))
+                new PruneRequest(
+                    archivedAt.plus(Duration.ofHours(2)), Duration.ofHours(1), device)))
         .isEqualTo(archive.records());
     assertThat(
             jdbc.queryForObject(
