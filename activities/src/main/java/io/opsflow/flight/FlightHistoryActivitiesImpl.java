@@ -84,6 +84,8 @@ public class FlightHistoryActivitiesImpl implements FlightHistoryActivities {
           }
           histories.forEach(h -> h.flights().forEach(f -> saveFlight(request.deviceId(), f)));
           histories.forEach(h -> h.incidents().forEach(i -> saveIncident(request.deviceId(), i)));
+          histories.forEach(
+              h -> h.flights().forEach(f -> savePingLinkDrops(request.deviceId(), f)));
           histories.forEach(h -> h.buckets().forEach(b -> saveBucket(request.deviceId(), b)));
         });
   }
@@ -139,6 +141,59 @@ public class FlightHistoryActivitiesImpl implements FlightHistoryActivities {
         time(i.end()),
         i.summary() == null ? i.kind().name() : i.summary(),
         json(i.evidence()));
+  }
+
+  /**
+   * Link drops the health check saw: each period one of the device's endpoints was offline (from
+   * its connectivity transitions) overlapping the flight, from takeoff (else arming) to landing
+   * (open while airborne). Connectivity is in receive time, flights in onboard time: they agree for
+   * a live drone, whose clock is GPS-disciplined. Saved again with the flight, so a period still
+   * open ends when the endpoint comes back; a telemetry-gap link drop that happens to start at the
+   * same instant is never overwritten.
+   */
+  private void savePingLinkDrops(long deviceId, Flight f) {
+    Instant from = f.takeoffAt() != null ? f.takeoffAt() : f.armedAt();
+    if (from == null) {
+      return;
+    }
+    if (f.landedAt() != null) {
+      // Saved while the flight was open, an outage that began after the landing (known only once
+      // the landing is confirmed) is not this flight's.
+      jdbc.update(
+          "delete from flight_incidents where device_id = ? and kind = 'LINK_DROP'"
+              + " and evidence ->> 'source' = 'ping' and started_at >= ?"
+              + " and flight_id = (select id from flights where device_id = ? and number = ?)",
+          deviceId,
+          time(f.landedAt()),
+          deviceId,
+          f.number());
+    }
+    jdbc.update(
+        "with periods as ("
+            + " select t.endpoint_id, host(e.ip_address) as ip, t.at, t.to_status, t.reason,"
+            + " lead(t.at) over (partition by t.endpoint_id order by t.probe_seq) as until"
+            + " from connectivity_transitions t join vpn_endpoints e on e.id = t.endpoint_id"
+            + " where e.device_id = ?)"
+            + " insert into flight_incidents (device_id, flight_id, kind, severity, started_at,"
+            + " ended_at, summary, evidence)"
+            + " select ?, (select id from flights where device_id = ? and number = ?),"
+            + " 'LINK_DROP', 'WARNING', greatest(p.at, ?), p.until,"
+            + " 'endpoint ' || p.ip || ' offline to the health check: ' || p.reason,"
+            + " jsonb_build_object('source', 'ping', 'endpoint_id', p.endpoint_id::text,"
+            + " 'ip', p.ip, 'reason', p.reason)"
+            + " from periods p where p.to_status = 'offline'"
+            + " and p.at < coalesce(?::timestamptz, 'infinity')"
+            + " and coalesce(p.until, 'infinity') > ?"
+            + " on conflict (device_id, kind, started_at) do update set"
+            + " ended_at = excluded.ended_at, flight_id = excluded.flight_id, updated_at = now()"
+            + " where flight_incidents.evidence ->> 'source' = 'ping'",
+        deviceId,
+        deviceId,
+        deviceId,
+        f.number(),
+        time(from),
+        time(f.landedAt()),
+        time(from));
   }
 
   private void saveBucket(long deviceId, MetricBucket b) {

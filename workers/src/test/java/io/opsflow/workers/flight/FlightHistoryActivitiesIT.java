@@ -23,6 +23,7 @@ import io.opsflow.workers.embedded.EmbeddedPostgres;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
+import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -187,6 +188,66 @@ class FlightHistoryActivitiesIT {
     Around after = retention.around(new AroundRequest(device, middle, Duration.ofSeconds(5)));
     assertThat(after.archived()).isTrue();
     assertThat(after.points()).isEqualTo(before.points());
+  }
+
+  @Test
+  void anEndpointOfflineToTheHealthCheckDuringTheFlightIsALinkDropOfThatFlight() {
+    long device = device(tenant, "drone-4");
+    long endpoint =
+        jdbc.queryForObject(
+            "insert into vpn_endpoints (device_id, tenant_id, ip_address)"
+                + " values (?, ?, '127.0.0.9') returning id",
+            Long.class,
+            device,
+            tenant);
+    // offline from 30 s to 50 s into the flight, and again long after landing
+    transition(endpoint, 1, 0, "unknown", "online");
+    transition(endpoint, 5, 30, "online", "offline");
+    transition(endpoint, 8, 50, "offline", "degraded");
+    transition(endpoint, 13, 55, "degraded", "online");
+    transition(endpoint, 40, 300, "online", "offline");
+    flight(device);
+
+    FlightClassifier classifier = new FlightClassifier(FlightClassifierConfig.defaults());
+    long cursor = 0;
+    while (true) {
+      TelemetryBatch batch = activities.pull(new PullRequest(device, cursor, 50));
+      if (batch.points().isEmpty()) {
+        break;
+      }
+      classifier.accept(batch.points());
+      SaveRequest save = new SaveRequest(device, classifier.drainSettled(), classifier.history());
+      activities.save(save);
+      activities.save(save);
+      cursor = batch.points().getLast().id();
+    }
+
+    List<Map<String, Object>> drops =
+        jdbc.queryForList(
+            "select i.started_at, i.ended_at, i.flight_id, f.number, i.summary"
+                + " from flight_incidents i left join flights f on f.id = i.flight_id"
+                + " where i.device_id = ? and i.evidence ->> 'source' = 'ping'",
+            device);
+    assertThat(drops).hasSize(1);
+    Map<String, Object> drop = drops.get(0);
+    assertThat(((Timestamp) drop.get("started_at")).toInstant()).isEqualTo(T0.plusSeconds(30));
+    assertThat(((Timestamp) drop.get("ended_at")).toInstant()).isEqualTo(T0.plusSeconds(50));
+    assertThat(((Number) drop.get("number")).intValue()).isEqualTo(1);
+    assertThat((String) drop.get("summary"))
+        .isEqualTo("endpoint 127.0.0.9 offline to the health check: 3 consecutive probes failed");
+  }
+
+  private static void transition(
+      long endpoint, long probe, double seconds, String from, String to) {
+    jdbc.update(
+        "insert into connectivity_transitions (endpoint_id, probe_seq, at, from_status, to_status,"
+            + " reason) values (?, ?, ?, ?, ?, ?)",
+        endpoint,
+        probe,
+        T0.plusNanos(Math.round(seconds * 1e9)).atOffset(ZoneOffset.UTC),
+        from,
+        to,
+        to.equals("offline") ? "3 consecutive probes failed" : "answered");
   }
 
   @Test
