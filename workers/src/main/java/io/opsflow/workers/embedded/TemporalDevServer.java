@@ -175,7 +175,37 @@ public final class TemporalDevServer implements TemporalEngine {
     return start(settings);
   }
 
+  /** The server process ended while starting (before it answered). */
+  private static final class ExitedWhileStarting extends IllegalStateException {
+    private static final long serialVersionUID = 1L;
+
+    ExitedWhileStarting(String message) {
+      super(message);
+    }
+  }
+
+  /** Starts attempts before giving up when the process dies while starting. */
+  private static final int START_ATTEMPTS = 3;
+
   private static TemporalDevServer start(Settings settings) {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        return startOnce(settings);
+      } catch (ExitedWhileStarting e) {
+        // The CLI picks its internal ports (membership, metrics, HTTP) itself, free when picked
+        // but bound a moment later: another process may take one in between and the server
+        // panics on start. A new start picks others.
+        if (attempt >= START_ATTEMPTS) {
+          throw e;
+        }
+        log.warn(
+            "temporal server start-dev exited while starting, starting it again: {}",
+            e.getMessage().lines().findFirst().orElse(""));
+      }
+    }
+  }
+
+  private static TemporalDevServer startOnce(Settings settings) {
     int port = settings.port() == 0 ? LoopbackPorts.free() : settings.port();
     Integer uiPort = settings.uiPort();
     if (uiPort == null) {
@@ -232,7 +262,7 @@ public final class TemporalDevServer implements TemporalEngine {
     long deadline = System.nanoTime() + STARTUP_TIMEOUT.toNanos();
     while (true) {
       if (!process.isAlive()) {
-        throw new IllegalStateException(
+        throw new ExitedWhileStarting(
             "temporal server start-dev exited with code "
                 + process.exitValue()
                 + " (command: "
