@@ -3,6 +3,11 @@ package io.opsflow.api.temporal;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.opsflow.build.BuildWorkflowImpl;
+import io.opsflow.build.ConcurrencyWorkflowImpl;
+import io.opsflow.device.DeviceOnboardingWorkflowImpl;
+import io.opsflow.device.connectivity.ConnectivitySupervisorWorkflowImpl;
+import io.opsflow.device.connectivity.ConnectivityWorkflowImpl;
+import io.opsflow.flight.FlightHistoryWorkflowImpl;
 import io.opsflow.pass.PassWorkflowImpl;
 import io.opsflow.session.SessionWorkflowImpl;
 import io.opsflow.workers.codec.AesGcmPayloadCodec;
@@ -80,6 +85,11 @@ class ClearHistoryReplayTest {
         BuildWorkflowImpl.class,
         WorkloadWorkflowImpl.class,
         NodeWorkflowImpl.class,
-        PassWorkflowImpl.class);
+        PassWorkflowImpl.class,
+        ConcurrencyWorkflowImpl.class,
+        DeviceOnboardingWorkflowImpl.class,
+        ConnectivityWorkflowImpl.class,
+        ConnectivitySupervisorWorkflowImpl.class,
+        FlightHistoryWorkflowImpl.class);
   }
 }
