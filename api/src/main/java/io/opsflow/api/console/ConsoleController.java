@@ -5,6 +5,7 @@ import io.swagger.v3.oas.annotations.Hidden;
 import jakarta.servlet.http.HttpServletRequest;
 import java.util.List;
 import org.springframework.beans.factory.annotation.Value;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.http.CacheControl;
 import org.springframework.http.ResponseEntity;
 import org.springframework.stereotype.Controller;
@@ -19,6 +20,9 @@ import org.springframework.web.servlet.support.ServletUriComponentsBuilder;
  * shell so the page can take the authorization code.
  */
 @Controller
+// Like the security configuration it reads: only in a servlet application (not in the slice tests
+// that start the context without a web server).
+@ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
 @Hidden
 public class ConsoleController {
 

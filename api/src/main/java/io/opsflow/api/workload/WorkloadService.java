@@ -91,6 +91,13 @@ public class WorkloadService {
   }
 
   static WorkloadSpec spec(ScheduleWorkload body) {
+    // PostgreSQL text cannot hold NUL: refused here rather than retried forever by the store.
+    noNul("name", body.name());
+    noNul("image", body.image());
+    noNul("command", body.command());
+    if (body.envVars() != null) {
+      body.envVars().forEach((name, value) -> noNul("env_vars." + name, value));
+    }
     String type = body.type() == null ? "docker-container" : body.type();
     if (!type.equals("docker-container")) {
       throw ApiException.badRequest(
@@ -105,6 +112,12 @@ public class WorkloadService {
         body.cpu() == null ? 0 : body.cpu(),
         body.memory() == null ? 0 : body.memory(),
         restartPolicy(body.restartPolicy(), body.maxRestarts()));
+  }
+
+  private static void noNul(String field, String value) {
+    if (value != null && value.indexOf('\0') >= 0) {
+      throw ApiException.badRequest(field, field + ": must not contain a NUL character");
+    }
   }
 
   /** The container's variables: names Docker accepts (not blank, no '='), values not null. */
