@@ -86,28 +86,24 @@ public class PassRecords {
     }
   }
 
+  /** A filter's condition, added when its value is given. */
+  private static void and(StringBuilder sql, List<Object> args, String condition, Object value) {
+    if (value != null) {
+      sql.append(" and ").append(condition);
+      args.add(value);
+    }
+  }
+
   public EventPage events(long passId, EventFilter f, long after, int limit) {
     StringBuilder sql =
         new StringBuilder(
             "select id, pass_id, at, type, node_id, operator, detail::text as detail"
                 + " from pass_events where pass_id = ? and id > ?");
     List<Object> args = new ArrayList<>(List.of(passId, after));
-    if (f.type() != null) {
-      sql.append(" and type = ?");
-      args.add(f.type());
-    }
-    if (f.nodeId() != null) {
-      sql.append(" and node_id = ?");
-      args.add(f.nodeId());
-    }
-    if (f.from() != null) {
-      sql.append(" and at >= ?");
-      args.add(ts(f.from()));
-    }
-    if (f.to() != null) {
-      sql.append(" and at < ?");
-      args.add(ts(f.to()));
-    }
+    and(sql, args, "type = ?", f.type());
+    and(sql, args, "node_id = ?", f.nodeId());
+    and(sql, args, "at >= ?", f.from() == null ? null : ts(f.from()));
+    and(sql, args, "at < ?", f.to() == null ? null : ts(f.to()));
     sql.append(" order by id limit ?");
     args.add(limit + 1);
     List<PassEvent> rows = jdbc.query(sql.toString(), this::event, args.toArray());
@@ -120,22 +116,10 @@ public class PassRecords {
     StringBuilder sql =
         new StringBuilder(PACKET_SELECT + " from pass_packets where pass_id = ? and id > ?");
     List<Object> args = new ArrayList<>(List.of(passId, after));
-    if (f.direction() != null) {
-      sql.append(" and direction = ?");
-      args.add(f.direction());
-    }
-    if (f.apid() != null) {
-      sql.append(" and apid = ?");
-      args.add(f.apid());
-    }
-    if (f.from() != null) {
-      sql.append(" and ground_time >= ?");
-      args.add(ts(f.from()));
-    }
-    if (f.to() != null) {
-      sql.append(" and ground_time < ?");
-      args.add(ts(f.to()));
-    }
+    and(sql, args, "direction = ?", f.direction());
+    and(sql, args, "apid = ?", f.apid());
+    and(sql, args, "ground_time >= ?", f.from() == null ? null : ts(f.from()));
+    and(sql, args, "ground_time < ?", f.to() == null ? null : ts(f.to()));
     sql.append(" order by id limit ?");
     args.add(limit + 1);
     List<PassPacket> rows = jdbc.query(sql.toString(), this::packet, args.toArray());
