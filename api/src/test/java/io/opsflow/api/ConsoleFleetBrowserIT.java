@@ -260,11 +260,19 @@ class ConsoleFleetBrowserIT {
       if (page.contains("/")) {
         until(d -> d.findElement(By.cssSelector("#device-detail h2")).getText().contains(name));
       }
+      // No control that acts; the flights section's question form only reads.
       assertThat(
               browser.findElements(
-                  By.cssSelector("main button, main input, main select, main textarea")))
+                  By.cssSelector(
+                      "main button:not(form.query *), main input:not(form.query *),"
+                          + " main select:not(form.query *), main textarea:not(form.query *)")))
           .as("controls on " + page)
           .isEmpty();
+      if (page.contains("/")) {
+        until(d -> d.findElement(By.cssSelector("#device-flights form.query")));
+        assertThat(browser.findElement(By.id("device-flights")).getText())
+            .contains("No flight recorded.");
+      }
       assertThat(browser.findElement(By.id("main")).getDomAttribute("data-can-act"))
           .isEqualTo("false");
     }

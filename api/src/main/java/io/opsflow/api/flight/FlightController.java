@@ -15,9 +15,11 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import org.postgresql.util.PGobject;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -105,6 +107,70 @@ public class FlightController {
             deviceId,
             number));
     return flight;
+  }
+
+  /**
+   * A flight's track: the GLOBAL_POSITION_INT fixes from takeoff to landing (to the newest
+   * telemetry while it is open), in onboard-time order, from hot storage or the archive.
+   */
+  @GetMapping("/flights/{number}/track")
+  public Map<String, Object> track(@PathVariable long deviceId, @PathVariable int number) {
+    device(deviceId);
+    List<Map<String, Object>> found =
+        jdbc.queryForList(
+            "select takeoff_at, coalesce(landed_at, (select max(onboard_time) from flight_telemetry"
+                + " where device_id = f.device_id), takeoff_at) as until_at"
+                + " from flights f where device_id = ? and number = ?",
+            deviceId,
+            number);
+    if (found.isEmpty()) {
+      throw ApiException.notFound("Device " + deviceId + " has no flight " + number);
+    }
+    Instant from = ((Timestamp) found.getFirst().get("takeoff_at")).toInstant();
+    Instant to = ((Timestamp) found.getFirst().get("until_at")).toInstant();
+    if (to.isBefore(from)) {
+      to = from;
+    }
+    // around() reads at ± half: one millisecond more each side so both ends are in.
+    Duration half = Duration.between(from, to).dividedBy(2).plusMillis(1);
+    Around around = retention.around(new AroundRequest(deviceId, from.plus(half), half));
+    List<Map<String, Object>> points =
+        around.points().stream()
+            .filter(p -> "GLOBAL_POSITION_INT".equals(p.msgId()))
+            .filter(p -> !p.time().isBefore(from))
+            .sorted(Comparator.comparing(TelemetryPoint::time))
+            .map(FlightController::position)
+            .filter(Objects::nonNull)
+            .toList();
+    Map<String, Object> answer =
+        ordered("device_id", deviceId, "number", number, "from", from, "to", to);
+    answer.put("telemetry_source", around.archived() ? "archive" : "hot");
+    answer.put("points", points);
+    return answer;
+  }
+
+  /** One fix of a track, or null when the message carries no finite position. */
+  private static Map<String, Object> position(TelemetryPoint p) {
+    Double lat = number(p.fields().get("lat"));
+    Double lon = number(p.fields().get("lon"));
+    if (lat == null || lon == null) {
+      return null;
+    }
+    Map<String, Object> m = ordered("t", p.time(), "lat", lat, "lon", lon);
+    m.put("relative_alt_m", number(p.fields().get("relative_alt")));
+    return m;
+  }
+
+  private static Double number(String text) {
+    if (text == null) {
+      return null;
+    }
+    try {
+      double d = Double.parseDouble(text);
+      return Double.isFinite(d) ? d : null;
+    } catch (NumberFormatException e) {
+      return null;
+    }
   }
 
   /** The device's incidents, newest first (in flight or on the ground). */
