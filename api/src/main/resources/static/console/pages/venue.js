@@ -1,21 +1,28 @@
 // Venue: stations with their live session and countdown, start / extend / stop with the server's
-// refusals shown inline, card payments waiting for confirmation. Live from the events stream.
+// refusals shown inline, card payments waiting for confirmation, the events as they arrive. Live
+// from the events stream (reconnected with Last-Event-ID: what was missed meanwhile is replayed).
 import * as api from '../api.js';
 import { follow } from '../sse.js';
 import { h, clear, field, badge, clock, time, temporal, errorBox, act, debounce, toast } from '../dom.js';
 
 const LIVE = ['PENDING', 'AWAITING_PAYMENT', 'ACTIVE'];
+const FEED = 100;
 
 function mount(root, ctx) {
   const grid = h('div', { class: 'cards', id: 'stations', 'aria-live': 'off' });
   const payments = h('div', { id: 'payments' });
   const recent = h('div', { id: 'recent' });
+  const feed = h('tbody', {});
+  const eventTable = h('table', { id: 'live-events' },
+    h('caption', {}, 'Newest first, the last ' + FEED + ' received'),
+    h('thead', {}, h('tr', {}, ['Event', 'Type', 'Station', 'Session', 'At'].map((x) => h('th', { scope: 'col' }, x)))), feed);
   const status = h('p', { class: 'live', id: 'venue-live' }, 'connecting…');
   root.append(
     h('h1', {}, 'Venue'), status,
     h('section', { 'aria-labelledby': 'st-h' }, h('h2', { id: 'st-h' }, 'Stations'), grid),
     h('section', { 'aria-labelledby': 'pay-h' }, h('h2', { id: 'pay-h' }, 'Payments pending'), payments),
-    h('section', { 'aria-labelledby': 'rec-h' }, h('h2', { id: 'rec-h' }, 'Recent sessions'), recent));
+    h('section', { 'aria-labelledby': 'rec-h' }, h('h2', { id: 'rec-h' }, 'Recent sessions'), recent),
+    h('section', { 'aria-labelledby': 'ev-h' }, h('h2', { id: 'ev-h' }, 'Live events'), eventTable));
 
   let users = [];
   let deadlines = new Map(); // session id -> local ms of its scheduled end
@@ -153,10 +160,10 @@ function mount(root, ctx) {
         }));
         cell.append(form);
       }
-      rows.push(h('tr', {}, h('td', {}, '#' + s.id), h('td', {}, 'station ' + s.station_id), h('td', {}, s.amount ?? '–'),
+      rows.push(h('tr', { 'data-session-id': s.id, 'data-payment-id': pid || '' }, h('td', {}, '#' + s.id), h('td', {}, 'station ' + s.station_id), h('td', {}, s.amount ?? '–'),
         h('td', {}, pid ? 'payment #' + pid : '–'), h('td', {}, temporal(s.workflow_id)), cell));
     }
-    clear(payments, h('table', {}, h('thead', {}, h('tr', {}, ['Session', 'Station', 'Amount', 'Payment', 'Workflow', ''].map((x) => h('th', { scope: 'col' }, x)))), h('tbody', {}, rows)));
+    clear(payments, h('table', { id: 'payments-pending' }, h('thead', {}, h('tr', {}, ['Session', 'Station', 'Amount', 'Payment', 'Workflow', ''].map((x) => h('th', { scope: 'col' }, x)))), h('tbody', {}, rows)));
   }
 
   function drawRecent(sessions, stations) {
@@ -168,6 +175,20 @@ function mount(root, ctx) {
         h('td', {}, s.duration_minutes + (s.extended_minutes ? ' + ' + s.extended_minutes : '')),
         h('td', {}, time(s.started_at)), h('td', {}, time(s.actual_end_at)), h('td', {}, s.end_reason || ''),
         h('td', {}, temporal(s.workflow_id)))))));
+  }
+
+  /** An event of the stream at the top of the feed, as it arrived (nothing merged or dropped). */
+  function received(e) {
+    let data = {};
+    try {
+      data = JSON.parse(e.data);
+    } catch {
+      data = {};
+    }
+    feed.prepend(h('tr', { 'data-event-id': e.id, 'data-type': e.event },
+      h('td', {}, '#' + e.id), h('td', {}, e.event), h('td', {}, data.station_id ?? '–'),
+      h('td', {}, data.session_id ?? '–'), h('td', {}, time(data.created_at))));
+    while (feed.rows.length > FEED) feed.lastElementChild.remove();
   }
 
   function tick() {
@@ -189,7 +210,10 @@ function mount(root, ctx) {
   const timer = setInterval(tick, 1000);
   const stop = follow('/api/v1/events/stream', {
     onOpen: () => { status.textContent = 'live'; reload(); },
-    onEvent: (e) => { if (e.event !== 'message' || e.data) reload(); },
+    onEvent: (e) => {
+      if (e.event !== 'message' || e.data) reload();
+      if (e.id !== null) received(e);
+    },
     onError: () => (status.textContent = 'reconnecting…'),
   });
   load().catch((e) => toast(e.message));

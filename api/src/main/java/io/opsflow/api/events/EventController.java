@@ -1,7 +1,6 @@
 package io.opsflow.api.events;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.util.List;
 import java.util.function.Predicate;
@@ -20,17 +19,16 @@ public class EventController {
 
   private final EventHub hub;
   private final EventQueries queries;
-  private final ObjectMapper mapper;
 
-  public EventController(EventHub hub, EventQueries queries, ObjectMapper mapper) {
+  public EventController(EventHub hub, EventQueries queries) {
     this.hub = hub;
     this.queries = queries;
-    this.mapper = mapper;
   }
 
   /**
    * Live events as SSE ({@code event:} is the type, {@code id:} the event id). A client that
-   * reconnects with {@code Last-Event-ID} first receives what it missed, from the table.
+   * reconnects with {@code Last-Event-ID} first receives what it missed, from the table, then the
+   * live events it did not receive that way (none twice).
    */
   @GetMapping(path = "/events/stream", produces = "text/event-stream")
   public SseEmitter stream(
@@ -45,13 +43,10 @@ public class EventController {
                 && (sessionId == null || e.path("session_id").asLong(-1) == sessionId)
                 && (buildId == null || e.path("build_id").asLong(-1) == buildId);
     SseEmitter emitter = new SseEmitter(0L);
-    hub.subscribe(emitter, filter);
     if (lastEventId != null) {
-      for (JsonNode missed : queries.after(lastEventId, 10_000)) {
-        if (filter.test(missed)) {
-          EventHub.send(emitter, mapper, missed);
-        }
-      }
+      hub.resume(emitter, filter, lastEventId, after -> queries.after(after, 10_000));
+    } else {
+      hub.subscribe(emitter, filter);
     }
     emitter.send(SseEmitter.event().comment("subscribed"));
     return emitter;

@@ -3,8 +3,10 @@ package io.opsflow.api.events;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.LongFunction;
 import java.util.function.Predicate;
 import org.springframework.http.MediaType;
 import org.springframework.stereotype.Component;
@@ -14,7 +16,43 @@ import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
 @Component
 public class EventHub {
 
-  private record Subscriber(SseEmitter emitter, Predicate<JsonNode> filter) {}
+  /**
+   * One stream. A stream resuming after Last-Event-ID holds the live events that arrive while its
+   * replay is sent, then sends those the replay did not: each event once, in id order after the
+   * replay (an event can be recorded between the subscription and the replay's query, and then be
+   * both live and missed).
+   */
+  private final class Subscriber {
+    final SseEmitter emitter;
+    final Predicate<JsonNode> filter;
+    private List<JsonNode> held;
+    private long replayedUpTo = Long.MIN_VALUE;
+
+    Subscriber(SseEmitter emitter, Predicate<JsonNode> filter, boolean replaying) {
+      this.emitter = emitter;
+      this.filter = filter;
+      this.held = replaying ? new ArrayList<>() : null;
+    }
+
+    synchronized void offer(JsonNode event) throws IOException {
+      if (held != null) {
+        held.add(event);
+      } else if (event.path("id").asLong() > replayedUpTo) {
+        send(emitter, mapper, event);
+      }
+    }
+
+    synchronized void live(long upTo) throws IOException {
+      replayedUpTo = upTo;
+      List<JsonNode> waiting = held;
+      held = null;
+      for (JsonNode event : waiting) {
+        if (event.path("id").asLong() > upTo) {
+          send(emitter, mapper, event);
+        }
+      }
+    }
+  }
 
   private final List<Subscriber> subscribers = new CopyOnWriteArrayList<>();
   private final ObjectMapper mapper;
@@ -24,18 +62,48 @@ public class EventHub {
   }
 
   public void subscribe(SseEmitter emitter, Predicate<JsonNode> filter) {
-    Subscriber s = new Subscriber(emitter, filter);
+    add(new Subscriber(emitter, filter, false));
+  }
+
+  /**
+   * Subscribes a stream that resumes after {@code lastEventId}: sends what {@code missedAfter}
+   * reads (the events recorded after it, in id order) that pass the filter, then goes live without
+   * repeating any of them.
+   */
+  public void resume(
+      SseEmitter emitter,
+      Predicate<JsonNode> filter,
+      long lastEventId,
+      LongFunction<List<JsonNode>> missedAfter)
+      throws IOException {
+    Subscriber s = add(new Subscriber(emitter, filter, true));
+    long upTo = lastEventId;
+    for (JsonNode missed : missedAfter.apply(lastEventId)) {
+      upTo = Math.max(upTo, missed.path("id").asLong());
+      if (filter.test(missed)) {
+        send(emitter, mapper, missed);
+      }
+    }
+    s.live(upTo);
+  }
+
+  private Subscriber add(Subscriber s) {
     subscribers.add(s);
-    emitter.onCompletion(() -> subscribers.remove(s));
-    emitter.onTimeout(() -> subscribers.remove(s));
-    emitter.onError(e -> subscribers.remove(s));
+    s.emitter.onCompletion(() -> subscribers.remove(s));
+    s.emitter.onTimeout(() -> subscribers.remove(s));
+    s.emitter.onError(e -> subscribers.remove(s));
+    return s;
   }
 
   /** Publishes one event (the JSON of an events row) to every subscriber whose filter matches. */
   public void publish(JsonNode event) {
     for (Subscriber s : subscribers) {
-      if (s.filter().test(event)) {
-        send(s, event);
+      if (s.filter.test(event)) {
+        try {
+          s.offer(event);
+        } catch (IOException | IllegalStateException gone) {
+          subscribers.remove(s);
+        }
       }
     }
   }
@@ -46,14 +114,6 @@ public class EventHub {
             .id(event.path("id").asText())
             .name(event.path("type").asText())
             .data(mapper.writeValueAsString(event), MediaType.APPLICATION_JSON));
-  }
-
-  private void send(Subscriber s, JsonNode event) {
-    try {
-      send(s.emitter(), mapper, event);
-    } catch (IOException | IllegalStateException gone) {
-      subscribers.remove(s);
-    }
   }
 
   public int subscriberCount() {

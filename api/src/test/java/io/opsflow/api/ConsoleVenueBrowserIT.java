@@ -1,0 +1,279 @@
+package io.opsflow.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.opsflow.simulators.CardGatewaySimulator;
+import io.opsflow.simulators.ShellyPlugSimulator;
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.openqa.selenium.By;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.TakesScreenshot;
+import org.openqa.selenium.TimeoutException;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.support.ui.Select;
+import org.openqa.selenium.support.ui.WebDriverWait;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+/**
+ * The venue page in a real headless Chromium (the browser of {@link ConsoleBrowserIT}) where the
+ * main console test does not go: a card payment waits in "Payments pending" until the operator
+ * confirms it (the card having been confirmed at the gateway simulator, as the customer's terminal
+ * does), and the page's event stream is broken at the TCP level (a relay between the browser and
+ * the app closes every connection and refuses new ones for a while): the events recorded meanwhile
+ * reach the page after it reconnects with Last-Event-ID, each once.
+ */
+@SpringBootTest(
+    webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+    properties = {
+      "server.address=127.0.0.1",
+      "opsflow.embedded.temporal.port=0",
+      "opsflow.task-queues.instance-id=console-venue-it",
+      "opsflow.payments.gateway.secret-key=sk_test_console",
+      "opsflow.security.embedded.users.venue-op.secret=venue-op-password",
+      "opsflow.security.embedded.users.venue-op.roles=venue_operator"
+    })
+class ConsoleVenueBrowserIT {
+
+  private static final Path SHOTS = Path.of("target", "console-screenshots");
+  private static final Duration WAIT = Duration.ofSeconds(60);
+
+  private static final ShellyPlugSimulator plug;
+  private static final CardGatewaySimulator gateway;
+
+  static {
+    try {
+      plug = ShellyPlugSimulator.start();
+      gateway = CardGatewaySimulator.start("sk_test_console");
+    } catch (IOException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
+
+  @DynamicPropertySource
+  static void devices(DynamicPropertyRegistry registry) {
+    registry.add("opsflow.payments.gateway.base-url", () -> gateway.baseUrl().toString());
+  }
+
+  @LocalServerPort int port;
+
+  private WebDriver browser;
+  private String base;
+
+  @BeforeAll
+  static void shots() throws IOException {
+    Files.createDirectories(SHOTS);
+  }
+
+  @AfterAll
+  static void stopDevices() {
+    plug.close();
+    gateway.close();
+  }
+
+  @AfterEach
+  void closeBrowser() {
+    if (browser != null) {
+      browser.quit();
+    }
+  }
+
+  private <T> T until(Function<WebDriver, T> condition) {
+    try {
+      return new WebDriverWait(browser, WAIT, Duration.ofMillis(200))
+          .ignoring(org.openqa.selenium.StaleElementReferenceException.class)
+          .ignoring(org.openqa.selenium.NoSuchElementException.class)
+          .until(condition);
+    } catch (TimeoutException e) {
+      shot("failed-venue-" + System.nanoTime());
+      throw new AssertionError(
+          "timed out; the page shows:\n" + browser.findElement(By.tagName("body")).getText(), e);
+    }
+  }
+
+  private void shot(String name) {
+    try {
+      File png = ((TakesScreenshot) browser).getScreenshotAs(OutputType.FILE);
+      Files.copy(png.toPath(), SHOTS.resolve(name + ".png"), StandardCopyOption.REPLACE_EXISTING);
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  private void logIn(String origin) {
+    base = origin;
+    browser = ConsoleBrowserIT.chromium();
+    browser.get(base + "/");
+    until(d -> d.findElement(By.id("login"))).click();
+    until(d -> d.findElement(By.name("username"))).sendKeys("venue-op");
+    browser.findElement(By.name("password")).sendKeys("venue-op-password");
+    browser.findElement(By.cssSelector("button[type=submit]")).click();
+    until(d -> d.findElement(By.id("user")).getText().equals("venue-op"));
+  }
+
+  private void click(By by) {
+    until(
+        d -> {
+          d.findElement(by).click();
+          return true;
+        });
+  }
+
+  private void choose(String id, String value) {
+    until(
+        d -> {
+          new Select(d.findElement(By.id(id))).selectByValue(value);
+          return true;
+        });
+  }
+
+  private void type(String id, String text) {
+    until(
+        d -> {
+          WebElement input = d.findElement(By.id(id));
+          input.clear();
+          input.sendKeys(text);
+          return true;
+        });
+  }
+
+  private String state(long station) {
+    return browser
+        .findElement(By.cssSelector(".card[data-station-id=\"" + station + "\"]"))
+        .getDomAttribute("data-state");
+  }
+
+  @Test
+  void aCardPaymentWaitsInPaymentsPendingUntilTheOperatorConfirmsIt() {
+    ApiClient admin = new ApiClient(port);
+    long user = admin.user("cara-card");
+    long station = admin.console("ps5-card", plug.baseUrl());
+    logIn("http://127.0.0.1:" + port);
+    browser.get(base + "/#/venue");
+    until(d -> d.findElement(By.id("venue-live")).getText().equals("live"));
+    choose("start-user-" + station, Long.toString(user));
+    choose("start-method-" + station, "CARD");
+    type("start-minutes-" + station, "20");
+    type("start-amount-" + station, "12.50");
+    click(By.id("start-" + station));
+
+    // Waiting for its payment: the card says so and the session is listed with its payment.
+    until(d -> state(station).equals("payment"));
+    WebElement pending =
+        until(d -> d.findElement(By.cssSelector("#payments-pending tbody tr[data-payment-id]")));
+    long session = Long.parseLong(pending.getDomAttribute("data-session-id"));
+    long payment = Long.parseLong(pending.getDomAttribute("data-payment-id"));
+    assertThat(pending.getText()).contains("#" + session).contains("payment #" + payment);
+    JsonNode row = admin.ok(admin.get("/api/v1/sessions/" + session), 200);
+    assertThat(row.path("status").asText()).isEqualTo("AWAITING_PAYMENT");
+    assertThat(row.path("station_id").asLong()).isEqualTo(station);
+    // The intent at the gateway is this session's, for 12.50; the customer's card confirms it.
+    CardGatewaySimulator.Intent intent =
+        gateway.intents().stream()
+            .filter(i -> Long.toString(session).equals(i.metadata().get("session_id")))
+            .findFirst()
+            .orElseThrow();
+    assertThat(intent.amount()).isEqualTo(1250);
+    assertThat(intent.metadata()).containsEntry("payment_id", Long.toString(payment));
+    shot("venue-payment-pending");
+    gateway.confirm(intent.id(), "pm_card_visa");
+
+    click(By.id("confirm-" + payment));
+    until(d -> state(station).equals("active"));
+    until(d -> d.findElements(By.cssSelector("#payments-pending tbody tr")).isEmpty());
+    until(d -> d.findElement(By.id("payments")).getText().equals("None."));
+    assertThat(admin.ok(admin.get("/api/v1/sessions/" + session), 200).path("status").asText())
+        .isEqualTo("ACTIVE");
+    // A running session like any other: the operator stops it.
+    click(By.id("stop-" + station));
+    until(d -> state(station).equals("free"));
+  }
+
+  private List<Long> shownEvents() {
+    return browser.findElements(By.cssSelector("#live-events tbody tr")).stream()
+        .map(r -> Long.parseLong(r.getDomAttribute("data-event-id")))
+        .toList();
+  }
+
+  @Test
+  void eventsRecordedWhileTheStreamIsBrokenArriveAfterTheReconnectEachOnce() throws Exception {
+    ApiClient admin = new ApiClient(port);
+    long user = admin.user("sam-stream");
+    long station = admin.console("ps5-stream", plug.baseUrl());
+    try (CuttableProxy proxy = CuttableProxy.to(port)) {
+      logIn("http://127.0.0.1:" + proxy.port());
+      browser.get(base + "/#/venue");
+      until(d -> d.findElement(By.id("venue-live")).getText().equals("live"));
+      until(d -> d.findElement(By.cssSelector(".card[data-station-id=\"" + station + "\"] form")));
+      // A first event the page receives live: the stream now has an id to resume from.
+      long started = admin.startSession(station, user, 30).path("id").asLong();
+      until(d -> state(station).equals("active"));
+      until(d -> !shownEvents().isEmpty());
+      long mark = admin.ok(admin.get("/api/v1/events?limit=1"), 200).get(0).path("id").asLong();
+      until(d -> shownEvents().contains(mark));
+
+      // The connection breaks and stays broken: every relayed connection closed, new ones refused.
+      proxy.refuse(true);
+      proxy.cut();
+      until(d -> d.findElement(By.id("venue-live")).getText().equals("reconnecting…"));
+      int refusedBefore = proxy.accepted();
+      // Meanwhile the session is extended and stopped: its events are recorded, none delivered.
+      admin.ok(
+          admin.put("/api/v1/sessions/" + started + "/extend", "{\"additional_minutes\":5}"), 200);
+      admin.ok(admin.delete("/api/v1/sessions/" + started), 200);
+      admin.await(
+          "/api/v1/sessions/" + started,
+          s -> s.path("status").asText().equals("STOPPED"),
+          Duration.ofSeconds(30));
+      // The page keeps trying (refused) while the events are written.
+      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+      while (proxy.accepted() < refusedBefore + 2) {
+        assertThat(System.nanoTime()).as("the page retries").isLessThan(deadline);
+        Thread.sleep(100);
+      }
+      List<Long> missed = new ArrayList<>();
+      for (JsonNode e : admin.ok(admin.get("/api/v1/events?limit=1000"), 200)) {
+        if (e.path("id").asLong() > mark) {
+          missed.add(e.path("id").asLong());
+        }
+      }
+      assertThat(missed).as("events recorded while disconnected").hasSizeGreaterThanOrEqualTo(2);
+      assertThat(shownEvents()).doesNotContainAnyElementsOf(missed);
+
+      // Back: the stream resumes after the last event the page had, and replays what it missed.
+      proxy.refuse(false);
+      until(d -> d.findElement(By.id("venue-live")).getText().equals("live"));
+      until(d -> shownEvents().containsAll(missed));
+      until(d -> state(station).equals("free"));
+      List<Long> shown = shownEvents();
+      Map<Long, Long> times =
+          shown.stream().collect(Collectors.groupingBy(id -> id, Collectors.counting()));
+      assertThat(times.entrySet().stream().filter(e -> e.getValue() > 1).map(Map.Entry::getKey))
+          .as("events shown more than once")
+          .isEmpty();
+      // In the order they were recorded (the feed lists newest first).
+      List<Long> replayed = shown.stream().filter(missed::contains).toList().reversed();
+      assertThat(replayed).isEqualTo(missed.stream().sorted().toList());
+      assertThat(shown).contains(mark);
+      shot("venue-reconnected");
+    }
+  }
+}
