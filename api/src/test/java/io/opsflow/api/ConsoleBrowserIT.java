@@ -274,7 +274,8 @@ class ConsoleBrowserIT {
     type("start-minutes-" + station, "2");
     click("start-" + station);
     until(d -> d.findElement(By.cssSelector(card)).getDomAttribute("data-state").equals("active"));
-    int first = seconds(until(d -> d.findElement(By.cssSelector(card + " .countdown"))).getText());
+    // Read inside the wait: the live page may redraw the card between finding and reading it.
+    int first = seconds(until(d -> d.findElement(By.cssSelector(card + " .countdown")).getText()));
     assertThat(first).isBetween(100, 120);
     // The countdown runs in the page: a few seconds later it shows less.
     until(d -> seconds(text(card + " .countdown")) <= first - 2);

@@ -269,6 +269,10 @@ class FlightHistoryApiIT {
             .count();
     String atT = "/api/v1/devices/" + drone + "/at?t=" + t + "&window=PT10S";
     JsonNode at = viewer.ok(viewer.get(atT), 200);
+    String trackOf = "/api/v1/devices/" + drone + "/flights/" + flights.get(0).path("number");
+    JsonNode hotTrack = viewer.ok(viewer.get(trackOf + "/track"), 200);
+    assertThat(hotTrack.path("telemetry_source").asText()).isIn("hot", "archive");
+    assertThat(hotTrack.path("points").size()).isPositive();
     assertThat(at.path("flight").path("number").asInt())
         .isEqualTo(drops.getFirst().path("flight_number").asInt());
     assertThat(at.path("incidents").findValuesAsText("kind")).contains("LINK_DROP");
@@ -298,6 +302,10 @@ class FlightHistoryApiIT {
     assertThat(archived.path("telemetry_source").asText()).isEqualTo("archive");
     assertThat(archived.path("telemetry")).hasSize((int) inWindow);
     assertThat(archived.path("telemetry")).isEqualTo(at.path("telemetry"));
+    // A flight's track reads the archive the same way once its raw copies are pruned.
+    JsonNode archivedTrack = viewer.ok(viewer.get(trackOf + "/track"), 200);
+    assertThat(archivedTrack.path("telemetry_source").asText()).isEqualTo("archive");
+    assertThat(archivedTrack.path("points")).isEqualTo(hotTrack.path("points"));
 
     // Micrometer (exported on /actuator/prometheus in the app): the newest window's link
     // metrics and the flight count, tagged with the device
