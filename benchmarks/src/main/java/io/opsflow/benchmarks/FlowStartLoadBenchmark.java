@@ -20,6 +20,8 @@
  *                             request when the previous one is answered)
  *   bench.concurrency=16      workers (virtual threads), i.e. requests in flight
  *   bench.warmup=20           requests per flow first, not reported (0 = none)
+ *   bench.floorWarmup=500     the same for the floor routes (cheap: their code paths need more
+ *                             calls before the JIT has compiled them)
  *   bench.capSeconds=420      hard time cap of one flow's loop: no request is sent after it (each
  *                             request also has a 60 s timeout)
  *   bench.flows=floor,sessions,passes,builds,devices,workloads
@@ -29,6 +31,9 @@
  *                             their flow, outside the measurement)
  *   bench.drainSeconds=300    how long to wait for the measured builds to finish before the next
  *                             flow (their jobs run on this machine)
+ *   bench.appArgs="--a=b --c=d"  extra application arguments (whitespace-separated), e.g.
+ *                             --opsflow.connectivity.interval=1h to see the devices' start without
+ *                             their monitors' periodic probes
  *
  * Exit code: 0 every measured request answered as expected, 1 some did not or the run broke, 2 a
  * phase exceeded its time limit.
@@ -98,6 +103,7 @@ public final class FlowStartLoadBenchmark {
   private final int requests = Integer.getInteger("bench.requests", 500);
   private final int concurrency = Integer.getInteger("bench.concurrency", 16);
   private final int warmup = Integer.getInteger("bench.warmup", 20);
+  private final int floorWarmup = Integer.getInteger("bench.floorWarmup", 500);
   private final Duration cap = Duration.ofSeconds(Integer.getInteger("bench.capSeconds", 420));
   private final List<String> flows =
       Arrays.stream(System.getProperty("bench.flows", String.join(",", ALL_FLOWS)).split(","))
@@ -108,6 +114,10 @@ public final class FlowStartLoadBenchmark {
   private final int sessionMinutes = Integer.getInteger("bench.sessionMinutes", 120);
   private final Duration drainLimit =
       Duration.ofSeconds(Integer.getInteger("bench.drainSeconds", 300));
+  private final List<String> appArgs =
+      Arrays.stream(System.getProperty("bench.appArgs", "").trim().split("\\s+"))
+          .filter(a -> !a.isEmpty())
+          .toList();
   private final String run = "load" + Long.toString(System.currentTimeMillis(), 36);
   private final String secret = java.util.UUID.randomUUID().toString();
   private final Phases phases = new Phases();
@@ -168,6 +178,8 @@ public final class FlowStartLoadBenchmark {
       int notSent,
       double seconds,
       Percentiles latency,
+      Percentiles firstTenth,
+      Percentiles lastTenth,
       String[] bodies) {
 
     double okPerSecond() {
@@ -220,9 +232,9 @@ public final class FlowStartLoadBenchmark {
     phases.begin(
         "start the application (embedded PostgreSQL + Temporal dev server)",
         Duration.ofSeconds(300));
-    ConfigurableApplicationContext context =
-        new SpringApplicationBuilder(OpsflowApplication.class)
-            .run(
+    List<String> args =
+        new ArrayList<>(
+            List.of(
                 "--server.port=0",
                 "--server.address=127.0.0.1",
                 "--opsflow.embedded.temporal.port=0",
@@ -237,7 +249,11 @@ public final class FlowStartLoadBenchmark {
                 "--opsflow.security.embedded.clients."
                     + CLIENT
                     + ".roles=venue_operator,ci_user,pass_operator,pki_admin,scheduler_operator,"
-                    + "viewer");
+                    + "viewer"));
+    // Last: they win over the benchmark's own.
+    args.addAll(appArgs);
+    ConfigurableApplicationContext context =
+        new SpringApplicationBuilder(OpsflowApplication.class).run(args.toArray(String[]::new));
     phases.end();
     List<Row> rows = new ArrayList<>();
     List<String> notes = new ArrayList<>();
@@ -307,14 +323,16 @@ public final class FlowStartLoadBenchmark {
             "GET /actuator/info (token)",
             i -> get("/actuator/info", true),
             200,
-            false));
+            false,
+            floorWarmup));
     rows.add(
         measure(
             "floor" + suffix,
             "GET /actuator/health (no token)",
             i -> get("/actuator/health", false),
             200,
-            false));
+            false,
+            floorWarmup));
   }
 
   private void sessions(List<Row> rows, List<String> notes) throws Exception {
@@ -531,19 +549,30 @@ public final class FlowStartLoadBenchmark {
   private Row measure(
       String flow, String route, IntFunction<HttpRequest> request, int expected, boolean keep)
       throws Exception {
+    return measure(flow, route, request, expected, keep, warmup);
+  }
+
+  private Row measure(
+      String flow,
+      String route,
+      IntFunction<HttpRequest> request,
+      int expected,
+      boolean keep,
+      int warmupRequests)
+      throws Exception {
     phases.begin(
         flow + ": " + route + ", " + requests + " requests",
         cap.multipliedBy(2).plus(REQUEST_TIMEOUT.multipliedBy(2)));
-    if (warmup > 0) {
-      Loop w = drive(0, warmup, request, expected, false);
+    if (warmupRequests > 0) {
+      Loop w = drive(0, warmupRequests, request, expected, false);
       phases.log(
           String.format(
               "warm-up: %d of %d ok, p50 %s ms",
-              w.ok(), warmup, Percentiles.ms(w.latency().p50())));
+              w.ok(), warmupRequests, Percentiles.ms(w.latency().p50())));
     }
     String loadBefore = Phases.loadAverage().split(" ")[0];
     CpuAccounting.Snapshot before = cpu.take();
-    Loop loop = drive(warmup, requests, request, expected, keep);
+    Loop loop = drive(warmupRequests, requests, request, expected, keep);
     CpuAccounting.Snapshot after = cpu.take();
     String load = loadBefore + " / " + Phases.loadAverage().split(" ")[0];
     Row row = new Row(flow, route, loop, heapMib(), liveThreads(), before, after, load);
@@ -635,6 +664,20 @@ public final class FlowStartLoadBenchmark {
         okLatency[okCount++] = latency[k];
       }
     }
+    // By request index (the order they were taken): does the route slow down as rows pile up?
+    int tenth = Math.max(1, n / 10);
+    double[] first = new double[tenth];
+    double[] last = new double[tenth];
+    int firstCount = 0;
+    int lastCount = 0;
+    for (int k = 0; k < n; k++) {
+      if (ok[k] && k < tenth) {
+        first[firstCount++] = latency[k];
+      }
+      if (ok[k] && k >= n - tenth) {
+        last[lastCount++] = latency[k];
+      }
+    }
     Map<String, Integer> errorCounts = new TreeMap<>();
     errors.forEach((k, v) -> errorCounts.put(k, v.intValue()));
     return new Loop(
@@ -645,6 +688,8 @@ public final class FlowStartLoadBenchmark {
         notSent.intValue(),
         Math.max(0, end - start) / 1e9,
         Percentiles.of(Arrays.copyOf(okLatency, okCount)),
+        Percentiles.of(Arrays.copyOf(first, firstCount)),
+        Percentiles.of(Arrays.copyOf(last, lastCount)),
         bodies);
   }
 
@@ -778,7 +823,7 @@ public final class FlowStartLoadBenchmark {
     Loop l = r.loop();
     System.out.printf(
         "  %s %s: %d requests, %d ok, errors %s; %.1f ok/s over %s s; latency p50 / p99 / max"
-            + " %s ms; heap %.0f MiB after GC, %d live threads; CPU s engine %.2f, app JVM %.2f,"
+            + " %s ms (p50 of the first / last tenth of the requests %s / %s ms); heap %.0f MiB after GC, %d live threads; CPU s engine %.2f, app JVM %.2f,"
             + " PostgreSQL %.2f; load %s%n",
         r.flow(),
         r.route(),
@@ -788,6 +833,8 @@ public final class FlowStartLoadBenchmark {
         l.okPerSecond(),
         String.format(Locale.ROOT, "%.1f", l.seconds()),
         l.latency().triple(),
+        Percentiles.ms(l.firstTenth().p50()),
+        Percentiles.ms(l.lastTenth().p50()),
         r.heapMib(),
         r.threads(),
         r.engineSeconds(),
@@ -886,18 +933,20 @@ public final class FlowStartLoadBenchmark {
         Runtime.getRuntime().maxMemory() / (1024.0 * 1024),
         Phases.loadAverage());
     System.out.printf(
-        "settings: flows %s; %d requests per flow after %d warm-up, %d in flight (virtual"
+        "settings: flows %s; %d requests per flow after %d warm-up (floors: %d), %d in flight (virtual"
             + " threads), cap %d s per loop, request timeout %d s; sessions of %d min on %d"
-            + " plugs; run id %s%n",
+            + " plugs; run id %s; extra application arguments %s%n",
         flows,
         requests,
         warmup,
+        floorWarmup,
         concurrency,
         cap.toSeconds(),
         REQUEST_TIMEOUT.toSeconds(),
         sessionMinutes,
         plugCount,
-        run);
+        run,
+        appArgs.isEmpty() ? "none" : appArgs);
   }
 
   private static String abbreviate(String text) {
