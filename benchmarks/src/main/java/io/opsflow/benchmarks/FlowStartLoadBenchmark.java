@@ -42,6 +42,7 @@ package io.opsflow.benchmarks;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.google.protobuf.ByteString;
 import com.sun.management.OperatingSystemMXBean;
 import io.opsflow.api.OpsflowApplication;
 import io.opsflow.benchmarks.Phases.PhaseTimeout;
@@ -49,6 +50,11 @@ import io.opsflow.docker.DockerConnections;
 import io.opsflow.simulators.ShellyPlugSimulator;
 import io.opsflow.workers.embedded.EmbeddedInfrastructure;
 import io.opsflow.workers.embedded.TemporalDevServer;
+import io.temporal.api.workflow.v1.WorkflowExecutionInfo;
+import io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionRequest;
+import io.temporal.api.workflowservice.v1.ListWorkflowExecutionsRequest;
+import io.temporal.api.workflowservice.v1.ListWorkflowExecutionsResponse;
+import io.temporal.client.WorkflowClient;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.net.URI;
@@ -131,6 +137,7 @@ public final class FlowStartLoadBenchmark {
   private volatile String token;
   private JdbcTemplate jdbc;
   private CpuAccounting cpu;
+  private WorkflowClient temporal;
   private final List<ShellyPlugSimulator> plugs = new ArrayList<>();
 
   /** One measured loop and what the application looked like after it. */
@@ -142,7 +149,13 @@ public final class FlowStartLoadBenchmark {
       long threads,
       CpuAccounting.Snapshot cpuBefore,
       CpuAccounting.Snapshot cpuAfter,
-      String load) {
+      String load,
+      Work work) {
+
+    /** The dev server's CPU per answered start, in milliseconds. */
+    double engineMsPerOk() {
+      return loop.ok() == 0 ? Double.NaN : engineSeconds() * 1000 / loop.ok();
+    }
 
     double engineSeconds() {
       return ticks(cpuBefore.engine(), cpuAfter.engine());
@@ -195,6 +208,37 @@ public final class FlowStartLoadBenchmark {
       if (notSent > 0) {
         s.append(s.isEmpty() ? "" : ", ").append("not sent (cap): ").append(notSent);
       }
+      return s.toString();
+    }
+  }
+
+  /**
+   * The workflow executions started during a measured loop, by type: how many, and their history
+   * events at the end of the loop (described one by one: visibility's count can lag).
+   */
+  private record Work(Map<String, Integer> started, Map<String, Long> events, String problem) {
+
+    long totalEvents() {
+      return events.values().stream().mapToLong(Long::longValue).sum();
+    }
+
+    String describe() {
+      if (problem != null) {
+        return "n/a (" + problem + ")";
+      }
+      if (started.isEmpty()) {
+        return "none";
+      }
+      StringBuilder s = new StringBuilder();
+      started.forEach(
+          (type, n) ->
+              s.append(s.isEmpty() ? "" : ", ")
+                  .append(n)
+                  .append(' ')
+                  .append(type)
+                  .append(" (")
+                  .append(events.get(type))
+                  .append(" events)"));
       return s.toString();
     }
   }
@@ -261,6 +305,7 @@ public final class FlowStartLoadBenchmark {
     try (context) {
       base = "http://127.0.0.1:" + ((WebServerApplicationContext) context).getWebServer().getPort();
       jdbc = context.getBean(JdbcTemplate.class);
+      temporal = context.getBean(WorkflowClient.class);
       Object engine =
           context.containsBean(EmbeddedInfrastructure.TEMPORAL_BEAN)
               ? context.getBean(EmbeddedInfrastructure.TEMPORAL_BEAN)
@@ -571,11 +616,13 @@ public final class FlowStartLoadBenchmark {
               w.ok(), warmupRequests, Percentiles.ms(w.latency().p50())));
     }
     String loadBefore = Phases.loadAverage().split(" ")[0];
+    Instant loopStart = Instant.now();
     CpuAccounting.Snapshot before = cpu.take();
     Loop loop = drive(warmupRequests, requests, request, expected, keep);
     CpuAccounting.Snapshot after = cpu.take();
     String load = loadBefore + " / " + Phases.loadAverage().split(" ")[0];
-    Row row = new Row(flow, route, loop, heapMib(), liveThreads(), before, after, load);
+    Work work = workSince(loopStart);
+    Row row = new Row(flow, route, loop, heapMib(), liveThreads(), before, after, load, work);
     phases.end();
     printRow(row);
     return row;
@@ -691,6 +738,53 @@ public final class FlowStartLoadBenchmark {
         Percentiles.of(Arrays.copyOf(first, firstCount)),
         Percentiles.of(Arrays.copyOf(last, lastCount)),
         bodies);
+  }
+
+  /** Every execution the engine started since {@code since} (visibility), then described. */
+  private Work workSince(Instant since) {
+    Map<String, Integer> started = new TreeMap<>();
+    Map<String, Long> events = new TreeMap<>();
+    String namespace = temporal.getOptions().getNamespace();
+    var stub = temporal.getWorkflowServiceStubs().blockingStub();
+    try {
+      Thread.sleep(1000); // visibility records are written asynchronously
+      ByteString page = ByteString.EMPTY;
+      int described = 0;
+      do {
+        ListWorkflowExecutionsResponse answer =
+            stub.listWorkflowExecutions(
+                ListWorkflowExecutionsRequest.newBuilder()
+                    .setNamespace(namespace)
+                    .setQuery("StartTime >= '" + since + "'")
+                    .setPageSize(1000)
+                    .setNextPageToken(page)
+                    .build());
+        for (WorkflowExecutionInfo listed : answer.getExecutionsList()) {
+          String type = listed.getType().getName();
+          started.merge(type, 1, Integer::sum);
+          long length =
+              stub.describeWorkflowExecution(
+                      DescribeWorkflowExecutionRequest.newBuilder()
+                          .setNamespace(namespace)
+                          .setExecution(listed.getExecution())
+                          .build())
+                  .getWorkflowExecutionInfo()
+                  .getHistoryLength();
+          events.merge(type, length, Long::sum);
+          described++;
+        }
+        page = answer.getNextPageToken();
+        if (described > 20_000) {
+          return new Work(started, events, "more than 20,000 executions; stopped counting");
+        }
+      } while (!page.isEmpty());
+      return new Work(started, events, null);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return new Work(started, events, "interrupted");
+    } catch (RuntimeException e) {
+      return new Work(started, events, e.toString());
+    }
   }
 
   // --- HTTP ----------------------------------------------------------------------------------
@@ -841,6 +935,10 @@ public final class FlowStartLoadBenchmark {
         r.appSeconds(),
         r.postgresSeconds(),
         r.load());
+    System.out.printf(
+        "    executions started in the loop, history events at its end: %s; dev server CPU %s ms"
+            + " per start%n",
+        r.work().describe(), Percentiles.ms(r.engineMsPerOk()));
     if (!l.firstErrorBodies().isEmpty()) {
       System.out.println("    first error answers: " + l.firstErrorBodies());
     }
@@ -858,7 +956,8 @@ public final class FlowStartLoadBenchmark {
             + " cap %d s ===%n",
         requests, concurrency, warmup, cap.toSeconds());
     String format =
-        "%-13s | %-36s | %5s | %5s | %-22s | %7s | %-20s | %-13s | %5s | %7s | %-21s | %-11s%n";
+        "%-13s | %-36s | %5s | %5s | %-8s | %7s | %-20s | %-13s | %5s | %7s | %-21s | %11s | %10s"
+            + " | %-11s%n";
     System.out.printf(
         format,
         "flow",
@@ -872,6 +971,8 @@ public final class FlowStartLoadBenchmark {
         "heap",
         "threads",
         "CPU s engine/app/PG",
+        "events/start",
+        "engine ms/start",
         "load 1m");
     for (Row r : rows) {
       Loop l = r.loop();
@@ -899,6 +1000,10 @@ public final class FlowStartLoadBenchmark {
               r.engineSeconds(),
               r.appSeconds(),
               r.postgresSeconds()),
+          r.work().problem() != null || l.ok() == 0
+              ? "n/a"
+              : String.format(Locale.ROOT, "%.1f", r.work().totalEvents() / (double) l.ok()),
+          Percentiles.ms(r.engineMsPerOk()),
           r.load());
     }
     System.out.println(
@@ -908,7 +1013,11 @@ public final class FlowStartLoadBenchmark {
             + " database); heap MiB used after a full GC and live platform threads of the JVM"
             + " (app + load generator) after the loop; CPU seconds used during the measured loop"
             + " by the Temporal dev server process, this JVM (app, workers and the load generator)"
-            + " and PostgreSQL; load average 1 min before / after.");
+            + " and PostgreSQL; events/start: history events, at the loop's end, of every"
+            + " workflow execution the engine started during the loop (the flow's own and any"
+            + " it started, e.g. a device's connectivity monitor), per answered start; engine"
+            + " ms/start: the dev server's CPU during the loop per answered start; load average"
+            + " 1 min before / after. Errors other than 0 are listed per flow above.");
     notes.forEach(n -> System.out.println("- " + n));
   }
 
