@@ -25,7 +25,9 @@
  *   bench.capSeconds=420      hard time cap of one flow's loop: no request is sent after it (each
  *                             request also has a 60 s timeout)
  *   bench.flows=floor,sessions,passes,builds,devices,workloads
- *                             which flows, in this order (the floors are measured again at the end)
+ *                             which flows, in this order (the floors are measured again at the end;
+ *                             workloads are not driven: it prints why, they need node agents on a
+ *                             Docker engine, see WorkloadSchedulingBenchmark)
  *   bench.plugs=4             Shelly plug simulators the consoles' plug URLs point at
  *   bench.sessionMinutes=120  session duration (none ends during the run; they are stopped after
  *                             their flow, outside the measurement)
