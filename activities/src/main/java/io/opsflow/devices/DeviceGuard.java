@@ -4,8 +4,13 @@ import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
+import io.github.resilience4j.micrometer.tagged.TaggedCircuitBreakerMetrics;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.temporal.failure.ApplicationFailure;
 import java.util.concurrent.Callable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.stereotype.Component;
 
 /**
@@ -16,9 +21,11 @@ import org.springframework.stereotype.Component;
 @Component
 public class DeviceGuard {
 
+  private static final Logger log = LoggerFactory.getLogger(DeviceGuard.class);
+
   private final CircuitBreakerRegistry registry;
 
-  public DeviceGuard(DeviceProperties properties) {
+  public DeviceGuard(DeviceProperties properties, ObjectProvider<MeterRegistry> meters) {
     DeviceProperties.Breaker b = properties.breaker();
     this.registry =
         CircuitBreakerRegistry.of(
@@ -29,6 +36,24 @@ public class DeviceGuard {
                 .waitDurationInOpenState(b.waitInOpenState())
                 .permittedNumberOfCallsInHalfOpenState(1)
                 .build());
+    // Each breaker's state (resilience4j_circuitbreaker_state{name,state}), calls and failure
+    // rate, in /actuator/prometheus of the process running the device activities.
+    meters.ifAvailable(
+        registry ->
+            TaggedCircuitBreakerMetrics.ofCircuitBreakerRegistry(this.registry).bindTo(registry));
+    this.registry
+        .getEventPublisher()
+        .onEntryAdded(
+            added ->
+                added
+                    .getAddedEntry()
+                    .getEventPublisher()
+                    .onStateTransition(
+                        t ->
+                            log.warn(
+                                "circuit of {}: {}",
+                                t.getCircuitBreakerName(),
+                                t.getStateTransition())));
   }
 
   /** Runs the call through the device's breaker; failures become retryable activity failures. */

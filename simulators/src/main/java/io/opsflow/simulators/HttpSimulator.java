@@ -7,6 +7,7 @@ import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
@@ -29,6 +30,8 @@ public abstract class HttpSimulator implements AutoCloseable {
   private HttpServer server;
   private int port;
   private boolean closed;
+  private volatile int errorStatus;
+  private volatile Duration delay = Duration.ZERO;
 
   /** Creates an unbound simulator; subclasses' {@code start} methods call {@link #bind(int)}. */
   protected HttpSimulator() {}
@@ -55,7 +58,18 @@ public abstract class HttpSimulator implements AutoCloseable {
             + (query == null ? "" : "?" + query);
     requests.add(line);
     try {
+      Duration wait = delay;
+      if (!wait.isZero()) {
+        Thread.sleep(wait);
+      }
+      int error = errorStatus;
+      if (error != 0) {
+        Http.sendText(exchange, error, "Simulated device fault: " + error);
+        return;
+      }
       handle(exchange);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     } catch (IOException | RuntimeException e) {
       log.warn("{} failed: {}", line, e.toString());
       try {
@@ -96,6 +110,22 @@ public abstract class HttpSimulator implements AutoCloseable {
       server.stop(0);
       server = null;
     }
+  }
+
+  /**
+   * A device answering errors: every request gets {@code status} (e.g. 500 or 503) and changes no
+   * state, until called again with 0. The request is still logged.
+   */
+  public final void setErrorStatus(int status) {
+    if (status != 0 && (status < 400 || status > 599)) {
+      throw new IllegalArgumentException("an error status is 4xx or 5xx, got " + status);
+    }
+    errorStatus = status;
+  }
+
+  /** A slow device: every request is held for {@code delay} before it is handled (zero: none). */
+  public final void setDelay(Duration delay) {
+    this.delay = delay == null ? Duration.ZERO : delay;
   }
 
   /** Whether the port currently accepts connections. */

@@ -1,5 +1,6 @@
 package io.opsflow.build.runner;
 
+import io.opsflow.WorkerPools;
 import io.temporal.worker.WorkerFactory;
 import io.temporal.worker.WorkerOptions;
 import java.time.Duration;
@@ -24,11 +25,17 @@ public class BuildRunnerWorker {
 
   @Bean
   SmartInitializingSingleton buildRunnerWorkerRegistration(
-      WorkerFactory factory, BuildRunnerInfo runner, JobRunnerActivitiesImpl jobRunnerActivities) {
-    return () ->
+      WorkerFactory factory,
+      BuildRunnerInfo runner,
+      JobRunnerActivitiesImpl jobRunnerActivities,
+      WorkerPools pools) {
+    return () -> {
+      if (pools.runs(WorkerPools.CI_RUNNER)) {
         factory
             .newWorker(runner.taskQueue(), workerOptions())
             .registerActivitiesImplementations(jobRunnerActivities);
+      }
+    };
   }
 
   /** The runner worker's options. */

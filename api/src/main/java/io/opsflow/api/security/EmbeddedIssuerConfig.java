@@ -23,6 +23,7 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Conditional;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.annotation.Order;
+import org.springframework.core.env.Environment;
 import org.springframework.http.MediaType;
 import org.springframework.security.authentication.ProviderManager;
 import org.springframework.security.authentication.dao.DaoAuthenticationProvider;
@@ -72,12 +73,25 @@ public class EmbeddedIssuerConfig {
   /** The {@code roles} claim of the embedded issuer's access tokens. */
   static final String ROLES_CLAIM = "roles";
 
+  /**
+   * The embedded data directory's {@code security/}; in a process without one (the API alone,
+   * profile {@code api}), that of {@code opsflow.data-dir} / {@code OPSFLOW_DATA_DIR} when set, so
+   * that restarting the API does not invalidate every token it issued.
+   */
   @Bean
-  IssuerState issuerState(ObjectProvider<DataDirectory> dataDirectory) {
-    Optional<java.nio.file.Path> dir =
-        Optional.ofNullable(dataDirectory.getIfAvailable())
-            .filter(d -> !d.ephemeral())
-            .map(d -> d.resolve("security"));
+  IssuerState issuerState(ObjectProvider<DataDirectory> dataDirectory, Environment environment) {
+    DataDirectory embedded = dataDirectory.getIfAvailable();
+    Optional<java.nio.file.Path> dir;
+    if (embedded != null) {
+      dir = Optional.of(embedded).filter(d -> !d.ephemeral()).map(d -> d.resolve("security"));
+    } else {
+      dir =
+          java.util.stream.Stream.of("opsflow.data-dir", "OPSFLOW_DATA_DIR")
+              .map(environment::getProperty)
+              .filter(v -> v != null && !v.isBlank())
+              .findFirst()
+              .map(v -> java.nio.file.Path.of(v.strip()).resolve("security"));
+    }
     return IssuerState.open(dir);
   }
 

@@ -21,10 +21,14 @@ public final class LoopbackPorts {
     }
   }
 
-  /** Whether 127.0.0.1:port can be bound and nothing answers there. */
+  /**
+   * Whether 127.0.0.1:port can be bound and nothing answers there. Bound as the servers bind it
+   * (PostgreSQL, Temporal's Go server: with SO_REUSEADDR), so the connections of a server killed a
+   * moment ago, still in TIME_WAIT, do not make its own port look taken when it is restarted.
+   */
   public static boolean isFree(int port) {
     try (ServerSocket socket = new ServerSocket()) {
-      socket.setReuseAddress(false);
+      socket.setReuseAddress(true);
       socket.bind(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), port), 1);
     } catch (IOException e) {
       return false;
