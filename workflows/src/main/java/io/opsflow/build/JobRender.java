@@ -4,6 +4,7 @@ import io.opsflow.build.expr.Condition;
 import io.opsflow.build.expr.Expr;
 import io.opsflow.build.expr.ExprContext;
 import io.opsflow.build.expr.ExprException;
+import io.opsflow.build.expr.ShellCompiler;
 import io.opsflow.build.expr.Template;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -68,28 +69,103 @@ final class JobRender {
     }
     String image = job.image() == null ? null : render(job.image(), ctx, path + ".container.image");
     List<StepSpec> steps = new ArrayList<>();
+    List<String> ids = new ArrayList<>();
+    job.steps().forEach(step -> ids.add(step.id()));
     for (int i = 0; i < job.steps().size(); i++) {
       StepSpec step = job.steps().get(i);
       String stepPath = path + ".steps[" + i + "]";
       Map<String, Object> stepCtx = new LinkedHashMap<>(ctx);
       stepCtx.put("env", env);
+      Residuals left = new Residuals(ids, i);
       Map<String, String> stepEnv = new LinkedHashMap<>();
       for (Map.Entry<String, String> e : step.env().entrySet()) {
-        stepEnv.put(e.getKey(), render(e.getValue(), stepCtx, stepPath + ".env." + e.getKey()));
+        String envPath = stepPath + ".env." + e.getKey();
+        String code = left.text(e.getValue(), stepCtx, envPath);
+        if (code != null) {
+          left.env.put(e.getKey(), code);
+        } else {
+          stepEnv.put(e.getKey(), render(e.getValue(), stepCtx, envPath));
+        }
       }
       Map<String, String> allEnv = new LinkedHashMap<>(env);
       allEnv.putAll(stepEnv);
       stepCtx.put("env", allEnv);
-      String name = step.name() == null ? null : render(step.name(), stepCtx, stepPath + ".name");
-      String run = render(step.run(), stepCtx, stepPath + ".run");
-      String dir =
-          step.workingDirectory() == null
-              ? null
-              : render(step.workingDirectory(), stepCtx, stepPath + ".working-directory");
-      String when = when(step.ifExpression(), stepCtx, stepPath + ".if");
-      steps.add(step.rendered(name, run, stepEnv, dir, when));
+      String name = null;
+      if (step.name() != null) {
+        String code = left.text(step.name(), stepCtx, stepPath + ".name");
+        left.name = code;
+        name = code != null ? step.name() : render(step.name(), stepCtx, stepPath + ".name");
+      }
+      String run = step.run();
+      left.run = left.text(run, stepCtx, stepPath + ".run");
+      if (left.run == null) {
+        run = render(run, stepCtx, stepPath + ".run");
+      }
+      String dir = step.workingDirectory();
+      if (dir != null) {
+        left.dir = left.text(dir, stepCtx, stepPath + ".working-directory");
+        if (left.dir == null) {
+          dir = render(dir, stepCtx, stepPath + ".working-directory");
+        }
+      }
+      left.condition = left.condition(step.ifExpression(), stepCtx, stepPath + ".if");
+      String when =
+          left.condition != null ? "always" : when(step.ifExpression(), stepCtx, stepPath + ".if");
+      steps.add(step.rendered(name, run, stepEnv, dir, when, left.residual()));
     }
     return new Rendered(image, env, steps);
+  }
+
+  /** What of one step's expressions is left to the runner, compiled as it is rendered. */
+  private static final class Residuals {
+    private final List<String> ids;
+    private final int index;
+    private final Map<String, String> env = new LinkedHashMap<>();
+    private String condition;
+    private String name;
+    private String run;
+    private String dir;
+
+    Residuals(List<String> ids, int index) {
+      this.ids = ids;
+      this.index = index;
+    }
+
+    /** The commands printing {@code text}, or null when the workflow renders it itself. */
+    String text(String text, Map<String, Object> ctx, String path) {
+      if (text == null || !text.contains("${{")) {
+        return null;
+      }
+      try {
+        Template template = Template.parse(text);
+        if (!ShellCompiler.needsRunner(template)) {
+          return null;
+        }
+        return ShellCompiler.text(template, BuildContexts.of(ctx), ids, index);
+      } catch (ExprException e) {
+        throw new IllegalArgumentException(path + ": " + e.getMessage(), e);
+      }
+    }
+
+    /** The commands deciding the {@code if:}, or null when {@link #when} decides it. */
+    String condition(String text, Map<String, Object> ctx, String path) {
+      if (text == null) {
+        return null;
+      }
+      try {
+        Expr expr = Condition.parse(text);
+        if (!ShellCompiler.needsRunner(expr)) {
+          return null;
+        }
+        return ShellCompiler.condition(expr, BuildContexts.of(ctx), ids, index);
+      } catch (ExprException e) {
+        throw new IllegalArgumentException(path + ": " + e.getMessage(), e);
+      }
+    }
+
+    StepResidual residual() {
+      return new StepResidual(condition, name, run, dir, env);
+    }
   }
 
   /**
