@@ -140,7 +140,7 @@ final class PipelineExpressions {
               + why);
       return false;
     }
-    if (allowed == STEP) {
+    if (allowed == STEP && ShellCompiler.needsRunner(expr)) {
       try {
         ShellCompiler.check(expr, condition);
       } catch (ExprException e) {

@@ -3,7 +3,12 @@ package io.opsflow.build.runner;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.opsflow.build.JobRun;
+import io.opsflow.build.StepResidual;
 import io.opsflow.build.StepSpec;
+import io.opsflow.build.expr.Condition;
+import io.opsflow.build.expr.ExprContext;
+import io.opsflow.build.expr.ShellCompiler;
+import io.opsflow.build.expr.Template;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -49,6 +54,64 @@ class JobScriptTest {
     assertThat(script).contains("<<'OPSFLOW_STEP_1_EOF_'");
     assertThat(script).contains("exec timeout 120 bash --noprofile --norc -eo pipefail");
     assertThat(script).contains("printf '%s %s\\n' '##[outputs meta]'");
+  }
+
+  @Test
+  void stepsLeftToTheRunnerPassShellcheckAndSh() throws Exception {
+    ExprContext none =
+        new ExprContext() {
+          @Override
+          public Object context(String name) {
+            return null;
+          }
+
+          @Override
+          public boolean status(String function) {
+            return true;
+          }
+        };
+    List<String> ids = List.of("v", "w");
+    StepResidual left =
+        new StepResidual(
+            ShellCompiler.condition(
+                Condition.parse(
+                    "failure() && contains(steps.v.outputs.x, 'a') || steps.v.outcome == 1"),
+                none,
+                ids,
+                1),
+            ShellCompiler.text(Template.parse("n ${{ steps.v.conclusion }}"), none, ids, 1),
+            ShellCompiler.text(Template.parse("echo ${{ !steps.v.outputs.y }}"), none, ids, 1),
+            ShellCompiler.text(Template.parse("${{ hashFiles('**/x', '!y/**') }}"), none, ids, 1),
+            Map.of(
+                "E",
+                ShellCompiler.text(
+                    Template.parse("${{ startsWith(steps.V.outputs.Y, 'x') }}"), none, ids, 1)));
+    JobRun run =
+        new JobRun(
+            7,
+            "all",
+            1,
+            "img",
+            Map.of(),
+            List.of(
+                new StepSpec(
+                    null,
+                    "echo x=1 >> $GITHUB_OUTPUT",
+                    Map.of(),
+                    "v",
+                    null,
+                    null,
+                    true,
+                    null,
+                    null,
+                    null),
+                new StepSpec(
+                    null, "unused", Map.of(), "w", null, null, false, null, "x", "always", left)),
+            60);
+    String script = JobScript.render(run);
+    assertThat(run(script, "shellcheck", "-s", "sh", "-S", "error", "-")).isZero();
+    assertThat(run(script, "sh", "-n")).isZero();
+    assertThat(script).contains("__opsflow_o0=skipped").contains("__opsflow_c0=success");
   }
 
   private static int run(String stdin, String... command) throws IOException, InterruptedException {

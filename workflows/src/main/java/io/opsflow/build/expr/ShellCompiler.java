@@ -133,7 +133,9 @@ public final class ShellCompiler {
               }
               if (arg instanceof Expr.Literal l && l.value() instanceof String pattern) {
                 try {
-                  HashFilesPattern.compile(pattern);
+                  for (String line : pattern.split("\r?\n", -1)) {
+                    HashFilesPattern.compile(line);
+                  }
                 } catch (IllegalArgumentException e) {
                   throw new ExprException("hashFiles(): " + e.getMessage(), arg.pos());
                 }
@@ -190,7 +192,7 @@ public final class ShellCompiler {
       throw new ExprException(
           "steps.<id> and steps.<id>.outputs are objects; name a value: steps.<id>.outcome,"
               + " steps.<id>.conclusion or steps.<id>.outputs.<name>",
-          expr.pos());
+          at.pos());
     }
   }
 
@@ -506,7 +508,7 @@ public final class ShellCompiler {
         List<String> regexes = new ArrayList<>();
         for (Expr arg : call.args()) {
           Object pattern = arg instanceof Expr.Literal l ? l.value() : null;
-          for (String line : Values.toStr(pattern).split("\n", -1)) {
+          for (String line : Values.toStr(pattern).split("\r?\n", -1)) {
             try {
               String compiled = HashFilesPattern.compile(line);
               if (compiled != null) {
