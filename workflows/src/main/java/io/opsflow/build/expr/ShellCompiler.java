@@ -258,16 +258,19 @@ public final class ShellCompiler {
   public static String text(
       Template template, ExprContext context, List<String> stepIds, int index) {
     ShellCompiler c = new ShellCompiler(context, stepIds, index);
+    StringBuilder known = new StringBuilder();
     for (Template.Part part : template.parts()) {
       switch (part) {
-        case Template.Text t -> c.print(t.value());
+        case Template.Text t -> known.append(t.value());
         case Template.Expression e -> {
           try {
             check(e.expr(), false);
             Expr residual = residual(e.expr(), context, false);
             if (residual instanceof Expr.Literal l) {
-              c.print(Values.toStr(l.value()));
+              known.append(Values.toStr(l.value()));
             } else {
+              c.print(known.toString());
+              known.setLength(0);
               int v = c.value(residual);
               c.out.append("printf '%s' \"$").append(v(v)).append("\"\n");
             }
@@ -277,6 +280,7 @@ public final class ShellCompiler {
         }
       }
     }
+    c.print(known.toString());
     return c.out.toString();
   }
 
