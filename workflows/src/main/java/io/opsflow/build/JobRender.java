@@ -90,6 +90,7 @@ final class JobRender {
       Map<String, String> allEnv = new LinkedHashMap<>(env);
       allEnv.putAll(stepEnv);
       stepCtx.put("env", allEnv);
+      refuseRunnerEnv(step, left.env.keySet(), stepPath);
       String name = null;
       if (step.name() != null) {
         String code = left.text(step.name(), stepCtx, stepPath + ".name");
@@ -114,6 +115,88 @@ final class JobRender {
       steps.add(step.rendered(name, run, stepEnv, dir, when, left.residual()));
     }
     return new Rendered(image, env, steps);
+  }
+
+  /**
+   * Refuses {@code env.<name>} in the step's {@code if}, {@code name}, {@code run} or {@code
+   * working-directory} when the step's own env value {@code name} is known only on the runner: the
+   * workflow cannot give its value (the script reads it as {@code $name}).
+   */
+  private static void refuseRunnerEnv(StepSpec step, java.util.Set<String> names, String path) {
+    if (names.isEmpty()) {
+      return;
+    }
+    String[][] fields = {
+      {"if", step.ifExpression()},
+      {"name", step.name()},
+      {"run", step.run()},
+      {"working-directory", step.workingDirectory()}
+    };
+    for (String[] field : fields) {
+      String text = field[1];
+      if (text == null || (!field[0].equals("if") && !text.contains("${{"))) {
+        continue;
+      }
+      List<Expr> exprs = new ArrayList<>();
+      try {
+        if (field[0].equals("if")) {
+          exprs.add(Condition.parse(text));
+        } else {
+          Template.parse(text).expressions().forEach(e -> exprs.add(e.expr()));
+        }
+      } catch (ExprException e) {
+        continue; // reported when the field is rendered
+      }
+      for (Expr expr : exprs) {
+        String name = envReference(expr, names);
+        if (name != null) {
+          throw new IllegalArgumentException(
+              path
+                  + "."
+                  + field[0]
+                  + ": env."
+                  + name
+                  + " is this step's env value computed on the runner (it names steps or calls"
+                  + " hashFiles); read it as $"
+                  + name
+                  + " in the script");
+        }
+      }
+    }
+  }
+
+  /** The first of {@code names} that {@code expr} reads as {@code env.<name>}, or null. */
+  private static String envReference(Expr expr, java.util.Set<String> names) {
+    return switch (expr) {
+      case Expr.Property p ->
+          p.target() instanceof Expr.Context c && c.name().equals("env")
+              ? names.stream().filter(n -> n.equalsIgnoreCase(p.name())).findFirst().orElse(null)
+              : envReference(p.target(), names);
+      case Expr.Index i -> {
+        if (i.target() instanceof Expr.Context c
+            && c.name().equals("env")
+            && i.index() instanceof Expr.Literal l
+            && l.value() instanceof String key) {
+          yield names.stream().filter(n -> n.equalsIgnoreCase(key)).findFirst().orElse(null);
+        }
+        String found = envReference(i.target(), names);
+        yield found != null ? found : envReference(i.index(), names);
+      }
+      case Expr.Star st -> envReference(st.target(), names);
+      case Expr.Not n -> envReference(n.operand(), names);
+      case Expr.Binary b -> {
+        String found = envReference(b.left(), names);
+        yield found != null ? found : envReference(b.right(), names);
+      }
+      case Expr.Call call ->
+          call.args().stream()
+              .map(a -> envReference(a, names))
+              .filter(java.util.Objects::nonNull)
+              .findFirst()
+              .orElse(null);
+      case Expr.Literal l -> null;
+      case Expr.Context c -> null;
+    };
   }
 
   /** What of one step's expressions is left to the runner, compiled as it is rendered. */
