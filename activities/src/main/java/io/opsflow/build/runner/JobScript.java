@@ -31,6 +31,8 @@ public final class JobScript {
 
   private static final String TMP = "\"$__opsflow_tmp\"";
 
+  private static final String HASHFILES = "__opsflow_hashfiles";
+
   // GITHUB_ENV lines: NAME=value, or NAME<<DELIM then lines then DELIM.
   private static final String LOAD_ENV =
       """
@@ -86,6 +88,17 @@ public final class JobScript {
     boolean runnerExpressions = run.steps().stream().anyMatch(s -> s.residual() != null);
     if (runnerExpressions) {
       sh.append(ShellCompiler.LIBRARY);
+      // Without its tools an expression would silently read as false or empty: fail instead.
+      boolean hashes =
+          run.steps().stream()
+              .anyMatch(s -> s.residual() != null && s.residual().toString().contains(HASHFILES));
+      sh.append("for __opsflow_tool in awk").append(hashes ? " find sort cut sha256sum" : "");
+      sh.append("; do\n");
+      sh.append("  command -v \"$__opsflow_tool\" > /dev/null 2>&1 || {\n");
+      sh.append(
+          "    echo \"##[error] this job's steps read earlier steps (steps context, hashFiles)");
+      sh.append(" on the runner, which needs $__opsflow_tool in the job's image\"\n");
+      sh.append("    exit 127\n  }\ndone\n");
     }
     int n = run.steps().size();
     for (int i = 0; i < n; i++) {
