@@ -21,6 +21,7 @@ import java.util.stream.Stream;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
+import net.jqwik.api.Example;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
@@ -272,6 +273,86 @@ class RunnerExpressionPropertyTest {
     }
   }
 
+  /** Number-like outputs against number, boolean and null literals: every pair, both shells. */
+  @Example
+  void numberCoercionAgreesForEveryPair() throws Exception {
+    List<String> values =
+        List.of(
+            "",
+            " ",
+            "0",
+            "-0",
+            "00",
+            "010",
+            "0010",
+            "+10",
+            "10",
+            "10.0",
+            "1e1",
+            "1E1",
+            ".5e1",
+            "0x0a",
+            "0xA",
+            "0XA",
+            "0o12",
+            "0o",
+            "0x",
+            "1_0",
+            "ten",
+            " 10 ",
+            "\t10\n",
+            "\u200310",
+            "\u00a010",
+            "Infinity",
+            "-Infinity",
+            "NaN",
+            "1e400",
+            "1e-400",
+            "0.1",
+            ".1",
+            "1.",
+            "5",
+            "8",
+            "true",
+            "0x1fffffffffffff",
+            "0o7777777777777777777",
+            "0x000000000000000000a",
+            "4503599627370495",
+            "1.0000000000000001",
+            "2.5",
+            "-2.5e0");
+    List<String> literals =
+        List.of("0", "1", "10", "8", "5", "0.1", "-0", "true", "false", "null", "NaN", "2.5");
+    StringBuilder file = new StringBuilder();
+    for (int i = 0; i < values.size(); i++) {
+      file.append("n").append(i).append("<<EOF\n").append(values.get(i)).append("\nEOF\n");
+    }
+    World world =
+        new World(
+            List.of(
+                new Step("success", "success", ""),
+                new Step("success", "success", ""),
+                new Step("success", "success", file.toString())),
+            false,
+            List.of("", "", "", ""));
+    List<Node> trees = new ArrayList<>();
+    for (int i = 0; i < values.size(); i++) {
+      for (String literal : literals) {
+        trees.add(new Leaf("steps.v.outputs.n" + i + " == " + literal));
+      }
+    }
+    agree(world, trees, List.of("sh"), null);
+    Path bin = Files.createTempDirectory("busybox-bin");
+    try {
+      for (String applet : List.of("awk", "sort", "cut", "cat", "sha256sum", "find", "mktemp")) {
+        Files.createSymbolicLink(bin.resolve(applet), Path.of(busybox()));
+      }
+      agree(world, trees, List.of(busybox(), "sh"), bin);
+    } finally {
+      delete(bin);
+    }
+  }
+
   private static String busybox() {
     return Files.isExecutable(Path.of("/usr/bin/busybox")) ? "/usr/bin/busybox" : "/bin/busybox";
   }
@@ -323,9 +404,10 @@ class RunnerExpressionPropertyTest {
             .append(c)
             .append("\"\n");
       }
+      Path script = tmp.resolve("script.sh");
+      Files.writeString(script, sh, StandardCharsets.UTF_8);
       List<String> command = new ArrayList<>(shell);
-      command.add("-c");
-      command.add(sh.toString());
+      command.add(script.toString());
       ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
       if (bin != null) {
         pb.environment().put("PATH", bin + ":" + pb.environment().get("PATH"));
