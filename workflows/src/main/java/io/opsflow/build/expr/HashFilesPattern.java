@@ -8,7 +8,7 @@ package io.opsflow.build.expr;
  * brace or extended globs; a pattern matching a directory matches the files under it), turned into
  * an anchored POSIX extended regular expression over a file's path relative to the workspace.
  */
-final class HashFilesPattern {
+public final class HashFilesPattern {
 
   private HashFilesPattern() {}
 
@@ -17,7 +17,7 @@ final class HashFilesPattern {
    *     is empty or a comment
    * @throws IllegalArgumentException naming what the runner cannot match faithfully
    */
-  static String compile(String line) {
+  public static String compile(String line) {
     String p = line.strip();
     if (p.isEmpty() || p.startsWith("#")) {
       return null;
@@ -95,6 +95,12 @@ final class HashFilesPattern {
                 "pattern '"
                     + line
                     + "': only character classes of letters, digits and ranges are supported");
+          }
+          for (int r = 0; r + 2 < body.length(); r++) {
+            if (body.charAt(r + 1) == '-' && body.charAt(r) > body.charAt(r + 2)) {
+              throw new IllegalArgumentException(
+                  "pattern '" + line + "': range " + body.substring(r, r + 3) + " is reversed");
+            }
           }
           re.append('[').append(not ? "^/" : "").append(body).append(']');
           i = close;
