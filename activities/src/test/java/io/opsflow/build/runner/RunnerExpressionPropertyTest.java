@@ -342,6 +342,9 @@ class RunnerExpressionPropertyTest {
       }
     }
     agree(world, trees, List.of("sh"), null);
+    if (!Files.isExecutable(Path.of(busybox()))) {
+      return;
+    }
     Path bin = Files.createTempDirectory("busybox-bin");
     try {
       for (String applet : List.of("awk", "sort", "cut", "cat", "sha256sum", "find", "mktemp")) {
