@@ -415,6 +415,73 @@ class BuildFlowIT {
         .doesNotContain("never");
   }
 
+  static final String STEPS =
+      """
+      name: steps
+      jobs:
+        release:
+          steps:
+            - id: v
+              run: |
+                mkdir -p "out dir"
+                echo "version=1.2.$GITHUB_RUN_NUMBER" >> "$GITHUB_OUTPUT"
+                echo "dir=out dir" >> "$GITHUB_OUTPUT"
+                echo 'quoted=it'"'"'s $HOME `id`' >> "$GITHUB_OUTPUT"
+                printf 'a\\n' > "out dir/a.txt"
+            - if: steps.v.outputs.version != '' && steps.v.outcome == 'success'
+              name: release ${{ steps.v.outputs.version }}
+              env:
+                NOTE: ${{ steps.v.outputs.quoted }}
+                HASH: ${{ hashFiles('out dir/*.txt') }}
+              working-directory: ${{ steps.v.outputs.dir }}
+              run: |
+                echo "releasing ${{ steps.v.outputs.version }} in $(basename "$PWD")"
+                echo "note: $NOTE"
+                echo "hash: $HASH"
+            - id: test
+              continue-on-error: true
+              run: exit 4
+            - if: steps.test.outcome == 'failure' && steps.test.conclusion == 'SUCCESS'
+              run: echo "test failed but continued"
+            - if: steps.v.outputs.version == '9.9.9'
+              run: echo never
+            - id: hard
+              run: exit 5
+            - if: failure() && steps.hard.outcome == 'failure'
+              run: echo "hard failed with ${{ steps.hard.conclusion }}"
+            - if: steps.hard.outcome == 'success'
+              run: echo never either
+      """;
+
+  @Test
+  void laterStepsReadEarlierStepsOutcomeOutputsAndHashFilesOnTheRunner() throws Exception {
+    long pipeline = createPipeline("steps-" + UUID.randomUUID(), STEPS);
+    JsonNode build =
+        bob.ok(bob.post("/api/v1/pipelines/" + pipeline + "/builds", "{\"ref\":\"main\"}"), 201);
+    long id = build.path("id").asLong();
+    JsonNode done = awaitBuild(id, "FAILED");
+    JsonNode release = job(done, "release");
+    assertThat(release.path("exit_code").asInt()).isEqualTo(5);
+    String number = build.path("number").asText();
+    String aHash = sha256Hex(sha256(new byte[] {'a', '\n'}));
+    assertThat(bob.text(logPath(id, "release")))
+        .contains("##[step 2/8] release 1.2." + number)
+        .contains("releasing 1.2." + number + " in out dir")
+        .contains("note: it's $HOME `id`")
+        .contains("hash: " + aHash)
+        .contains("test failed but continued")
+        .contains("hard failed with failure")
+        .doesNotContain("never");
+  }
+
+  private static byte[] sha256(byte[] bytes) throws java.security.NoSuchAlgorithmException {
+    return java.security.MessageDigest.getInstance("SHA-256").digest(bytes);
+  }
+
+  private static String sha256Hex(byte[] bytes) throws java.security.NoSuchAlgorithmException {
+    return java.util.HexFormat.of().formatHex(sha256(bytes));
+  }
+
   @Test
   void aNewerBuildOfAConcurrencyGroupCancelsTheRunningOne() {
     long pipeline =

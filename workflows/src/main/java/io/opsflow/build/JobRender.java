@@ -4,6 +4,7 @@ import io.opsflow.build.expr.Condition;
 import io.opsflow.build.expr.Expr;
 import io.opsflow.build.expr.ExprContext;
 import io.opsflow.build.expr.ExprException;
+import io.opsflow.build.expr.ShellCompiler;
 import io.opsflow.build.expr.Template;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -68,28 +69,186 @@ final class JobRender {
     }
     String image = job.image() == null ? null : render(job.image(), ctx, path + ".container.image");
     List<StepSpec> steps = new ArrayList<>();
+    List<String> ids = new ArrayList<>();
+    job.steps().forEach(step -> ids.add(step.id()));
     for (int i = 0; i < job.steps().size(); i++) {
       StepSpec step = job.steps().get(i);
       String stepPath = path + ".steps[" + i + "]";
       Map<String, Object> stepCtx = new LinkedHashMap<>(ctx);
       stepCtx.put("env", env);
+      Residuals left = new Residuals(ids, i);
       Map<String, String> stepEnv = new LinkedHashMap<>();
       for (Map.Entry<String, String> e : step.env().entrySet()) {
-        stepEnv.put(e.getKey(), render(e.getValue(), stepCtx, stepPath + ".env." + e.getKey()));
+        String envPath = stepPath + ".env." + e.getKey();
+        String code = left.text(e.getValue(), stepCtx, envPath);
+        if (code != null) {
+          left.env.put(e.getKey(), code);
+        } else {
+          stepEnv.put(e.getKey(), render(e.getValue(), stepCtx, envPath));
+        }
       }
       Map<String, String> allEnv = new LinkedHashMap<>(env);
       allEnv.putAll(stepEnv);
       stepCtx.put("env", allEnv);
-      String name = step.name() == null ? null : render(step.name(), stepCtx, stepPath + ".name");
-      String run = render(step.run(), stepCtx, stepPath + ".run");
-      String dir =
-          step.workingDirectory() == null
-              ? null
-              : render(step.workingDirectory(), stepCtx, stepPath + ".working-directory");
-      String when = when(step.ifExpression(), stepCtx, stepPath + ".if");
-      steps.add(step.rendered(name, run, stepEnv, dir, when));
+      refuseRunnerEnv(step, left.env.keySet(), stepPath);
+      String name = null;
+      if (step.name() != null) {
+        String code = left.text(step.name(), stepCtx, stepPath + ".name");
+        left.name = code;
+        name = code != null ? step.name() : render(step.name(), stepCtx, stepPath + ".name");
+      }
+      String run = step.run();
+      left.run = left.text(run, stepCtx, stepPath + ".run");
+      if (left.run == null) {
+        run = render(run, stepCtx, stepPath + ".run");
+      }
+      String dir = step.workingDirectory();
+      if (dir != null) {
+        left.dir = left.text(dir, stepCtx, stepPath + ".working-directory");
+        if (left.dir == null) {
+          dir = render(dir, stepCtx, stepPath + ".working-directory");
+        }
+      }
+      left.condition = left.condition(step.ifExpression(), stepCtx, stepPath + ".if");
+      String when =
+          left.condition != null ? "always" : when(step.ifExpression(), stepCtx, stepPath + ".if");
+      steps.add(step.rendered(name, run, stepEnv, dir, when, left.residual()));
     }
     return new Rendered(image, env, steps);
+  }
+
+  /**
+   * Refuses {@code env.<name>} in the step's {@code if}, {@code name}, {@code run} or {@code
+   * working-directory} when the step's own env value {@code name} is known only on the runner: the
+   * workflow cannot give its value (the script reads it as {@code $name}).
+   */
+  private static void refuseRunnerEnv(StepSpec step, java.util.Set<String> names, String path) {
+    if (names.isEmpty()) {
+      return;
+    }
+    String[][] fields = {
+      {"if", step.ifExpression()},
+      {"name", step.name()},
+      {"run", step.run()},
+      {"working-directory", step.workingDirectory()}
+    };
+    for (String[] field : fields) {
+      String text = field[1];
+      if (text == null || (!field[0].equals("if") && !text.contains("${{"))) {
+        continue;
+      }
+      List<Expr> exprs = new ArrayList<>();
+      try {
+        if (field[0].equals("if")) {
+          exprs.add(Condition.parse(text));
+        } else {
+          Template.parse(text).expressions().forEach(e -> exprs.add(e.expr()));
+        }
+      } catch (ExprException e) {
+        continue; // reported when the field is rendered
+      }
+      for (Expr expr : exprs) {
+        String name = envReference(expr, names);
+        if (name != null) {
+          throw new IllegalArgumentException(
+              path
+                  + "."
+                  + field[0]
+                  + ": env."
+                  + name
+                  + " is this step's env value computed on the runner (it names steps or calls"
+                  + " hashFiles); read it as $"
+                  + name
+                  + " in the script");
+        }
+      }
+    }
+  }
+
+  /** The first of {@code names} that {@code expr} reads as {@code env.<name>}, or null. */
+  private static String envReference(Expr expr, java.util.Set<String> names) {
+    return switch (expr) {
+      case Expr.Property p ->
+          p.target() instanceof Expr.Context c && c.name().equals("env")
+              ? names.stream().filter(n -> n.equalsIgnoreCase(p.name())).findFirst().orElse(null)
+              : envReference(p.target(), names);
+      case Expr.Index i -> {
+        if (i.target() instanceof Expr.Context c
+            && c.name().equals("env")
+            && i.index() instanceof Expr.Literal l
+            && l.value() instanceof String key) {
+          yield names.stream().filter(n -> n.equalsIgnoreCase(key)).findFirst().orElse(null);
+        }
+        String found = envReference(i.target(), names);
+        yield found != null ? found : envReference(i.index(), names);
+      }
+      case Expr.Star st -> envReference(st.target(), names);
+      case Expr.Not n -> envReference(n.operand(), names);
+      case Expr.Binary b -> {
+        String found = envReference(b.left(), names);
+        yield found != null ? found : envReference(b.right(), names);
+      }
+      case Expr.Call call ->
+          call.args().stream()
+              .map(a -> envReference(a, names))
+              .filter(java.util.Objects::nonNull)
+              .findFirst()
+              .orElse(null);
+      case Expr.Literal l -> null;
+      case Expr.Context c -> null;
+    };
+  }
+
+  /** What of one step's expressions is left to the runner, compiled as it is rendered. */
+  private static final class Residuals {
+    private final List<String> ids;
+    private final int index;
+    private final Map<String, String> env = new LinkedHashMap<>();
+    private String condition;
+    private String name;
+    private String run;
+    private String dir;
+
+    Residuals(List<String> ids, int index) {
+      this.ids = ids;
+      this.index = index;
+    }
+
+    /** The commands printing {@code text}, or null when the workflow renders it itself. */
+    String text(String text, Map<String, Object> ctx, String path) {
+      if (text == null || !text.contains("${{")) {
+        return null;
+      }
+      try {
+        Template template = Template.parse(text);
+        if (!ShellCompiler.needsRunner(template)) {
+          return null;
+        }
+        return ShellCompiler.text(template, BuildContexts.of(ctx), ids, index);
+      } catch (ExprException e) {
+        throw new IllegalArgumentException(path + ": " + e.getMessage(), e);
+      }
+    }
+
+    /** The commands deciding the {@code if:}, or null when {@link #when} decides it. */
+    String condition(String text, Map<String, Object> ctx, String path) {
+      if (text == null) {
+        return null;
+      }
+      try {
+        Expr expr = Condition.parse(text);
+        if (!ShellCompiler.needsRunner(expr)) {
+          return null;
+        }
+        return ShellCompiler.condition(expr, BuildContexts.of(ctx), ids, index);
+      } catch (ExprException e) {
+        throw new IllegalArgumentException(path + ": " + e.getMessage(), e);
+      }
+    }
+
+    StepResidual residual() {
+      return new StepResidual(condition, name, run, dir, env);
+    }
   }
 
   /**

@@ -4,6 +4,7 @@ import io.opsflow.build.expr.Condition;
 import io.opsflow.build.expr.Evaluator;
 import io.opsflow.build.expr.Expr;
 import io.opsflow.build.expr.ExprException;
+import io.opsflow.build.expr.ShellCompiler;
 import io.opsflow.build.expr.Template;
 import java.util.List;
 import java.util.Set;
@@ -29,9 +30,23 @@ final class PipelineExpressions {
   /** A job's {@code name}, {@code env}, {@code container}. */
   static final Set<String> JOB = Set.of("github", "inputs", "vars", "needs", "strategy", "matrix");
 
-  /** A step's {@code run}, {@code name}, {@code env}. */
+  /**
+   * A step's {@code run}, {@code name}, {@code env}, {@code if}, {@code working-directory}: what
+   * names {@code steps} (or calls {@code hashFiles}) is left to the runner and must be in the
+   * subset {@link ShellCompiler} compiles.
+   */
   static final Set<String> STEP =
-      Set.of("github", "inputs", "vars", "needs", "strategy", "matrix", "env", "job", "runner");
+      Set.of(
+          "github",
+          "inputs",
+          "vars",
+          "needs",
+          "strategy",
+          "matrix",
+          "env",
+          "job",
+          "runner",
+          "steps");
 
   /** A job's {@code outputs}: what its steps reported. */
   static final Set<String> JOB_OUTPUTS =
@@ -50,11 +65,6 @@ final class PipelineExpressions {
   /** Contexts GitHub has that opsflow does not provide (yet), with why. */
   private static final List<String[]> UNSUPPORTED =
       List.of(
-          new String[] {
-            "steps",
-            "a step's outputs reach the job's outputs (and dependents through needs), not later"
-                + " steps yet"
-          },
           new String[] {"secrets", "opsflow has no secrets store; pass values through env"},
           new String[] {
             "jobs", "it exists only in reusable workflows, which opsflow does not run"
@@ -78,7 +88,7 @@ final class PipelineExpressions {
     }
     boolean ok = true;
     for (Template.Expression e : template.expressions()) {
-      ok &= contexts(node, path, e.expr(), e.offset(), allowed, problems);
+      ok &= contexts(node, path, e.expr(), e.offset(), allowed, false, problems);
     }
     return ok;
   }
@@ -97,7 +107,7 @@ final class PipelineExpressions {
       problems.atOffset(node, e.position(), path, "invalid expression: " + e.getMessage());
       return false;
     }
-    return contexts(node, path, expr, Condition.offset(node.getValue()), allowed, problems);
+    return contexts(node, path, expr, Condition.offset(node.getValue()), allowed, true, problems);
   }
 
   private static boolean contexts(
@@ -106,6 +116,7 @@ final class PipelineExpressions {
       Expr expr,
       int offset,
       Set<String> allowed,
+      boolean condition,
       PipelineProblems problems) {
     for (String name : Evaluator.contexts(expr)) {
       if (allowed.contains(name)) {
@@ -129,12 +140,20 @@ final class PipelineExpressions {
               + why);
       return false;
     }
-    if (Evaluator.calls(expr, "hashfiles")) {
+    if (allowed == STEP && ShellCompiler.needsRunner(expr)) {
+      try {
+        ShellCompiler.check(expr, condition);
+      } catch (ExprException e) {
+        problems.atOffset(node, offset + Math.max(e.position(), 0), path, e.getMessage());
+        return false;
+      }
+    } else if (Evaluator.calls(expr, "hashfiles")) {
       problems.atOffset(
           node,
           offset + expr.pos(),
           path,
-          "hashFiles() is not supported yet (it needs the runner's workspace)");
+          "hashFiles() is available only in a step's run, env, name, if and working-directory (it"
+              + " needs the runner's workspace)");
       return false;
     }
     return true;

@@ -17,6 +17,7 @@ import java.util.Map;
  * @param ifExpression the step's {@code if:} as written, or null ({@code success()})
  * @param when the {@code if:} decided for the runner: {@code success} (run while no step failed,
  *     the default), {@code failure} (only after a failure), {@code always} or {@code never}
+ * @param residual what of the step's expressions only the runner can evaluate, or null
  */
 public record StepSpec(
     String name,
@@ -28,7 +29,34 @@ public record StepSpec(
     boolean continueOnError,
     Integer timeoutMinutes,
     String ifExpression,
-    String when) {
+    String when,
+    StepResidual residual) {
+
+  /** A step with nothing left to the runner. */
+  public StepSpec(
+      String name,
+      String run,
+      Map<String, String> env,
+      String id,
+      String shell,
+      String workingDirectory,
+      boolean continueOnError,
+      Integer timeoutMinutes,
+      String ifExpression,
+      String when) {
+    this(
+        name,
+        run,
+        env,
+        id,
+        shell,
+        workingDirectory,
+        continueOnError,
+        timeoutMinutes,
+        ifExpression,
+        when,
+        null);
+  }
 
   /** A plain step: runs while no earlier step failed. */
   public StepSpec(String name, String run, Map<String, String> env) {
@@ -41,7 +69,12 @@ public record StepSpec(
 
   /** The same step with its expressions evaluated. */
   StepSpec rendered(
-      String newName, String newRun, Map<String, String> newEnv, String dir, String decided) {
+      String newName,
+      String newRun,
+      Map<String, String> newEnv,
+      String dir,
+      String decided,
+      StepResidual left) {
     return new StepSpec(
         newName,
         newRun,
@@ -52,6 +85,7 @@ public record StepSpec(
         continueOnError,
         timeoutMinutes,
         ifExpression,
-        decided);
+        decided,
+        left == null || left.isEmpty() ? null : left);
   }
 }

@@ -561,7 +561,7 @@ class PipelineParserTest {
                     steps:
                       - run: |
                           echo start
-                          echo ${{ steps.x.outputs.y }}
+                          echo ${{ steps.x.outputs }}
                       - run: echo "${{ format('{0}', github.sha }}"
                         env:
                           V: ${{ 'it''s' == }}
@@ -571,9 +571,8 @@ class PipelineParserTest {
                 6,
                 20,
                 "jobs.a.steps[0].run",
-                "context 'steps' is not available here (available: env, github, inputs, job,"
-                    + " matrix, needs, runner, strategy, vars); a step's outputs reach the job's"
-                    + " outputs (and dependents through needs), not later steps yet"),
+                "steps.<id> and steps.<id>.outputs are objects; name a value: steps.<id>.outcome,"
+                    + " steps.<id>.conclusion or steps.<id>.outputs.<name>"),
             new PipelineProblem(
                 7,
                 49,
@@ -940,6 +939,84 @@ class PipelineParserTest {
     assertThat(problems(yaml))
         .containsExactly(
             new PipelineProblem(0, 0, "", "pipeline is larger than 1048576 characters"));
+  }
+
+  @Test
+  void stepsAndHashFilesOutsideWhatTheRunnerCompilesAreRejectedWithTheirPosition() {
+    assertThat(
+            problems(
+                """
+                jobs:
+                  a:
+                    env:
+                      K: ${{ hashFiles('**/pom.xml') }}
+                    steps:
+                      - id: v
+                        run: echo "x=1" >> "$GITHUB_OUTPUT"
+                      - if: steps.v.outputs.x > 1
+                        run: echo big
+                      - run: echo ${{ format('{0}', steps.v.outputs.x) }}
+                      - env:
+                          H: ${{ hashFiles('../outside') }}
+                        run: echo $H
+                      - name: ${{ steps.*.outcome }}
+                        run: echo
+                """))
+        .extracting(PipelineProblem::line, PipelineProblem::column, PipelineProblem::path)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple(4, 14, "jobs.a.env.K"),
+            org.assertj.core.groups.Tuple.tuple(8, 31, "jobs.a.steps[1].if"),
+            org.assertj.core.groups.Tuple.tuple(10, 23, "jobs.a.steps[2].run"),
+            org.assertj.core.groups.Tuple.tuple(12, 28, "jobs.a.steps[3].env.H"),
+            org.assertj.core.groups.Tuple.tuple(14, 24, "jobs.a.steps[4].name"));
+    List<String> messages =
+        problems(
+                """
+                jobs:
+                  a:
+                    env:
+                      K: ${{ hashFiles('**/pom.xml') }}
+                    steps:
+                      - id: v
+                        run: echo "x=1" >> "$GITHUB_OUTPUT"
+                      - if: steps.v.outputs.x > 1
+                        run: echo big
+                      - run: echo ${{ format('{0}', steps.v.outputs.x) }}
+                      - env:
+                          H: ${{ hashFiles('../outside') }}
+                        run: echo $H
+                """)
+            .stream()
+            .map(PipelineProblem::message)
+            .toList();
+    assertThat(messages.get(0)).contains("hashFiles() is available only in a step's run, env");
+    assertThat(messages.get(1))
+        .contains("'>' of a value known only on the runner is not supported; compare with ==")
+        .contains("steps.<id>.outputs.<name>");
+    assertThat(messages.get(2)).contains("format() of a value known only on the runner");
+    assertThat(messages.get(3)).contains("hashFiles(): pattern '../outside' has a '..' segment");
+  }
+
+  @Test
+  void stepsAndHashFilesInTheCompiledSubsetAreAccepted() {
+    Dag dag =
+        PipelineParser.parse(
+            """
+            jobs:
+              a:
+                steps:
+                  - id: v
+                    run: echo "version=1.2.$GITHUB_RUN_NUMBER" >> "$GITHUB_OUTPUT"
+                  - if: steps.v.outputs.version != '' && steps.v.outcome == 'success'
+                    run: echo "releasing ${{ steps.v.outputs.version }}"
+                    env:
+                      KEY: deps-${{ hashFiles('**/pom.xml', '!target/**') }}
+                  - if: ${{ failure() && steps.test.outcome == 'failure' }}
+                    name: after ${{ steps['v'].conclusion }}
+                    working-directory: ${{ steps.v.outputs.dir || '.' }}
+                    run: echo test failed
+            """);
+    assertThat(dag.jobs()).hasSize(1);
   }
 
   private static List<PipelineProblem> problems(String yaml) {

@@ -1,7 +1,9 @@
 package io.opsflow.build.runner;
 
 import io.opsflow.build.JobRun;
+import io.opsflow.build.StepResidual;
 import io.opsflow.build.StepSpec;
+import io.opsflow.build.expr.ShellCompiler;
 import java.util.Map;
 
 /**
@@ -28,6 +30,8 @@ public final class JobScript {
   public static final String OUTPUTS_MARKER = "##[outputs ";
 
   private static final String TMP = "\"$__opsflow_tmp\"";
+
+  private static final String HASHFILES = "__opsflow_hashfiles";
 
   // GITHUB_ENV lines: NAME=value, or NAME<<DELIM then lines then DELIM.
   private static final String LOAD_ENV =
@@ -81,9 +85,24 @@ public final class JobScript {
     sh.append("__opsflow_rc=0\n");
     sh.append(": > ").append(TMP).append("/env\n");
     sh.append(LOAD_ENV);
+    boolean runnerExpressions = run.steps().stream().anyMatch(s -> s.residual() != null);
+    if (runnerExpressions) {
+      sh.append(ShellCompiler.LIBRARY);
+      // Without its tools an expression would silently read as false or empty: fail instead.
+      boolean hashes =
+          run.steps().stream()
+              .anyMatch(s -> s.residual() != null && s.residual().toString().contains(HASHFILES));
+      sh.append("for __opsflow_tool in awk").append(hashes ? " find sort cut sha256sum" : "");
+      sh.append("; do\n");
+      sh.append("  command -v \"$__opsflow_tool\" > /dev/null 2>&1 || {\n");
+      sh.append(
+          "    echo \"##[error] this job's steps read earlier steps (steps context, hashFiles)");
+      sh.append(" on the runner, which needs $__opsflow_tool in the job's image\"\n");
+      sh.append("    exit 127\n  }\ndone\n");
+    }
     int n = run.steps().size();
     for (int i = 0; i < n; i++) {
-      step(sh, run.steps().get(i), i, n);
+      step(sh, run.steps().get(i), i, n, runnerExpressions);
     }
     for (int i = 0; i < n; i++) {
       StepSpec step = run.steps().get(i);
@@ -102,7 +121,15 @@ public final class JobScript {
     return sh.toString();
   }
 
-  private static void step(StringBuilder sh, StepSpec step, int i, int n) {
+  private static void step(
+      StringBuilder sh, StepSpec step, int i, int n, boolean runnerExpressions) {
+    StepResidual left = step.residual() != null ? step.residual() : NOTHING_LEFT;
+    // Later steps' expressions read an earlier step's outcome and conclusion from these.
+    boolean recorded = runnerExpressions && step.id() != null;
+    if (recorded) {
+      sh.append("__opsflow_o").append(i).append("=skipped; __opsflow_c").append(i);
+      sh.append("=skipped\n");
+    }
     String when = step.when() == null ? "success" : step.when();
     String test =
         switch (when) {
@@ -113,15 +140,30 @@ public final class JobScript {
         };
     String title = step.name() != null ? step.name() : firstLine(step.run());
     String file = TMP + "/step-" + i;
-    sh.append("if ").append(test).append("; then\n");
-    sh.append("echo ").append(quote(STEP_MARKER + (i + 1) + "/" + n + "] " + title)).append('\n');
-    String delimiter = delimiter(step.run(), i);
-    sh.append("cat > ").append(file).append(" <<'").append(delimiter).append("'\n");
-    sh.append(step.run());
-    if (!step.run().endsWith("\n")) {
-      sh.append('\n');
+    if (left.condition() != null) {
+      sh.append("if {\n").append(left.condition()).append("}; then\n");
+    } else {
+      sh.append("if ").append(test).append("; then\n");
     }
-    sh.append(delimiter).append('\n');
+    if (left.name() != null) {
+      capture(sh, left.name());
+      sh.append("printf '%s%s\\n' ")
+          .append(quote(STEP_MARKER + (i + 1) + "/" + n + "] "))
+          .append(" \"${__opsflow_x%x}\"\n");
+    } else {
+      sh.append("echo ").append(quote(STEP_MARKER + (i + 1) + "/" + n + "] " + title)).append('\n');
+    }
+    if (left.run() != null) {
+      sh.append("{\n").append(left.run()).append("} > ").append(file).append('\n');
+    } else {
+      String delimiter = delimiter(step.run(), i);
+      sh.append("cat > ").append(file).append(" <<'").append(delimiter).append("'\n");
+      sh.append(step.run());
+      if (!step.run().endsWith("\n")) {
+        sh.append('\n');
+      }
+      sh.append(delimiter).append('\n');
+    }
     sh.append(": > ").append(TMP).append("/out-").append(i).append('\n');
     sh.append(": > ").append(TMP).append("/env-").append(i).append('\n');
     sh.append("(\n");
@@ -133,9 +175,20 @@ public final class JobScript {
       }
       sh.append("export ").append(e.getKey()).append('=').append(quote(e.getValue())).append('\n');
     }
+    for (Map.Entry<String, String> e : left.env().entrySet()) {
+      if (!isEnvName(e.getKey())) {
+        throw new IllegalArgumentException(
+            "steps[" + i + "].env: '" + e.getKey() + "' is not a valid variable name");
+      }
+      capture(sh, e.getValue());
+      sh.append("export ").append(e.getKey()).append("=\"${__opsflow_x%x}\"\n");
+    }
     sh.append("export GITHUB_OUTPUT=").append(TMP).append("/out-").append(i).append('\n');
     sh.append("export GITHUB_ENV=").append(TMP).append("/env-").append(i).append('\n');
-    if (step.workingDirectory() != null) {
+    if (left.workingDirectory() != null) {
+      capture(sh, left.workingDirectory());
+      sh.append("cd -- \"${__opsflow_x%x}\" || exit 1\n");
+    } else if (step.workingDirectory() != null) {
       sh.append("cd -- ").append(quote(step.workingDirectory())).append(" || exit 1\n");
     }
     sh.append("exec ");
@@ -152,6 +205,13 @@ public final class JobScript {
         .append(" >> ")
         .append(TMP)
         .append("/env\n");
+    if (recorded) {
+      sh.append("if [ \"$__opsflow_step\" -ne 0 ]; then __opsflow_o").append(i);
+      sh.append("=failure; __opsflow_c").append(i).append('=');
+      sh.append(step.continueOnError() ? "success" : "failure");
+      sh.append("; else __opsflow_o").append(i).append("=success; __opsflow_c").append(i);
+      sh.append("=success; fi\n");
+    }
     sh.append("if [ \"$__opsflow_step\" -ne 0 ]; then\n");
     if (step.continueOnError()) {
       sh.append("echo ")
@@ -164,6 +224,17 @@ public final class JobScript {
     }
     sh.append("fi\n");
     sh.append("fi\n");
+  }
+
+  private static final StepResidual NOTHING_LEFT = new StepResidual(null, null, null, null, null);
+
+  /**
+   * Runs commands printing a value and leaves it in {@code __opsflow_x} followed by an {@code x}
+   * (which keeps trailing newlines from the command substitution): read it as {@code
+   * ${__opsflow_x%x}}.
+   */
+  private static void capture(StringBuilder sh, String commands) {
+    sh.append("__opsflow_x=$(\n").append(commands).append("printf x\n)\n");
   }
 
   /** The command running the step's script file with its shell. */
