@@ -3,11 +3,12 @@ package io.opsflow.build;
 import io.opsflow.build.expr.ExprContext;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * The expression contexts a build knows from its request: {@code github} (from the trigger), {@code
- * inputs} and {@code vars} (opsflow has no variables store: always empty). Pure: the workflow and
- * the API build the same values from the same request.
+ * inputs} and {@code vars} (the pipeline's configuration variables snapshotted into the request).
+ * Pure: the workflow and the API build the same values from the same request.
  */
 public final class BuildContexts {
 
@@ -41,13 +42,25 @@ public final class BuildContexts {
     return github;
   }
 
-  /** {@code github}, {@code inputs} and {@code vars}: what is known before any job. */
+  /** {@code github}, {@code inputs} and an empty {@code vars}: what is known before any job. */
   public static Map<String, Object> workflowContexts(
       BuildTrigger trigger, long buildId, String workflow) {
+    return workflowContexts(trigger, Map.of(), buildId, workflow);
+  }
+
+  /**
+   * {@code github}, {@code inputs} and {@code vars}: what is known before any job. Variable names
+   * are matched case-insensitively by the expressions ({@code vars.deploy_env} is {@code
+   * DEPLOY_ENV}); an unset variable is null, which compares equal to {@code ''}.
+   */
+  public static Map<String, Object> workflowContexts(
+      BuildTrigger trigger, Map<String, String> vars, long buildId, String workflow) {
     Map<String, Object> contexts = new LinkedHashMap<>();
     contexts.put("github", github(trigger, buildId, workflow));
     contexts.put("inputs", trigger == null ? Map.of() : trigger.inputs());
-    contexts.put("vars", Map.of());
+    contexts.put(
+        "vars",
+        vars == null ? Map.of() : java.util.Collections.unmodifiableMap(new TreeMap<>(vars)));
     return contexts;
   }
 

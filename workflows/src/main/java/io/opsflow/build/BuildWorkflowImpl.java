@@ -117,7 +117,9 @@ public class BuildWorkflowImpl implements BuildWorkflow {
     expressions = Workflow.getVersion(EXPRESSIONS_CHANGE, Workflow.DEFAULT_VERSION, 1) >= 1;
     concurrencyOn = Workflow.getVersion(CONCURRENCY_CHANGE, Workflow.DEFAULT_VERSION, 1) >= 1;
     if (expressions) {
-      contexts = BuildContexts.workflowContexts(request.trigger(), request.buildId(), dag.name());
+      contexts =
+          BuildContexts.workflowContexts(
+              request.trigger(), request.vars(), request.buildId(), dag.name());
       scheduler.withExpressions(contexts);
     }
     publishesStatus = Workflow.getTypedSearchAttributes().containsKey(BuildSearchAttributes.STATUS);

@@ -45,7 +45,10 @@ class BuildWorkflowReplayTest {
         "v3-expressions",
         "v3-matrix",
         "v3-matrix-fail-fast",
-        "v3-concurrency"
+        "v3-concurrency",
+        // configuration variables: the vars context from the request's snapshot (a new input
+        // field, no new command: the histories above, whose input has no vars, replay unchanged)
+        "v3-vars"
       })
   void replaysRecordedHistory(String scenario) throws Exception {
     WorkflowReplayer.replayWorkflowExecutionFromResource(

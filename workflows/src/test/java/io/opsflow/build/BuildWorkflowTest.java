@@ -804,6 +804,95 @@ class BuildWorkflowTest {
   }
 
   @Test
+  void varsFromTheRequestsSnapshotDecideJobsAndFillTheirScripts() throws IOException {
+    BuildRequest plain =
+        yamlRequest(
+            70,
+            """
+            jobs:
+              show:
+                steps:
+                  - name: show ${{ vars.deploy_env }}
+                    run: echo "env=${{ vars.DEPLOY_ENV }} region=${{ vars.Region }} unset=[${{ vars.NOPE }}]"
+              release:
+                if: vars.RELEASE == 'yes'
+                steps:
+                  - run: echo release to ${{ vars.deploy_env }}
+              hold:
+                if: vars.RELEASE != 'yes'
+                steps:
+                  - run: echo holding
+              all:
+                needs: [release, hold]
+                if: always()
+                steps:
+                  - run: echo '${{ toJSON(vars) }}'
+            """,
+            DISPATCH_ON_MAIN);
+    Map<String, String> vars = new java.util.HashMap<>();
+    vars.put("RELEASE", "yes");
+    vars.put("REGION", "eu-west");
+    vars.put("DEPLOY_ENV", "staging");
+    BuildRequest request =
+        new BuildRequest(
+            plain.buildId(),
+            plain.pipelineId(),
+            plain.dag(),
+            plain.settings(),
+            plain.reused(),
+            plain.trigger(),
+            vars);
+
+    BuildView ended = run(request);
+
+    assertThat(ended.status()).isEqualTo(BuildStatus.SUCCEEDED);
+    assertThat(ended.jobs())
+        .extracting(JobView::id, JobView::status, JobView::message)
+        .containsExactly(
+            tuple("show", JobStatus.SUCCEEDED, null),
+            tuple("release", JobStatus.SUCCEEDED, null),
+            tuple("hold", JobStatus.SKIPPED, "skipped: if vars.RELEASE != 'yes' is false"),
+            tuple("all", JobStatus.SUCCEEDED, null));
+    // Names are case-insensitive; an unset variable is empty, as on GitHub.
+    assertThat(runOf("show").steps())
+        .containsExactly(
+            new StepSpec("show staging", "echo \"env=staging region=eu-west unset=[]\"", Map.of()));
+    assertThat(runOf("release").steps().get(0).run()).isEqualTo("echo release to staging");
+    // Sorted by name, whatever order the snapshot came in: replays iterate it identically.
+    assertThat(runOf("all").steps().get(0).run())
+        .isEqualTo(
+            "echo '{\n  \"DEPLOY_ENV\": \"staging\",\n  \"REGION\": \"eu-west\",\n"
+                + "  \"RELEASE\": \"yes\"\n}'");
+    assertThat(cluster.createdNames()).noneMatch(name -> name.contains("hold"));
+
+    recordHistory("vars", 70);
+  }
+
+  @Test
+  void withoutVariablesTheVarsContextIsEmptyAndAJobGuardedByOneIsSkipped() {
+    BuildView ended =
+        run(
+            yamlRequest(
+                71,
+                """
+                jobs:
+                  release:
+                    if: vars.RELEASE == 'yes'
+                    steps:
+                      - run: echo release
+                  show:
+                    steps:
+                      - run: echo "[${{ vars.RELEASE }}]"
+                """,
+                DISPATCH_ON_MAIN));
+
+    assertThat(ended.jobs())
+        .extracting(JobView::id, JobView::status)
+        .containsExactly(tuple("release", JobStatus.SKIPPED), tuple("show", JobStatus.SUCCEEDED));
+    assertThat(runOf("show").steps().get(0).run()).isEqualTo("echo \"[]\"");
+  }
+
+  @Test
   void anExpressionThatFailsFailsItsJob() {
     BuildRequest request =
         yamlRequest(

@@ -30,11 +30,55 @@ public class BuildRows {
       String runner,
       String triggeredBy,
       Long rerunOf,
-      Dag dag) {}
+      Dag dag,
+      Map<String, String> vars) {
+
+    /** A build that snapshots the pipeline's variables as they are when its row is inserted. */
+    public NewBuild(
+        long pipelineId,
+        String yaml,
+        int pipelineVersion,
+        String runner,
+        String triggeredBy,
+        Long rerunOf,
+        Dag dag) {
+      this(pipelineId, yaml, pipelineVersion, runner, triggeredBy, rerunOf, dag, null);
+    }
+  }
 
   /** A build row's workflow-relevant fields. */
   public record BuildHead(
       long id, long pipelineId, String status, String yaml, int pipelineVersion, String runner) {}
+
+  private static final com.fasterxml.jackson.databind.ObjectMapper JSON =
+      new com.fasterxml.jackson.databind.ObjectMapper();
+
+  /**
+   * The variables build {@code id} started with; empty for a build from before variables existed
+   * (it ran with an empty {@code vars} context).
+   */
+  public Map<String, String> varsSnapshot(long id) {
+    String json =
+        jdbc
+            .query(
+                "select vars_snapshot::text from builds where id = ?",
+                (rs, n) -> rs.getString(1),
+                id)
+            .stream()
+            .findFirst()
+            .orElse(null);
+    if (json == null) {
+      return Map.of();
+    }
+    try {
+      return JSON.readValue(
+          json,
+          new com.fasterxml.jackson.core.type.TypeReference<
+              java.util.TreeMap<String, String>>() {});
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException("build " + id + ": vars_snapshot is not a JSON object", e);
+    }
+  }
 
   private final JdbcTemplate jdbc;
 
@@ -48,31 +92,49 @@ public class BuildRows {
    */
   @Transactional
   public long insert(NewBuild b) {
-    return insert(b, (id, number) -> b.dag()).id();
+    return insert(b, (id, number, vars) -> b.dag()).id();
   }
 
   /** The jobs of a build once its id and number are known (matrix expansion needs them). */
   @FunctionalInterface
   public interface JobsOf {
-    Dag dag(long buildId, int number);
+    Dag dag(long buildId, int number, Map<String, String> vars);
   }
 
-  /** An inserted build with the DAG its job rows were written from. */
-  public record Inserted(long id, int number, Dag dag) {}
+  /** An inserted build with the DAG its job rows were written from and its variables. */
+  public record Inserted(long id, int number, Dag dag, Map<String, String> vars) {}
 
   /**
    * Like {@link #insert(NewBuild)}, with the jobs computed by {@code jobsOf} from the new build's
-   * id and number; whatever {@code jobsOf} throws rolls the insert back.
+   * id, number and variables; whatever {@code jobsOf} throws rolls the insert back. Without
+   * variables of its own ({@link NewBuild#vars()} null) the build snapshots the pipeline's, read
+   * under the pipeline row's lock: a concurrent variable change lands wholly before or after.
    */
   @Transactional
   public Inserted insert(NewBuild b, JobsOf jobsOf) {
     jdbc.queryForObject(
         "select id from pipelines where id = ? for update", Long.class, b.pipelineId());
+    Map<String, String> vars = new java.util.TreeMap<>();
+    if (b.vars() != null) {
+      vars.putAll(b.vars());
+    } else {
+      jdbc.query(
+          "select name, value from pipeline_variables where pipeline_id = ?",
+          (org.springframework.jdbc.core.RowCallbackHandler)
+              rs -> vars.put(rs.getString(1), rs.getString(2)),
+          b.pipelineId());
+    }
+    String snapshot;
+    try {
+      snapshot = JSON.writeValueAsString(vars);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException("variables not writable as JSON", e);
+    }
     Map<String, Object> inserted =
         jdbc.queryForMap(
             "insert into builds (pipeline_id, number, status, yaml_snapshot, pipeline_version,"
-                + " runner, triggered_by, rerun_of)"
-                + " select ?, coalesce(max(number), 0) + 1, 'QUEUED', ?, ?, ?, ?, ?"
+                + " runner, triggered_by, rerun_of, vars_snapshot)"
+                + " select ?, coalesce(max(number), 0) + 1, 'QUEUED', ?, ?, ?, ?, ?, ?::jsonb"
                 + " from builds where pipeline_id = ? returning id, number",
             b.pipelineId(),
             b.yaml(),
@@ -80,10 +142,11 @@ public class BuildRows {
             b.runner(),
             b.triggeredBy(),
             b.rerunOf(),
+            snapshot,
             b.pipelineId());
     long id = ((Number) inserted.get("id")).longValue();
     int number = ((Number) inserted.get("number")).intValue();
-    Dag dag = jobsOf.dag(id, number);
+    Dag dag = jobsOf.dag(id, number, vars);
     int ordinal = 0;
     for (JobSpec job : dag.jobs()) {
       int position = ordinal++;
@@ -98,7 +161,7 @@ public class BuildRows {
             ps.setInt(5, position);
           });
     }
-    return new Inserted(id, number, dag);
+    return new Inserted(id, number, dag, vars);
   }
 
   /** Marks a build that could not be started at all (its workflow never began). */

@@ -113,7 +113,8 @@ public class BuildService {
         throw new ApiException(HttpStatus.UNPROCESSABLE_ENTITY, refusal, "event");
       }
     }
-    return launch(p.id(), p.yaml(), p.version(), dag, user, null, Map.of(), trigger);
+    // The variables are snapshotted when the build's row is inserted (null: the pipeline's now).
+    return launch(p.id(), p.yaml(), p.version(), dag, user, null, Map.of(), trigger, null);
   }
 
   private static final java.util.regex.Pattern EVENT =
@@ -159,8 +160,18 @@ public class BuildService {
                 original.repository(),
                 0,
                 original.inputs());
+    // As GitHub re-runs: the variables the original build started with, not the current ones.
+    Map<String, String> vars = rows.varsSnapshot(buildId);
     return launch(
-        old.pipelineId(), old.yaml(), old.pipelineVersion(), dag, user, buildId, reused, trigger);
+        old.pipelineId(),
+        old.yaml(),
+        old.pipelineVersion(),
+        dag,
+        user,
+        buildId,
+        reused,
+        trigger,
+        vars);
   }
 
   /**
@@ -192,12 +203,13 @@ public class BuildService {
       String user,
       Long rerunOf,
       Map<String, ReusedJob> reused,
-      BuildTrigger trigger) {
+      BuildTrigger trigger,
+      Map<String, String> vars) {
     BuildSettings s = props.settings(runner);
     BuildRows.Inserted inserted =
         rows.insert(
-            new NewBuild(pipelineId, yaml, version, s.runner(), user, rerunOf, dag),
-            (buildId, number) -> expand(dag, trigger, buildId, number));
+            new NewBuild(pipelineId, yaml, version, s.runner(), user, rerunOf, dag, vars),
+            (buildId, number, snapshot) -> expand(dag, trigger, snapshot, buildId, number));
     long id = inserted.id();
     BuildTrigger numbered =
         trigger == null
@@ -210,7 +222,8 @@ public class BuildService {
                 trigger.repository(),
                 inserted.number(),
                 trigger.inputs());
-    BuildRequest request = new BuildRequest(id, pipelineId, inserted.dag(), s, reused, numbered);
+    BuildRequest request =
+        new BuildRequest(id, pipelineId, inserted.dag(), s, reused, numbered, inserted.vars());
     WorkflowOptions.Builder options =
         WorkflowOptions.newBuilder()
             .setWorkflowId(request.workflowId())
@@ -238,7 +251,8 @@ public class BuildService {
   }
 
   /** The DAG with its matrix jobs expanded for this trigger: 400 naming the matrix field. */
-  private static Dag expand(Dag dag, BuildTrigger trigger, long buildId, int number) {
+  private static Dag expand(
+      Dag dag, BuildTrigger trigger, Map<String, String> vars, long buildId, int number) {
     BuildTrigger numbered =
         trigger == null
             ? null
@@ -252,7 +266,7 @@ public class BuildService {
                 trigger.inputs());
     try {
       return MatrixExpansion.expand(
-          dag, BuildContexts.workflowContexts(numbered, buildId, dag.name()));
+          dag, BuildContexts.workflowContexts(numbered, vars, buildId, dag.name()));
     } catch (MatrixExpansion.MatrixException e) {
       String field = e.getMessage().substring(0, e.getMessage().indexOf(':'));
       throw ApiException.badRequest(field, e.getMessage());
