@@ -614,6 +614,145 @@ class BuildFlowIT {
   }
 
   @Test
+  void pipelineVariablesAreSnapshottedWhenABuildStartsAndARerunKeepsThem() throws Exception {
+    Path gate = Files.createTempFile("opsflow-vars-gate", ".txt");
+    Path again = Files.createTempFile("opsflow-vars-again", ".txt");
+    Files.delete(gate);
+    Files.delete(again);
+    String yaml =
+        """
+        jobs:
+          show:
+            steps:
+              - run: echo "deploying to ${{ vars.deploy_env }}"
+          hold:
+            if: vars.RELEASE != 'yes'
+            steps:
+              - run: echo holding
+          wait:
+            needs: show
+            steps:
+              - run: for i in $(seq 1 600); do test -f %s && exit 0; sleep 0.1; done; exit 1
+          late:
+            needs: wait
+            steps:
+              - run: echo "late sees ${{ vars.DEPLOY_ENV }}" && test -f %s
+        """
+            .formatted(gate, again);
+    long pipeline = createPipeline("vars-" + UUID.randomUUID(), yaml);
+    String variables = "/api/v1/pipelines/" + pipeline + "/variables";
+    try {
+      // Set by a member (bob), stored upper-cased; replaced with 200.
+      JsonNode created = bob.ok(bob.put(variables + "/deploy_env", "{\"value\":\"qa\"}"), 201);
+      assertThat(created.path("name").asText()).isEqualTo("DEPLOY_ENV");
+      assertThat(created.path("updated_by").asText()).isEqualTo("bob");
+      bob.ok(bob.put(variables + "/DEPLOY_ENV", "{\"value\":\"staging\"}"), 200);
+      alice.ok(alice.put(variables + "/release", "{\"value\":\"yes\"}"), 201);
+      JsonNode listed = carol.ok(carol.get(variables), 200);
+      assertThat(listed.findValuesAsText("name")).containsExactly("DEPLOY_ENV", "RELEASE");
+      assertThat(listed.get(0).path("value").asText()).isEqualTo("staging");
+
+      long first =
+          bob.ok(bob.post("/api/v1/pipelines/" + pipeline + "/builds", null), 201)
+              .path("id")
+              .asLong();
+      bob.await(
+          "/api/v1/builds/" + first,
+          b -> job(b, "wait").path("status").asText().equals("RUNNING"),
+          Duration.ofSeconds(60));
+      // Edited and deleted while the build runs: the build keeps what it started with.
+      bob.ok(bob.put(variables + "/deploy_env", "{\"value\":\"production\"}"), 200);
+      assertThat(bob.delete(variables + "/release").status()).isEqualTo(204);
+      Files.writeString(gate, "open");
+      JsonNode failed = awaitBuild(first, "FAILED");
+      assertThat(job(failed, "show").path("status").asText()).isEqualTo("SUCCEEDED");
+      assertThat(job(failed, "hold").path("status").asText()).isEqualTo("SKIPPED");
+      assertThat(job(failed, "late").path("status").asText()).isEqualTo("FAILED");
+      assertThat(bob.text("/api/v1/builds/" + first + "/jobs/show/logs"))
+          .contains("deploying to staging");
+      assertThat(bob.text("/api/v1/builds/" + first + "/jobs/late/logs"))
+          .contains("late sees staging")
+          .doesNotContain("production");
+
+      // A re-run sees the original values, as GitHub's re-runs do.
+      Files.writeString(again, "open");
+      long second =
+          bob.ok(bob.post("/api/v1/builds/" + first + "/rerun", null), 201).path("id").asLong();
+      JsonNode rerun = awaitBuild(second, "SUCCEEDED");
+      assertThat(job(rerun, "hold").path("status").asText()).isEqualTo("SKIPPED");
+      assertThat(bob.text("/api/v1/builds/" + second + "/jobs/late/logs"))
+          .contains("late sees staging");
+
+      // A new build sees the edit and the deletion.
+      long third =
+          bob.ok(bob.post("/api/v1/pipelines/" + pipeline + "/builds", null), 201)
+              .path("id")
+              .asLong();
+      JsonNode fresh = awaitBuild(third, "SUCCEEDED");
+      assertThat(job(fresh, "hold").path("status").asText()).isEqualTo("SUCCEEDED");
+      assertThat(bob.text("/api/v1/builds/" + third + "/jobs/show/logs"))
+          .contains("deploying to production");
+    } finally {
+      Files.deleteIfExists(gate);
+      Files.deleteIfExists(again);
+    }
+  }
+
+  @Test
+  void badVariableNamesAndValuesAreRefusedNamingTheField() throws Exception {
+    long pipeline =
+        createPipeline("vars-bad-" + UUID.randomUUID(), "jobs:\n  a:\n    steps: [{run: x}]\n");
+    String variables = "/api/v1/pipelines/" + pipeline + "/variables";
+    for (String name : List.of("1ST", "GITHUB_TOKEN", "github_x", "A-B", "A.B", "x".repeat(101))) {
+      ApiClient.Answer answer = bob.put(variables + "/" + name, "{\"value\":\"v\"}");
+      assertThat(answer.status()).as(name).isEqualTo(400);
+      assertThat(answer.body().path("field").asText()).as(name).isEqualTo("name");
+    }
+    for (String body :
+        List.of("{}", "{\"value\":\"\"}", "{\"value\":\"" + "x".repeat(48 * 1024 + 1) + "\"}")) {
+      ApiClient.Answer answer = bob.put(variables + "/OK", body);
+      assertThat(answer.status()).isEqualTo(400);
+      assertThat(answer.body().path("field").asText()).isEqualTo("value");
+    }
+    // Exactly 48 KB is allowed.
+    bob.ok(bob.put(variables + "/BIG", "{\"value\":\"" + "x".repeat(48 * 1024) + "\"}"), 201);
+    // Not a member: 403; unknown pipeline or variable: 404.
+    assertThat(carol.put(variables + "/OK", "{\"value\":\"v\"}").status()).isEqualTo(403);
+    assertThat(carol.delete(variables + "/BIG").status()).isEqualTo(403);
+    assertThat(bob.put("/api/v1/pipelines/999999999/variables/OK", "{\"value\":\"v\"}").status())
+        .isEqualTo(404);
+    assertThat(bob.get("/api/v1/pipelines/999999999/variables").status()).isEqualTo(404);
+    assertThat(bob.delete(variables + "/NOPE").status()).isEqualTo(404);
+    assertThat(bob.ok(bob.get(variables + "/big"), 200).path("value").asText()).hasSize(48 * 1024);
+
+    // The count limit: 500 variables per pipeline, a 501st is refused, replacing one is not.
+    for (int i = 1; i < 500; i++) {
+      jdbc.update(
+          "insert into pipeline_variables (pipeline_id, name, value, updated_by)"
+              + " values (?, ?, 'v', 'it')",
+          pipeline,
+          "V" + i);
+    }
+    ApiClient.Answer full = bob.put(variables + "/ONE_MORE", "{\"value\":\"v\"}");
+    assertThat(full.status()).isEqualTo(409);
+    assertThat(full.body().path("detail").asText()).contains("500");
+    bob.ok(bob.put(variables + "/V1", "{\"value\":\"w\"}"), 200);
+    // The size limit: 256 KB of values together.
+    ApiClient.Answer tooMuch = null;
+    for (int i = 1; i <= 5; i++) {
+      String big = "{\"value\":\"" + "y".repeat(48 * 1024) + "\"}";
+      ApiClient.Answer answer = bob.put(variables + "/V" + (100 + i), big);
+      if (answer.status() != 200) {
+        tooMuch = answer;
+        break;
+      }
+    }
+    assertThat(tooMuch).isNotNull();
+    assertThat(tooMuch.status()).isEqualTo(409);
+    assertThat(tooMuch.body().path("field").asText()).isEqualTo("value");
+  }
+
+  @Test
   void aFinishedAttemptOfAnotherInstallationsBuildWithTheSameIdIsNotReattached() throws Exception {
     // Another database numbered a build as ours will be; its attempt finished with exit 7 and kept
     // its exit code for a retry: once in the layout before installation tokens, once in another
