@@ -724,6 +724,12 @@ class BuildFlowIT {
     assertThat(bob.get("/api/v1/pipelines/999999999/variables").status()).isEqualTo(404);
     assertThat(bob.delete(variables + "/NOPE").status()).isEqualTo(404);
     assertThat(bob.ok(bob.get(variables + "/big"), 200).path("value").asText()).hasSize(48 * 1024);
+    // The OpenAPI document describes the routes and the body's required value.
+    JsonNode doc = anonymous.ok(anonymous.get("/v3/api-docs"), 200);
+    JsonNode put = doc.path("paths").path("/api/v1/pipelines/{id}/variables/{name}").path("put");
+    assertThat(put.path("x-roles").toString()).contains("ci_user");
+    assertThat(doc.at("/components/schemas/SetVariable/required").toString()).contains("value");
+    assertThat(doc.path("paths").path("/api/v1/pipelines/{id}/variables").has("get")).isTrue();
 
     // The count limit: 500 variables per pipeline, a 501st is refused, replacing one is not.
     for (int i = 1; i < 500; i++) {

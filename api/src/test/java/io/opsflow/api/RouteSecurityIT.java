@@ -104,6 +104,8 @@ class RouteSecurityIT {
         .contains(
             "POST /api/v1/sessions/start",
             "POST /api/v1/pipelines",
+            "PUT /api/v1/pipelines/1/variables/1",
+            "DELETE /api/v1/pipelines/1/variables/1",
             "POST /api/v1/workloads/schedule",
             "POST /api/v1/nodes/register",
             "POST /api/v1/passes",

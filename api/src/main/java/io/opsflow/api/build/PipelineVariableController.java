@@ -7,6 +7,7 @@ import io.opsflow.api.web.ApiException;
 import io.opsflow.api.web.Operators;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
+import io.swagger.v3.oas.annotations.media.Schema;
 import jakarta.servlet.http.HttpServletRequest;
 import java.net.URI;
 import java.util.List;
@@ -31,7 +32,12 @@ import org.springframework.web.bind.annotation.RestController;
 public class PipelineVariableController {
 
   /** The body of a PUT. */
-  public record SetVariable(String value) {}
+  public record SetVariable(
+      @Schema(
+              requiredMode = Schema.RequiredMode.REQUIRED,
+              description = "1 byte to 48 KB of text; not a secret",
+              example = "staging")
+          String value) {}
 
   private final PipelineStore pipelines;
   private final PipelineVariables variables;

@@ -1,6 +1,7 @@
 package io.opsflow.api.build;
 
 import io.opsflow.api.web.ApiException;
+import io.swagger.v3.oas.annotations.media.Schema;
 import java.nio.charset.StandardCharsets;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -40,7 +41,16 @@ public class PipelineVariables {
   private static final Pattern NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
 
   /** One variable as the API shows it. */
-  public record Variable(String name, String value, String updatedBy, Instant updatedAt) {}
+  public record Variable(
+      @Schema(
+              requiredMode = Schema.RequiredMode.REQUIRED,
+              description = "upper-cased; vars.<name> in expressions, case-insensitive",
+              example = "DEPLOY_ENV")
+          String name,
+      @Schema(requiredMode = Schema.RequiredMode.REQUIRED, description = "in full: not a secret")
+          String value,
+      @Schema(requiredMode = Schema.RequiredMode.REQUIRED) String updatedBy,
+      @Schema(requiredMode = Schema.RequiredMode.REQUIRED) Instant updatedAt) {}
 
   private final JdbcTemplate jdbc;
 
