@@ -36,7 +36,9 @@ final class CampaignProcesses implements AutoCloseable {
     API("api"),
     ORCHESTRATION("orchestration pool"),
     DEVICES("devices pool"),
-    CI_RUNNER("CI runner");
+    CI_RUNNER("CI runner"),
+    NODE_A("node agent a"),
+    NODE_B("node agent b");
 
     final String label;
 
@@ -53,6 +55,8 @@ final class CampaignProcesses implements AutoCloseable {
   private final int enginePort = LoopbackPorts.free();
   private final int postgresPort = LoopbackPorts.free();
   private final int apiPort = LoopbackPorts.free();
+  // Node agents authenticate with the deployment's shared agent secret.
+  private static final String AGENT_SECRET = "campaign-agent-secret";
   private final Map<Role, JavaProcess> jvms = new EnumMap<>(Role.class);
   private final Map<Role, Integer> starts = new EnumMap<>(Role.class);
   private TemporalDevServer engine;
@@ -127,6 +131,7 @@ final class CampaignProcesses implements AutoCloseable {
       case ORCHESTRATION -> worker(role, "orchestration", false);
       case DEVICES -> worker(role, "devices,pass-executors", true);
       case CI_RUNNER -> worker(role, "ci-runner", false);
+      case NODE_A, NODE_B -> agent(role);
     }
   }
 
@@ -173,6 +178,7 @@ final class CampaignProcesses implements AutoCloseable {
     Map<String, String> env = new HashMap<>();
     env.put("OPSFLOW_PAYLOAD_KEY", payloadKey);
     env.put("OPSFLOW_DEVICE_CA_KEY", deviceCaKey);
+    env.put("AGENT_SECRET", AGENT_SECRET);
     env.put("TEMPORAL_ADDRESS", "127.0.0.1:" + enginePort);
     env.put("SPRING_DATASOURCE_URL", jdbcUrl());
     env.put("SPRING_DATASOURCE_USERNAME", EmbeddedPostgres.USER);
@@ -202,6 +208,32 @@ final class CampaignProcesses implements AutoCloseable {
             logOf(role));
     jvms.put(role, process);
     return process;
+  }
+
+  /** The node id of an agent role: {@code campaign-a}, {@code campaign-b}. */
+  static String nodeId(Role role) {
+    return "campaign-" + role.name().substring("NODE_".length()).toLowerCase();
+  }
+
+  /**
+   * A node agent: the workers jar in agent mode, the only worker on {@code node-<id>}, running its
+   * containers on this machine's Docker engine (both agents share it, as two nodes' engines).
+   */
+  private void agent(Role role) throws Exception {
+    JavaProcess process =
+        JavaProcess.startMain(
+            role.label,
+            List.of("-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"),
+            JavaProcess.execJar("workers"),
+            "io.opsflow.workers.agent.AgentApplication",
+            List.of(
+                "--opsflow.agent.node-id=" + nodeId(role),
+                "--opsflow.agent.api-url=http://127.0.0.1:" + apiPort,
+                "--opsflow.agent.heartbeat-interval=2s"),
+            connections(),
+            logOf(role));
+    jvms.put(role, process);
+    process.awaitLog("Started AgentApplication", Duration.ofSeconds(180));
   }
 
   private void worker(Role role, String pools, boolean syslog) throws Exception {

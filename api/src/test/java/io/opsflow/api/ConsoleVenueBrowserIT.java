@@ -177,11 +177,22 @@ class ConsoleVenueBrowserIT {
 
     // Waiting for its payment: the card says so and the session is listed with its payment.
     until(d -> state(station).equals("payment"));
-    WebElement pending =
-        until(d -> d.findElement(By.cssSelector("#payments-pending tbody tr[data-payment-id]")));
-    long session = Long.parseLong(pending.getDomAttribute("data-session-id"));
-    long payment = Long.parseLong(pending.getDomAttribute("data-payment-id"));
-    assertThat(pending.getText()).contains("#" + session).contains("payment #" + payment);
+    // The list is redrawn live: the row is read whole inside the wait (a redraw between finding
+    // and reading it makes the element stale, and the wait then reads the new one).
+    String[] pending =
+        until(
+            d -> {
+              WebElement tr =
+                  d.findElement(By.cssSelector("#payments-pending tbody tr[data-payment-id]"));
+              return new String[] {
+                tr.getDomAttribute("data-session-id"),
+                tr.getDomAttribute("data-payment-id"),
+                tr.getText()
+              };
+            });
+    long session = Long.parseLong(pending[0]);
+    long payment = Long.parseLong(pending[1]);
+    assertThat(pending[2]).contains("#" + session).contains("payment #" + payment);
     JsonNode row = admin.ok(admin.get("/api/v1/sessions/" + session), 200);
     assertThat(row.path("status").asText()).isEqualTo("AWAITING_PAYMENT");
     assertThat(row.path("station_id").asLong()).isEqualTo(station);

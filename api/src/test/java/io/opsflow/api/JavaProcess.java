@@ -63,12 +63,43 @@ final class JavaProcess implements AutoCloseable {
       Map<String, String> environment,
       Path log)
       throws IOException {
+    List<String> launch = new ArrayList<>(jvmArgs);
+    launch.add("-jar");
+    launch.add(jar.toString());
+    launch.addAll(args);
+    return launch(name, launch, environment, log);
+  }
+
+  /**
+   * Starts another main class of an executable jar ({@code mainClass}, e.g. the workers jar's
+   * {@code AgentApplication}) through Spring Boot's {@code PropertiesLauncher}.
+   */
+  static JavaProcess startMain(
+      String name,
+      List<String> jvmArgs,
+      Path jar,
+      String mainClass,
+      List<String> args,
+      Map<String, String> environment,
+      Path log)
+      throws IOException {
+    List<String> launch = new ArrayList<>(jvmArgs);
+    launch.addAll(
+        List.of(
+            "-cp",
+            jar.toString(),
+            "-Dloader.main=" + mainClass,
+            "org.springframework.boot.loader.launch.PropertiesLauncher"));
+    launch.addAll(args);
+    return launch(name, launch, environment, log);
+  }
+
+  private static JavaProcess launch(
+      String name, List<String> launch, Map<String, String> environment, Path log)
+      throws IOException {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    command.addAll(jvmArgs);
-    command.add("-jar");
-    command.add(jar.toString());
-    command.addAll(args);
+    command.addAll(launch);
     ProcessBuilder builder =
         new ProcessBuilder(command)
             .redirectErrorStream(true)

@@ -25,6 +25,7 @@ import java.util.Random;
 import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -33,12 +34,14 @@ import org.junit.jupiter.api.io.TempDir;
  *
  * <p>Each round starts one instance of each flow (a timed session on a console behind a Shelly plug
  * simulator, a CI build of three jobs on the local runner, a device onboarded into a loopback mesh
- * until its health check sees it online), then kills one process ({@link CampaignProcesses.Role})
- * with SIGKILL at a random point, starts it again after a random pause, and waits for every flow to
- * end. It then counts, against what the flow must have done exactly once: plug switches (the
- * simulator's own counters), enforcement events, job side effects (a line each job appends to a
- * file), build log lines, certificates, licenses and addresses. A summary table (flow, kills,
- * rounds, lost, duplicated) is printed and every lost and duplicated count must be zero.
+ * until its health check sees it online, a container placed on one of two node agents and run to
+ * its exit on the real Docker engine), then kills one process ({@link CampaignProcesses.Role}) with
+ * SIGKILL at a random point, starts it again after a random pause, and waits for every flow to end.
+ * It then counts, against what the flow must have done exactly once: plug switches (the simulator's
+ * own counters), enforcement events, job side effects (a line each job appends to a file), build
+ * log lines, certificates, licenses and addresses, containers (by their {@code workloadId} label)
+ * and their log lines. A summary table (flow, kills, rounds, lost, duplicated) is printed and every
+ * lost and duplicated count must be zero.
  *
  * <p>Randomness is seeded ({@code -Dopsflow.campaign.seed}, printed). The short form, run by {@code
  * mvn verify}, has one round per process role, each role killed once in a shuffled order; {@code
@@ -119,6 +122,22 @@ class ReliabilityCampaignIT {
                   201)
               .path("id")
               .asLong();
+      String workload =
+          admin
+              .ok(
+                  admin.post(
+                      "/api/v1/workloads/schedule",
+                      "{\"name\":\"campaign-"
+                          + round
+                          + "\",\"type\":\"docker-container\",\"image\":\""
+                          + IMAGE
+                          + "\",\"command\":\"sh -c 'echo campaign-start; sleep 25;"
+                          + " echo campaign-done'\",\"cpu\":0.1,\"memory\":32,"
+                          + "\"restartPolicy\":\"never\"}"),
+                  200)
+              .path("workload_id")
+              .asText();
+      workloads.add(workload);
       Instant started = Instant.now();
 
       long killAfterMs = 2_000 + random.nextInt(38_000);
@@ -138,6 +157,7 @@ class ReliabilityCampaignIT {
       tallies.add(sessionTally(admin, victim, sessionId, plug));
       tallies.add(buildTally(alice, victim, build, effects));
       tallies.add(deviceTally(pki, deployment, victim, device));
+      tallies.add(workloadTally(admin, victim, workload));
       System.out.printf(
           "round %d: every flow ended %d s after its start%n",
           round, Duration.between(started, Instant.now()).toSeconds());
@@ -276,6 +296,70 @@ class ReliabilityCampaignIT {
             + licenses
             + ", live addresses "
             + addresses);
+  }
+
+  /** The local image every container runs (built by .ci/run with docker import, never pulled). */
+  static final String IMAGE = "opsflow/busybox:local";
+
+  private final List<String> workloads = new ArrayList<>();
+
+  private Tally workloadTally(ApiClient admin, Role victim, String id) throws Exception {
+    JsonNode done =
+        poll(
+            admin,
+            "/api/v1/workloads/" + id,
+            w -> List.of("Exited", "Failed").contains(w.path("status").asText()));
+    String status = done == null ? "unfinished" : done.path("status").asText();
+    String logs = done == null ? "" : done.path("logs").asText();
+    long containers = docker("ps", "-a", "-q", "--filter", "label=workloadId=" + id).size();
+    long started = occurrences(logs, "campaign-start");
+    long finished = occurrences(logs, "campaign-done");
+    boolean ok = status.equals("Exited") && done.path("exit_code").asInt(-1) == 0;
+    long lost =
+        (ok ? 0 : 1) + (containers == 0 ? 1 : 0) + (started == 0 ? 1 : 0) + (finished == 0 ? 1 : 0);
+    long duplicated =
+        Math.max(0, containers - 1) + Math.max(0, started - 1) + Math.max(0, finished - 1);
+    return new Tally(
+        "workload",
+        victim,
+        lost,
+        duplicated,
+        "status "
+            + status
+            + (done == null ? "" : " exit " + done.path("exit_code").asText())
+            + " on "
+            + (done == null ? "?" : done.path("node_id").asText())
+            + ", containers "
+            + containers
+            + ", log lines start "
+            + started
+            + " done "
+            + finished);
+  }
+
+  private static long occurrences(String text, String line) {
+    return text.lines().filter(l -> l.trim().equals(line)).count();
+  }
+
+  /** The Docker CLI's output lines. */
+  private static List<String> docker(String... args) throws Exception {
+    List<String> command = new ArrayList<>(List.of("docker"));
+    command.addAll(List.of(args));
+    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    if (p.waitFor() != 0) {
+      throw new AssertionError(String.join(" ", command) + " failed: " + out);
+    }
+    return out.lines().filter(l -> !l.isBlank()).toList();
+  }
+
+  @AfterEach
+  void removeContainers() throws Exception {
+    for (String id : workloads) {
+      for (String container : docker("ps", "-a", "-q", "--filter", "label=workloadId=" + id)) {
+        docker("rm", "-f", container);
+      }
+    }
   }
 
   private static long count(CampaignProcesses deployment, String query, long device)
