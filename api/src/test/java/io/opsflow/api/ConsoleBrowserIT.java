@@ -5,17 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.opsflow.simulators.GroundStationSimulator;
 import io.opsflow.simulators.ShellyPlugSimulator;
-import java.io.File;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Function;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -23,15 +18,8 @@ import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.Keys;
-import org.openqa.selenium.OutputType;
-import org.openqa.selenium.TimeoutException;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
-import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
-import org.openqa.selenium.support.ui.Select;
-import org.openqa.selenium.support.ui.WebDriverWait;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 
@@ -59,9 +47,6 @@ import org.springframework.boot.test.web.server.LocalServerPort;
     })
 class ConsoleBrowserIT {
 
-  private static final Path SHOTS = Path.of("target", "console-screenshots");
-  private static final Duration WAIT = Duration.ofSeconds(60);
-
   private static final java.util.concurrent.atomic.AtomicInteger STATIONS =
       new java.util.concurrent.atomic.AtomicInteger();
 
@@ -70,13 +55,13 @@ class ConsoleBrowserIT {
 
   @LocalServerPort int port;
 
+  private ConsolePage page;
   private WebDriver browser;
 
   @BeforeAll
   static void devices() throws IOException {
     plug = ShellyPlugSimulator.start();
     groundStation = GroundStationSimulator.start();
-    Files.createDirectories(SHOTS);
   }
 
   @AfterAll
@@ -87,148 +72,26 @@ class ConsoleBrowserIT {
 
   @AfterEach
   void closeBrowser() {
-    if (browser != null) {
-      browser.quit();
-    }
-  }
-
-  private WebDriver browser() {
-    browser = chromium();
-    return browser;
-  }
-
-  /** Chromium through the system's chromedriver: nothing is downloaded (no Selenium Manager). */
-  static WebDriver chromium() {
-    String chromium = System.getProperty("opsflow.chromium", "/usr/bin/chromium");
-    String driver = System.getProperty("opsflow.chromedriver", "/usr/bin/chromedriver");
-    assertThat(new File(chromium)).as("Debian package chromium").exists();
-    assertThat(new File(driver)).as("Debian package chromium-driver").exists();
-    ChromeOptions options = new ChromeOptions();
-    options.setBinary(chromium);
-    options.addArguments(
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--window-size=1400,1100",
-        "--no-first-run",
-        "--disable-extensions");
-    org.openqa.selenium.logging.LoggingPreferences logs =
-        new org.openqa.selenium.logging.LoggingPreferences();
-    logs.enable(org.openqa.selenium.logging.LogType.BROWSER, java.util.logging.Level.ALL);
-    options.setCapability("goog:loggingPrefs", logs);
-    ChromeDriverService service =
-        new ChromeDriverService.Builder()
-            .usingDriverExecutable(new File(driver))
-            .usingAnyFreePort()
-            .build();
-    return new ChromeDriver(service, options);
-  }
-
-  private String base() {
-    return "http://127.0.0.1:" + port;
-  }
-
-  private <T> T until(Function<WebDriver, T> condition) {
-    return until(WAIT, condition);
-  }
-
-  private <T> T until(Duration timeout, Function<WebDriver, T> condition) {
-    try {
-      return new WebDriverWait(browser, timeout, Duration.ofMillis(200))
-          .ignoring(org.openqa.selenium.StaleElementReferenceException.class)
-          .ignoring(org.openqa.selenium.NoSuchElementException.class)
-          .until(condition);
-    } catch (TimeoutException e) {
-      shot("failed-" + System.nanoTime());
-      StringBuilder console = new StringBuilder();
-      browser
-          .manage()
-          .logs()
-          .get(org.openqa.selenium.logging.LogType.BROWSER)
-          .forEach(entry -> console.append(entry).append('\n'));
-      throw new AssertionError(
-          "timed out; the page shows:\n"
-              + browser.findElement(By.tagName("body")).getText()
-              + "\nbrowser console:\n"
-              + console,
-          e);
-    }
-  }
-
-  private void shot(String name) {
-    try {
-      File png = ((org.openqa.selenium.TakesScreenshot) browser).getScreenshotAs(OutputType.FILE);
-      Files.copy(png.toPath(), SHOTS.resolve(name + ".png"), StandardCopyOption.REPLACE_EXISTING);
-    } catch (IOException e) {
-      throw new java.io.UncheckedIOException(e);
+    if (page != null) {
+      page.close();
     }
   }
 
   /** Logs in the way a person does: the console sends the browser to the issuer's login page. */
   private void logIn(String user, String password) {
-    browser();
-    browser.get(base() + "/");
-    until(d -> d.findElement(By.id("login"))).click();
-    until(d -> d.findElement(By.name("username"))).sendKeys(user);
-    browser.findElement(By.name("password")).sendKeys(password);
-    browser.findElement(By.cssSelector("button[type=submit]")).click();
-    until(d -> d.findElement(By.id("user")).getText().equals(user));
+    page = new ConsolePage("http://127.0.0.1:" + port, "failed-");
+    browser = page.browser();
+    page.logIn(user, password);
     // Back on the console, the code redeemed and dropped from the address.
     assertThat(browser.getCurrentUrl()).doesNotContain("code=").doesNotContain("/console/callback");
   }
 
-  private void open(String hash) {
-    browser.get(base() + "/#/" + hash);
-  }
-
-  private WebElement byId(String id) {
-    return until(d -> d.findElement(By.id(id)));
-  }
-
-  /** Clicks the element with this id, again if the page redrew it meanwhile (live pages do). */
-  private void click(String id) {
-    click(By.id(id));
-  }
-
-  private void click(By by) {
-    until(
-        d -> {
-          d.findElement(by).click();
-          return true;
-        });
-  }
-
-  /** Chooses an option, again if the page redrew the list meanwhile. */
-  private void choose(String id, String value) {
-    until(
-        d -> {
-          new Select(d.findElement(By.id(id))).selectByValue(value);
-          return true;
-        });
-  }
-
-  /** Replaces what a field holds, again if the page redrew it meanwhile. */
-  private void type(String id, String text) {
-    until(
-        d -> {
-          WebElement input = d.findElement(By.id(id));
-          input.clear();
-          input.sendKeys(text);
-          return true;
-        });
-  }
-
   private void clickNode(String graph, String node) {
-    until(
+    page.until(
         d -> {
           d.findElement(By.cssSelector("#" + graph + " g.node[data-id=\"" + node + "\"]")).click();
           return true;
         });
-  }
-
-  private String text(String css) {
-    return browser.findElement(By.cssSelector(css)).getText();
   }
 
   private static int seconds(String clock) {
@@ -237,11 +100,6 @@ class ConsoleBrowserIT {
       total = total * 60 + Integer.parseInt(part);
     }
     return total;
-  }
-
-  private void setValue(WebElement element, String value) {
-    ((JavascriptExecutor) browser)
-        .executeScript("arguments[0].value = arguments[1];", element, value);
   }
 
   @Test
@@ -255,39 +113,43 @@ class ConsoleBrowserIT {
             "/api/v1/stations", "{\"name\":\"pc-console\",\"type\":\"PC\",\"hourly_rate\":6.00}"),
         201);
     logIn("console-op", "console-op-password");
-    open("venue");
+    page.open("venue");
     String card = ".card[data-station-id=\"" + station + "\"]";
-    until(d -> d.findElement(By.cssSelector(card + " form")));
-    until(d -> d.findElement(By.id("venue-live")).getText().equals("live"));
-    choose("start-user-" + station, Long.toString(user));
+    page.until(d -> d.findElement(By.cssSelector(card + " form")));
+    page.until(d -> d.findElement(By.id("venue-live")).getText().equals("live"));
+    page.choose("start-user-" + station, Long.toString(user));
     // The server's refusal shows in the form: this customer has no balance.
-    choose("start-method-" + station, "BALANCE");
-    click("start-" + station);
-    until(
+    page.choose("start-method-" + station, "BALANCE");
+    page.click("start-" + station);
+    page.until(
         d ->
             d.findElement(By.cssSelector(card + " .error"))
                 .getText()
                 .contains("Insufficient balance"));
-    shot("venue-refused");
+    page.shot("venue-refused");
 
-    choose("start-method-" + station, "CASH");
-    type("start-minutes-" + station, "2");
-    click("start-" + station);
-    until(d -> d.findElement(By.cssSelector(card)).getDomAttribute("data-state").equals("active"));
+    page.choose("start-method-" + station, "CASH");
+    page.type("start-minutes-" + station, "2");
+    page.click("start-" + station);
+    page.until(
+        d -> d.findElement(By.cssSelector(card)).getDomAttribute("data-state").equals("active"));
     // Read inside the wait: the live page may redraw the card between finding and reading it.
-    int first = seconds(until(d -> d.findElement(By.cssSelector(card + " .countdown")).getText()));
+    int first =
+        seconds(page.until(d -> d.findElement(By.cssSelector(card + " .countdown")).getText()));
     assertThat(first).isBetween(100, 120);
     // The countdown runs in the page: a few seconds later it shows less.
-    until(d -> seconds(text(card + " .countdown")) <= first - 2);
-    shot("venue");
+    page.until(d -> seconds(page.text(card + " .countdown")) <= first - 2);
+    page.shot("venue");
 
-    type("extend-minutes-" + station, "3");
-    click("extend-" + station);
-    until(d -> seconds(text(card + " .countdown")) > 240);
+    page.type("extend-minutes-" + station, "3");
+    page.click("extend-" + station);
+    page.until(d -> seconds(page.text(card + " .countdown")) > 240);
 
-    click("stop-" + station);
-    until(d -> d.findElement(By.cssSelector(card)).getDomAttribute("data-state").equals("free"));
-    until(d -> d.findElement(By.cssSelector("#recent tbody tr")).getText().contains("STOPPED"));
+    page.click("stop-" + station);
+    page.until(
+        d -> d.findElement(By.cssSelector(card)).getDomAttribute("data-state").equals("free"));
+    page.until(
+        d -> d.findElement(By.cssSelector("#recent tbody tr")).getText().contains("STOPPED"));
     JsonNode sessions = admin.ok(admin.get("/api/v1/sessions?station_id=" + station), 200);
     assertThat(sessions.get(0).path("status").asText()).isEqualTo("STOPPED");
     assertThat(sessions.get(0).path("extended_minutes").asInt()).isEqualTo(3);
@@ -320,44 +182,45 @@ class ConsoleBrowserIT {
   @Test
   void aPipelineIsCreatedAndItsBuildsDagFollowedUntilEveryJobIsGreen() {
     logIn("console-op", "console-op-password");
-    open("ci");
-    setValue(byId("pl-name"), "console-demo");
+    page.open("ci");
+    page.setValue(page.byId("pl-name"), "console-demo");
     // A pipeline the server refuses: the problem is shown with its line.
-    setValue(byId("pl-yaml"), PIPELINE.replace("needs: [test, lint]", "needs: [test, ghost]"));
-    click("pl-validate");
-    until(d -> d.findElement(By.cssSelector("#pl-form .error")).getText().contains("ghost"));
-    setValue(byId("pl-yaml"), PIPELINE);
-    click("pl-validate");
-    until(d -> d.findElements(By.cssSelector("#pl-preview g.node")).size() == 4);
-    shot("ci-new-pipeline");
-    click("pl-create");
-    until(d -> d.getCurrentUrl().contains("#/ci/pipeline/"));
-    click(By.cssSelector("[id^=start-build-]"));
+    page.setValue(
+        page.byId("pl-yaml"), PIPELINE.replace("needs: [test, lint]", "needs: [test, ghost]"));
+    page.click("pl-validate");
+    page.until(d -> d.findElement(By.cssSelector("#pl-form .error")).getText().contains("ghost"));
+    page.setValue(page.byId("pl-yaml"), PIPELINE);
+    page.click("pl-validate");
+    page.until(d -> d.findElements(By.cssSelector("#pl-preview g.node")).size() == 4);
+    page.shot("ci-new-pipeline");
+    page.click("pl-create");
+    page.until(d -> d.getCurrentUrl().contains("#/ci/pipeline/"));
+    page.click(By.cssSelector("[id^=start-build-]"));
 
-    until(d -> d.getCurrentUrl().contains("#/ci/build/"));
-    until(d -> d.findElements(By.cssSelector("#build-dag g.node")).size() == 4);
+    page.until(d -> d.getCurrentUrl().contains("#/ci/build/"));
+    page.until(d -> d.findElements(By.cssSelector("#build-dag g.node")).size() == 4);
     // Job states arrive live: the first job is seen running, then every job is green.
-    until(
+    page.until(
         d ->
             d.findElement(By.cssSelector("#build-dag g.node[data-id=build]"))
                 .getDomAttribute("data-status")
                 .equals("running"));
-    shot("ci-build-running");
-    until(
+    page.shot("ci-build-running");
+    page.until(
         d ->
             d.findElements(By.cssSelector("#build-dag g.node")).stream()
                 .allMatch(n -> "succeeded".equals(n.getDomAttribute("data-status"))));
-    until(d -> text("#build-head .badge").equals("SUCCEEDED"));
+    page.until(d -> page.text("#build-head .badge").equals("SUCCEEDED"));
     // Keyboard: Tab to the deploy job and Enter follows its log to its end.
     WebElement deploy = browser.findElement(By.cssSelector("#build-dag g.node[data-id=deploy]"));
     ((JavascriptExecutor) browser).executeScript("arguments[0].focus();", deploy);
     deploy.sendKeys(Keys.ENTER);
-    until(d -> "SUCCEEDED".equals(d.findElement(By.id("log")).getDomAttribute("data-status")));
-    assertThat(text("#log")).contains("deploying artifact-1");
+    page.until(d -> "SUCCEEDED".equals(d.findElement(By.id("log")).getDomAttribute("data-status")));
+    assertThat(page.text("#log")).contains("deploying artifact-1");
     assertThat(
             browser.findElement(By.cssSelector("#build-head a.temporal")).getDomAttribute("href"))
         .matches("http://127\\.0\\.0\\.1:\\d+/namespaces/default/workflows/build-\\d+");
-    shot("ci-build");
+    page.shot("ci-build");
 
     // The token runs out (the embedded issuer gives no refresh token): the console asks the
     // issuer again, which answers at once while its login session lasts, and comes back here.
@@ -373,8 +236,8 @@ class ConsoleBrowserIT {
                     return old;""");
     String build = browser.getCurrentUrl().replaceAll(".*#/ci/build/(\\d+).*", "$1");
     browser.navigate().refresh();
-    until(d -> d.getCurrentUrl().contains("#/ci/build/" + build));
-    until(d -> text("#build-head .badge").equals("SUCCEEDED"));
+    page.until(d -> d.getCurrentUrl().contains("#/ci/build/" + build));
+    page.until(d -> page.text("#build-head .badge").equals("SUCCEEDED"));
     assertThat(
             ((JavascriptExecutor) browser)
                 .executeScript(
@@ -398,25 +261,25 @@ class ConsoleBrowserIT {
                 + "\"availableMemory\":8192}"),
         200);
     logIn("console-op", "console-op-password");
-    open("workloads");
-    until(
+    page.open("workloads");
+    page.until(
         d ->
             d.findElement(By.cssSelector("tr[data-node-id=node-ops] td.age"))
                 .getText()
                 .contains("ago"));
-    type("wl-name", "celery-worker");
-    type("wl-command", "sh -c \"echo worker up; sleep 3600\"");
-    type("wl-env", "QUEUE=default");
-    click("wl-schedule");
-    until(d -> d.getCurrentUrl().matches(".*#/workloads/[0-9a-f-]{36}$"));
+    page.type("wl-name", "celery-worker");
+    page.type("wl-command", "sh -c \"echo worker up; sleep 3600\"");
+    page.type("wl-env", "QUEUE=default");
+    page.click("wl-schedule");
+    page.until(d -> d.getCurrentUrl().matches(".*#/workloads/[0-9a-f-]{36}$"));
     String id = browser.getCurrentUrl().replaceAll(".*#/workloads/", "");
-    until(
+    page.until(
         d ->
             d.findElement(By.cssSelector("#workload-detail h2"))
                 .getText()
                 .contains("celery-worker"));
-    until(d -> d.findElement(By.cssSelector("tr[data-workload-id=\"" + id + "\"]")));
-    until(d -> !d.findElements(By.cssSelector("#workload-detail tbody tr")).isEmpty());
+    page.until(d -> d.findElement(By.cssSelector("tr[data-workload-id=\"" + id + "\"]")));
+    page.until(d -> !d.findElements(By.cssSelector("#workload-detail tbody tr")).isEmpty());
     assertThat(
             browser
                 .findElement(By.cssSelector("tr[data-workload-id=\"" + id + "\"] a.temporal"))
@@ -426,7 +289,7 @@ class ConsoleBrowserIT {
         new ApiClient(port).ok(new ApiClient(port).get("/api/v1/workloads/" + id), 200);
     assertThat(workload.path("name").asText()).isEqualTo("celery-worker");
     assertThat(workload.path("env_vars").path("QUEUE").asText()).isEqualTo("default");
-    shot("workloads");
+    page.shot("workloads");
   }
 
   private static final String PROCEDURE =
@@ -483,42 +346,44 @@ class ConsoleBrowserIT {
     ApiClient pass = new ApiClient(port).as("it-pass");
     long id = passSoon(pass, 10);
     logIn("console-op", "console-op-password");
-    open("passes");
-    until(d -> d.findElement(By.cssSelector("#timeline a[href=\"#/passes/" + id + "\"]")));
-    shot("passes-timeline");
-    open("passes/" + id);
-    until(d -> d.findElements(By.cssSelector("#pass-graph g.node")).size() == 4);
+    page.open("passes");
+    page.until(d -> d.findElement(By.cssSelector("#timeline a[href=\"#/passes/" + id + "\"]")));
+    page.shot("passes-timeline");
+    page.open("passes/" + id);
+    page.until(d -> d.findElements(By.cssSelector("#pass-graph g.node")).size() == 4);
     // The telecommand is acknowledged; while "hold" waits, mode7 (which would time out) is skipped.
-    until(d -> nodeStatus("ping").equals("succeeded"));
-    until(d -> nodeStatus("hold").equals("running"));
+    page.until(d -> nodeStatus("ping").equals("succeeded"));
+    page.until(d -> nodeStatus("hold").equals("running"));
     clickNode("pass-graph", "mode7");
-    until(d -> d.findElement(By.cssSelector("#node-panel h2")).getText().contains("mode7"));
-    click("node-skip");
-    until(
+    page.until(d -> d.findElement(By.cssSelector("#node-panel h2")).getText().contains("mode7"));
+    page.click("node-skip");
+    page.until(
         d ->
             d.findElement(By.cssSelector("#node-panel .meta"))
                 .getText()
                 .contains("skip requested"));
     // A refused operation is shown with the server's reason: ping already ran.
     clickNode("pass-graph", "ping");
-    until(d -> d.findElement(By.cssSelector("#node-panel h2")).getText().contains("ping"));
-    click("node-skip");
-    until(d -> d.findElement(By.cssSelector("#node-panel .error")).getText().contains("ping"));
-    until(d -> d.findElements(By.cssSelector("#pass-packets tr[data-direction=tm]")).size() > 0);
-    shot("pass-running");
+    page.until(d -> d.findElement(By.cssSelector("#node-panel h2")).getText().contains("ping"));
+    page.click("node-skip");
+    page.until(d -> d.findElement(By.cssSelector("#node-panel .error")).getText().contains("ping"));
+    page.until(
+        d -> d.findElements(By.cssSelector("#pass-packets tr[data-direction=tm]")).size() > 0);
+    page.shot("pass-running");
 
-    until(Duration.ofSeconds(90), d -> nodeStatus("mode7").equals("skipped"));
-    until(Duration.ofSeconds(90), d -> nodeStatus("done").equals("succeeded"));
-    until(
+    page.until(Duration.ofSeconds(90), d -> nodeStatus("mode7").equals("skipped"));
+    page.until(Duration.ofSeconds(90), d -> nodeStatus("done").equals("succeeded"));
+    page.until(
         Duration.ofSeconds(90),
         d -> "success".equals(d.findElement(By.id("pass-head")).getDomAttribute("data-status")));
     assertThat(browser.findElements(By.cssSelector("#pass-packets tr[data-direction=tc]")))
         .hasSize(1);
-    until(d -> d.findElements(By.cssSelector("#pass-events tr[data-type=operator]")).size() >= 1);
+    page.until(
+        d -> d.findElements(By.cssSelector("#pass-events tr[data-type=operator]")).size() >= 1);
     // The stream ends once the pass is over: every event and packet recorded until then is shown,
     // once. (Postprocessing may record a last event after the stream's end: not compared.)
-    until(d -> text("#pass-live").startsWith("pass over"));
-    shot("pass");
+    page.until(d -> page.text("#pass-live").startsWith("pass over"));
+    page.shot("pass");
     for (String table : List.of("packets", "events")) {
       List<Long> shown =
           browser.findElements(By.cssSelector("#pass-" + table + " tbody tr")).stream()
@@ -579,24 +444,24 @@ class ConsoleBrowserIT {
             "tr[data-node-id=node-console]",
             "passes/" + pass,
             "#pass-graph g.node");
-    for (var page : List.of("venue", "ci", "ci/build/" + build, "workloads", "passes/" + pass)) {
-      open(page);
-      until(d -> d.findElement(By.cssSelector(pages.get(page))));
-      if (page.startsWith("passes/")) {
+    for (var route : List.of("venue", "ci", "ci/build/" + build, "workloads", "passes/" + pass)) {
+      page.open(route);
+      page.until(d -> d.findElement(By.cssSelector(pages.get(route))));
+      if (route.startsWith("passes/")) {
         clickNode("pass-graph", "ping");
-        until(d -> d.findElement(By.cssSelector("#node-panel h2")).getText().contains("ping"));
+        page.until(d -> d.findElement(By.cssSelector("#node-panel h2")).getText().contains("ping"));
       }
       assertThat(
               browser.findElements(
                   By.cssSelector("main button, main input, main select, main textarea")))
-          .as("controls on " + page)
+          .as("controls on " + route)
           .isEmpty();
       assertThat(browser.findElement(By.id("main")).getDomAttribute("data-can-act"))
           .isEqualTo("false");
-      shot("viewer-" + page.replace('/', '-'));
+      page.shot("viewer-" + route.replace('/', '-'));
     }
-    open("workloads");
-    until(
+    page.open("workloads");
+    page.until(
         d ->
             d.findElement(By.cssSelector("tr[data-node-id=node-console] td.age"))
                 .getText()
@@ -622,8 +487,8 @@ class ConsoleBrowserIT {
     Object statuses = ((JavascriptExecutor) browser).executeAsyncScript(script);
     assertThat(statuses.toString()).isEqualTo("[403, 403, 403, 403, 403, 200]");
 
-    click("logout");
-    until(d -> d.findElement(By.id("login")));
+    page.click("logout");
+    page.until(d -> d.findElement(By.id("login")));
     assertThat(
             ((JavascriptExecutor) browser)
                 .executeScript("return sessionStorage.getItem('opsflow.console.tokens')"))

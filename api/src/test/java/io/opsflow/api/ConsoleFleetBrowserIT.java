@@ -4,38 +4,26 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.opsflow.device.telemetry.SyslogIntake;
-import java.io.File;
 import java.io.IOException;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Function;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
-import org.openqa.selenium.OutputType;
-import org.openqa.selenium.TakesScreenshot;
-import org.openqa.selenium.TimeoutException;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
-import org.openqa.selenium.support.ui.Select;
-import org.openqa.selenium.support.ui.WebDriverWait;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 
 /**
- * The console's fleet page in a real headless Chromium (the browser of {@link ConsoleBrowserIT}): a
- * PKI admin logs in, registers a device on a loopback mesh from the page's form (after a refusal
- * shown next to the field), watches its connectivity turn online as its monitor's first ping
- * answers, and decommissions it; a viewer reads the fleet without a single control.
+ * The console's fleet page in a real headless Chromium (the browser of {@link ConsolePage}): a PKI
+ * admin logs in, registers a device on a loopback mesh from the page's form (after a refusal shown
+ * next to the field), watches its connectivity turn online as its monitor's first ping answers, and
+ * decommissions it; a viewer reads the fleet without a single control.
  */
 @SpringBootTest(
     webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
@@ -50,24 +38,18 @@ import org.springframework.boot.test.web.server.LocalServerPort;
     })
 class ConsoleFleetBrowserIT {
 
-  private static final Path SHOTS = Path.of("target", "console-screenshots");
-  private static final Duration WAIT = Duration.ofSeconds(60);
   private static final AtomicInteger NAMES = new AtomicInteger();
 
   @LocalServerPort int port;
   @Autowired SyslogIntake intake;
 
+  private ConsolePage page;
   private WebDriver browser;
-
-  @BeforeAll
-  static void shots() throws IOException {
-    Files.createDirectories(SHOTS);
-  }
 
   @AfterEach
   void closeBrowser() {
-    if (browser != null) {
-      browser.quit();
+    if (page != null) {
+      page.close();
     }
   }
 
@@ -86,58 +68,10 @@ class ConsoleFleetBrowserIT {
     return pki().ok(pki().post("/api/v1/tenants", body), 201).path("id").asLong();
   }
 
-  private <T> T until(Function<WebDriver, T> condition) {
-    try {
-      return new WebDriverWait(browser, WAIT, Duration.ofMillis(200))
-          .ignoring(org.openqa.selenium.StaleElementReferenceException.class)
-          .ignoring(org.openqa.selenium.NoSuchElementException.class)
-          .until(condition);
-    } catch (TimeoutException e) {
-      shot("failed-fleet-" + System.nanoTime());
-      throw new AssertionError(
-          "timed out; the page shows:\n" + browser.findElement(By.tagName("body")).getText(), e);
-    }
-  }
-
-  private void shot(String name) {
-    try {
-      File png = ((TakesScreenshot) browser).getScreenshotAs(OutputType.FILE);
-      Files.copy(png.toPath(), SHOTS.resolve(name + ".png"), StandardCopyOption.REPLACE_EXISTING);
-    } catch (IOException e) {
-      throw new java.io.UncheckedIOException(e);
-    }
-  }
-
   private void logIn(String user, String password) {
-    browser = ConsoleBrowserIT.chromium();
-    browser.get("http://127.0.0.1:" + port + "/");
-    until(d -> d.findElement(By.id("login"))).click();
-    until(d -> d.findElement(By.name("username"))).sendKeys(user);
-    browser.findElement(By.name("password")).sendKeys(password);
-    browser.findElement(By.cssSelector("button[type=submit]")).click();
-    until(d -> d.findElement(By.id("user")).getText().equals(user));
-  }
-
-  private void open(String hash) {
-    browser.get("http://127.0.0.1:" + port + "/#/" + hash);
-  }
-
-  private void click(String id) {
-    until(
-        d -> {
-          d.findElement(By.id(id)).click();
-          return true;
-        });
-  }
-
-  private void type(String id, String text) {
-    until(
-        d -> {
-          WebElement input = d.findElement(By.id(id));
-          input.clear();
-          input.sendKeys(text);
-          return true;
-        });
+    page = new ConsolePage("http://127.0.0.1:" + port, "failed-fleet-");
+    browser = page.browser();
+    page.logIn(user, password);
   }
 
   /** A GPS fix (RFC 5424 syslog, MAVLink fields) sent from the device's own overlay address. */
@@ -169,36 +103,32 @@ class ConsoleFleetBrowserIT {
     logIn("fleet-admin", "fleet-admin-password");
     assertThat(browser.findElements(By.cssSelector("#nav a")).stream().map(WebElement::getText))
         .containsExactly("Fleet");
-    open("fleet");
-    until(
-        d -> {
-          new Select(d.findElement(By.id("fl-tenant"))).selectByValue(Long.toString(tenant));
-          return true;
-        });
+    page.open("fleet");
+    page.choose("fl-tenant", Long.toString(tenant));
     // No name: the server's refusal is shown in the form, next to the field it names.
-    click("fl-register");
-    until(d -> d.findElement(By.cssSelector("#fl-form .error")).getText().startsWith("name:"));
+    page.click("fl-register");
+    page.until(d -> d.findElement(By.cssSelector("#fl-form .error")).getText().startsWith("name:"));
     assertThat(browser.findElement(By.id("fl-name")).getDomAttribute("aria-invalid"))
         .isEqualTo("true");
 
     String name = "drone-console-" + NAMES.incrementAndGet();
-    type("fl-name", name);
-    click("fl-register");
-    until(d -> d.getCurrentUrl().matches(".*#/fleet/\\d+$"));
+    page.type("fl-name", name);
+    page.click("fl-register");
+    page.until(d -> d.getCurrentUrl().matches(".*#/fleet/\\d+$"));
     long device = Long.parseLong(browser.getCurrentUrl().replaceAll(".*#/fleet/", ""));
-    until(
+    page.until(
         d ->
             d.findElement(By.cssSelector(row(name) + " td.connectivity"))
                 .getText()
                 .equals("online"));
     // The monitor's contact reaches the onboarding workflow right after: onboarded, online.
-    until(
+    page.until(
         d ->
             d.findElement(By.cssSelector(row(name) + " td.onboarding")).getText().equals("online"));
     assertThat(browser.findElement(By.cssSelector(row(name) + " td.rtt")).getText())
         .endsWith(" ms");
     // The panel links the device's workflow and its endpoint's connectivity monitor.
-    until(
+    page.until(
         d ->
             d.findElement(By.cssSelector("#device-endpoints a.temporal"))
                 .getText()
@@ -212,19 +142,19 @@ class ConsoleFleetBrowserIT {
     assertThat(fleet.path("connectivity").asText()).isEqualTo("online");
     // Its first GPS fix, sent from its overlay address: a position in the table, a dot on the map.
     position(fleet.at("/endpoints/0/ip_address").asText(), 47.3977419, 8.5455938);
-    until(
+    page.until(
         d ->
             d.findElement(By.cssSelector(row(name) + " td.position"))
                 .getText()
                 .startsWith("47.397742, 8.545594"));
-    until(d -> "1".equals(d.findElement(By.id("fleet-map")).getDomAttribute("data-points")));
+    page.until(d -> "1".equals(d.findElement(By.id("fleet-map")).getDomAttribute("data-points")));
     assertThat(browser.findElement(By.id("fleet-map")).getDomAttribute("aria-label"))
         .contains(name + " at 47.39774, 8.54559");
-    shot("fleet");
+    page.shot("fleet");
 
-    type("fl-reason", "retired by the console test");
-    click("fl-decommission");
-    until(
+    page.type("fl-reason", "retired by the console test");
+    page.click("fl-decommission");
+    page.until(
         d ->
             d.findElement(By.cssSelector(row(name) + " td.onboarding"))
                 .getText()
@@ -254,11 +184,12 @@ class ConsoleFleetBrowserIT {
     logIn("fleet-viewer", "fleet-viewer-password");
     assertThat(browser.findElements(By.cssSelector("#nav a")).stream().map(WebElement::getText))
         .contains("Fleet");
-    for (String page : new String[] {"fleet", "fleet/" + device}) {
-      open(page);
-      until(d -> d.findElement(By.cssSelector(row(name) + " td.connectivity")));
-      if (page.contains("/")) {
-        until(d -> d.findElement(By.cssSelector("#device-detail h2")).getText().contains(name));
+    for (String route : new String[] {"fleet", "fleet/" + device}) {
+      page.open(route);
+      page.until(d -> d.findElement(By.cssSelector(row(name) + " td.connectivity")));
+      if (route.contains("/")) {
+        page.until(
+            d -> d.findElement(By.cssSelector("#device-detail h2")).getText().contains(name));
       }
       // No control that acts; the flights section's question form only reads.
       assertThat(
@@ -266,10 +197,10 @@ class ConsoleFleetBrowserIT {
                   By.cssSelector(
                       "main button:not(form.query *), main input:not(form.query *),"
                           + " main select:not(form.query *), main textarea:not(form.query *)")))
-          .as("controls on " + page)
+          .as("controls on " + route)
           .isEmpty();
-      if (page.contains("/")) {
-        until(d -> d.findElement(By.cssSelector("#device-flights form.query")));
+      if (route.contains("/")) {
+        page.until(d -> d.findElement(By.cssSelector("#device-flights form.query")));
         assertThat(browser.findElement(By.id("device-flights")).getText())
             .contains("No flight recorded.");
       }
@@ -279,6 +210,6 @@ class ConsoleFleetBrowserIT {
     // A mesh address off loopback is data: never probed, so never online.
     assertThat(browser.findElement(By.cssSelector(row(name) + " td.connectivity")).getText())
         .isNotEqualTo("online");
-    shot("viewer-fleet");
+    page.shot("viewer-fleet");
   }
 }

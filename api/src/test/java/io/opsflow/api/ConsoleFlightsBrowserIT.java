@@ -11,34 +11,26 @@ import io.opsflow.simulators.flight.TelemetryPoints;
 import io.opsflow.simulators.flight.TlogForwarder;
 import io.opsflow.simulators.flight.TlogReader;
 import io.opsflow.simulators.flight.TlogRecord;
-import java.io.File;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.net.InetAddress;
 import java.net.URI;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.function.Function;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
-import org.openqa.selenium.OutputType;
-import org.openqa.selenium.TakesScreenshot;
-import org.openqa.selenium.TimeoutException;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
-import org.openqa.selenium.support.ui.WebDriverWait;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
@@ -62,8 +54,6 @@ import org.springframework.jdbc.core.JdbcTemplate;
     })
 class ConsoleFlightsBrowserIT {
 
-  private static final Path SHOTS = Path.of("target", "console-screenshots");
-  private static final Duration WAIT = Duration.ofSeconds(60);
   private static Path tlog;
   private static FlightHistory direct;
 
@@ -71,11 +61,11 @@ class ConsoleFlightsBrowserIT {
   @Autowired SyslogIntake intake;
   @Autowired JdbcTemplate jdbc;
 
+  private ConsolePage page;
   private WebDriver browser;
 
   @BeforeAll
   static void decode() throws IOException {
-    Files.createDirectories(SHOTS);
     tlog = FlightHistoryApiIT.vtolTlog();
     FlightClassifier classifier = new FlightClassifier(FlightClassifierConfig.defaults());
     classifier.accept(TelemetryPoints.fromTlog(tlog));
@@ -84,8 +74,8 @@ class ConsoleFlightsBrowserIT {
 
   @AfterEach
   void closeBrowser() {
-    if (browser != null) {
-      browser.quit();
+    if (page != null) {
+      page.close();
     }
   }
 
@@ -126,40 +116,10 @@ class ConsoleFlightsBrowserIT {
     return last;
   }
 
-  private <T> T until(Function<WebDriver, T> condition) {
-    try {
-      return new WebDriverWait(browser, WAIT, Duration.ofMillis(200))
-          .ignoring(org.openqa.selenium.StaleElementReferenceException.class)
-          .ignoring(org.openqa.selenium.NoSuchElementException.class)
-          .until(condition);
-    } catch (TimeoutException e) {
-      shot("failed-flights-" + System.nanoTime());
-      throw new AssertionError(
-          "timed out; the page shows:\n" + browser.findElement(By.tagName("body")).getText(), e);
-    }
-  }
-
-  private void shot(String name) {
-    try {
-      File png = ((TakesScreenshot) browser).getScreenshotAs(OutputType.FILE);
-      Files.copy(png.toPath(), SHOTS.resolve(name + ".png"), StandardCopyOption.REPLACE_EXISTING);
-    } catch (IOException e) {
-      throw new java.io.UncheckedIOException(e);
-    }
-  }
-
   private void logIn(String user, String password) {
-    browser = ConsoleBrowserIT.chromium();
-    browser.get("http://127.0.0.1:" + port + "/");
-    until(d -> d.findElement(By.id("login"))).click();
-    until(d -> d.findElement(By.name("username"))).sendKeys(user);
-    browser.findElement(By.name("password")).sendKeys(password);
-    browser.findElement(By.cssSelector("button[type=submit]")).click();
-    until(d -> d.findElement(By.id("user")).getText().equals(user));
-  }
-
-  private String text(String css) {
-    return browser.findElement(By.cssSelector(css)).getText();
+    page = new ConsolePage("http://127.0.0.1:" + port, "failed-flights-");
+    browser = page.browser();
+    page.logIn(user, password);
   }
 
   /** What the page's Number.prototype.toFixed writes: the exact binary value, ties upwards. */
@@ -254,8 +214,8 @@ class ConsoleFlightsBrowserIT {
     assertThat(viewer.get(base + "/flights/999/track").status()).isEqualTo(404);
 
     logIn("flight-admin", "flight-admin-password");
-    browser.get("http://127.0.0.1:" + port + "/#/fleet/" + drone);
-    until(
+    page.open("fleet/" + drone);
+    page.until(
         d ->
             d.findElements(By.cssSelector("#flight-list tr[data-flight-number]")).size()
                 == expectedFlights);
@@ -266,16 +226,16 @@ class ConsoleFlightsBrowserIT {
         .endsWith("/workflows/flight-history-" + drone);
     for (JsonNode f : flights) {
       String row = "#flight-list tr[data-flight-number=\"" + f.path("number").asInt() + "\"] ";
-      assertThat(text(row + "td.start")).isEqualTo(dateTime(f.path("takeoff_at").asText()));
-      assertThat(text(row + "td.duration")).isEqualTo(clock(f.path("duration_s").asDouble()));
-      assertThat(text(row + "td.altitude"))
+      assertThat(page.text(row + "td.start")).isEqualTo(dateTime(f.path("takeoff_at").asText()));
+      assertThat(page.text(row + "td.duration")).isEqualTo(clock(f.path("duration_s").asDouble()));
+      assertThat(page.text(row + "td.altitude"))
           .isEqualTo(fixed(f.path("max_altitude_m").asDouble(), 1) + " m");
-      assertThat(text(row + "td.distance"))
+      assertThat(page.text(row + "td.distance"))
           .isEqualTo(fixed(f.path("distance_m").asDouble(), 0) + " m");
-      assertThat(text(row + "td.battery")).isEqualTo(battery(f));
+      assertThat(page.text(row + "td.battery")).isEqualTo(battery(f));
     }
     // The device's incidents, as the API lists them (newest first).
-    until(
+    page.until(
         d -> d.findElements(By.cssSelector("#incident-list tbody tr")).size() == incidents.size());
     List<WebElement> rows = browser.findElements(By.cssSelector("#incident-list tbody tr"));
     for (int i = 0; i < incidents.size(); i++) {
@@ -293,20 +253,14 @@ class ConsoleFlightsBrowserIT {
     }
 
     // A flight: its summary, its incidents, its track drawn.
-    until(
-        d -> {
-          d.findElement(
-                  By.cssSelector(
-                      "#flight-list tr[data-flight-number=\"" + number + "\"] a[href*=flights]"))
-              .click();
-          return true;
-        });
-    until(d -> d.getCurrentUrl().endsWith("#/fleet/" + drone + "/flights/" + number));
-    until(
+    page.click(
+        By.cssSelector("#flight-list tr[data-flight-number=\"" + number + "\"] a[href*=flights]"));
+    page.until(d -> d.getCurrentUrl().endsWith("#/fleet/" + drone + "/flights/" + number));
+    page.until(
         d ->
             Integer.toString(track.path("points").size())
                 .equals(d.findElement(By.id("flight-track")).getDomAttribute("data-points")));
-    String summary = text("#flight-summary");
+    String summary = page.text("#flight-summary");
     assertThat(summary)
         .contains("Takeoff\n" + dateTime(flight.path("takeoff_at").asText()))
         .contains("Landed\n" + dateTime(flight.path("landed_at").asText()))
@@ -338,9 +292,9 @@ class ConsoleFlightsBrowserIT {
     assertThat(trackPixels).as("pixels of the track line").isGreaterThan(200);
     JsonNode one = viewer.ok(viewer.get(base + "/flights/" + number), 200);
     if (one.path("incidents").isEmpty()) {
-      until(d -> d.findElement(By.id("flight-detail")).getText().contains("No incident"));
+      page.until(d -> d.findElement(By.id("flight-detail")).getText().contains("No incident"));
     } else {
-      until(
+      page.until(
           d ->
               d.findElements(By.cssSelector("#flight-incidents tbody tr")).size()
                   == one.path("incidents").size());
@@ -360,12 +314,8 @@ class ConsoleFlightsBrowserIT {
             "document.getElementById('at-t').value = arguments[0];"
                 + "document.getElementById('at-window').value = '10';",
             t.toString().substring(0, 19));
-    until(
-        d -> {
-          d.findElement(By.id("at-ask")).click();
-          return true;
-        });
-    until(
+    page.click("at-ask");
+    page.until(
         d ->
             Integer.toString(number)
                 .equals(d.findElement(By.id("at-state")).getDomAttribute("data-flight-number")));
@@ -374,7 +324,8 @@ class ConsoleFlightsBrowserIT {
         .isEqualTo(Integer.toString(at.path("telemetry").size()));
     assertThat(meta.getDomAttribute("data-source")).isEqualTo(at.path("telemetry_source").asText());
     assertThat(at.path("telemetry").size()).isPositive();
-    assertThat(text("#at-state")).contains("At " + dateTime(t.toString()) + " ± PT10S: in flight");
+    assertThat(page.text("#at-state"))
+        .contains("At " + dateTime(t.toString()) + " ± PT10S: in flight");
     if (at.path("incidents").isEmpty()) {
       assertThat(browser.findElements(By.id("at-no-incident"))).hasSize(1);
     } else {
@@ -386,15 +337,15 @@ class ConsoleFlightsBrowserIT {
         .contains("GLOBAL_POSITION_INT");
     ((JavascriptExecutor) browser)
         .executeScript("document.getElementById('flight-h').scrollIntoView()");
-    shot("fleet-flight");
+    page.shot("fleet-flight");
     ((JavascriptExecutor) browser)
         .executeScript("document.getElementById('at-h').scrollIntoView()");
-    shot("fleet-flight-at");
+    page.shot("fleet-flight-at");
 
     // No time: the API's refusal, next to the field it names.
     ((JavascriptExecutor) browser).executeScript("document.getElementById('at-t').value = '';");
     browser.findElement(By.id("at-ask")).click();
-    until(d -> d.findElement(By.cssSelector("#at-form .error")).getText().startsWith("t:"));
+    page.until(d -> d.findElement(By.cssSelector("#at-form .error")).getText().startsWith("t:"));
     assertThat(browser.findElement(By.id("at-t")).getDomAttribute("aria-invalid"))
         .isEqualTo("true");
   }

@@ -2,24 +2,13 @@ package io.opsflow.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.File;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.time.Duration;
-import java.util.function.Function;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
-import org.openqa.selenium.JavascriptExecutor;
-import org.openqa.selenium.OutputType;
-import org.openqa.selenium.TakesScreenshot;
-import org.openqa.selenium.TimeoutException;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
-import org.openqa.selenium.support.ui.WebDriverWait;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.DynamicPropertyRegistry;
@@ -65,63 +54,43 @@ class ConsoleKeycloakIT {
 
   @LocalServerPort int port;
 
+  private ConsolePage page;
   private WebDriver browser;
 
   @AfterEach
   void quit() {
-    if (browser != null) {
-      browser.quit();
+    if (page != null) {
+      page.close();
     }
-  }
-
-  private <T> T until(Function<WebDriver, T> condition) {
-    try {
-      return new WebDriverWait(browser, Duration.ofSeconds(60), Duration.ofMillis(200))
-          .ignoring(org.openqa.selenium.StaleElementReferenceException.class)
-          .ignoring(org.openqa.selenium.NoSuchElementException.class)
-          .until(condition);
-    } catch (TimeoutException e) {
-      throw new AssertionError(
-          "timed out at "
-              + browser.getCurrentUrl()
-              + "; the page shows:\n"
-              + browser.findElement(By.tagName("body")).getText(),
-          e);
-    }
-  }
-
-  private Object js(String script) {
-    return ((JavascriptExecutor) browser).executeScript(script);
   }
 
   private void logInAtKeycloak(String user) {
-    until(d -> d.findElement(By.id("login"))).click();
-    until(d -> d.findElement(By.id("username"))).sendKeys(user);
+    page.until(d -> d.findElement(By.id("login"))).click();
+    page.until(d -> d.findElement(By.id("username"))).sendKeys(user);
     browser.findElement(By.id("password")).sendKeys(user + "-password");
     browser.findElement(By.id("kc-login")).click();
-    until(d -> d.findElement(By.id("user")).getText().equals(user));
+    page.until(d -> d.findElement(By.id("user")).getText().equals(user));
   }
 
   @Test
-  void aPersonLogsInAtKeycloakIsRefreshedAndLogsOut() throws IOException {
-    browser = ConsoleBrowserIT.chromium();
+  void aPersonLogsInAtKeycloakIsRefreshedAndLogsOut() {
     String base = "http://127.0.0.1:" + port;
+    page = new ConsolePage(base, "failed-keycloak-");
+    browser = page.browser();
     browser.get(base + "/");
     logInAtKeycloak("alice");
     assertThat(browser.getCurrentUrl()).startsWith(base + "/#/");
     // alice has ci_user only: the CI page, with its controls, read with Keycloak's token.
     assertThat(browser.findElements(By.cssSelector("#nav a")).stream().map(WebElement::getText))
         .containsExactly("CI");
-    until(d -> d.findElement(By.id("pl-form")));
-    until(d -> d.findElement(By.id("pipelines")).getText().contains("No pipelines yet."));
-    Path shots = Files.createDirectories(Path.of("target", "console-screenshots"));
-    File png = ((TakesScreenshot) browser).getScreenshotAs(OutputType.FILE);
-    Files.copy(png.toPath(), shots.resolve("keycloak-ci.png"), StandardCopyOption.REPLACE_EXISTING);
+    page.until(d -> d.findElement(By.id("pl-form")));
+    page.until(d -> d.findElement(By.id("pipelines")).getText().contains("No pipelines yet."));
+    page.shot("keycloak-ci");
 
     // The access token runs out: the page renews it with the refresh token, no login page.
     String before =
         (String)
-            js(
+            page.js(
                 """
                 const t = JSON.parse(sessionStorage.getItem('opsflow.console.tokens'));
                 const old = t.access_token;
@@ -131,19 +100,20 @@ class ConsoleKeycloakIT {
                 return old;""");
     assertThat(before).isNotEqualTo("no refresh token");
     browser.navigate().refresh();
-    until(d -> d.findElement(By.id("pipelines")).getText().contains("No pipelines yet."));
+    page.until(d -> d.findElement(By.id("pipelines")).getText().contains("No pipelines yet."));
     assertThat(browser.getCurrentUrl()).startsWith(base + "/");
     String after =
         (String)
-            js("return JSON.parse(sessionStorage.getItem('opsflow.console.tokens')).access_token");
+            page.js(
+                "return JSON.parse(sessionStorage.getItem('opsflow.console.tokens')).access_token");
     assertThat(after).isNotEqualTo(before);
 
     // Logging out ends the Keycloak session too: the next login asks for the password.
     browser.findElement(By.id("logout")).click();
-    until(
+    page.until(
         d -> d.getCurrentUrl().startsWith(base + "/") && !d.findElements(By.id("login")).isEmpty());
     browser.findElement(By.id("login")).click();
-    until(d -> d.findElement(By.id("username")));
+    page.until(d -> d.findElement(By.id("username")));
     assertThat(browser.getCurrentUrl()).contains("/realms/opsflow/");
   }
 }

@@ -5,41 +5,30 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.opsflow.simulators.CardGatewaySimulator;
 import io.opsflow.simulators.ShellyPlugSimulator;
-import java.io.File;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
-import org.openqa.selenium.OutputType;
-import org.openqa.selenium.TakesScreenshot;
-import org.openqa.selenium.TimeoutException;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
-import org.openqa.selenium.support.ui.Select;
-import org.openqa.selenium.support.ui.WebDriverWait;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
 /**
- * The venue page in a real headless Chromium (the browser of {@link ConsoleBrowserIT}) where the
- * main console test does not go: a card payment waits in "Payments pending" until the operator
- * confirms it (the card having been confirmed at the gateway simulator, as the customer's terminal
- * does), and the page's event stream is broken at the TCP level (a relay between the browser and
- * the app closes every connection and refuses new ones for a while): the events recorded meanwhile
- * reach the page after it reconnects with Last-Event-ID, each once.
+ * The venue page in a real headless Chromium (the browser of {@link ConsolePage}) where the main
+ * console test does not go: a card payment waits in "Payments pending" until the operator confirms
+ * it (the card having been confirmed at the gateway simulator, as the customer's terminal does),
+ * and the page's event stream is broken at the TCP level (a relay between the browser and the app
+ * closes every connection and refuses new ones for a while): the events recorded meanwhile reach
+ * the page after it reconnects with Last-Event-ID, each once.
  */
 @SpringBootTest(
     webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
@@ -52,9 +41,6 @@ import org.springframework.test.context.DynamicPropertySource;
       "opsflow.security.embedded.users.venue-op.roles=venue_operator"
     })
 class ConsoleVenueBrowserIT {
-
-  private static final Path SHOTS = Path.of("target", "console-screenshots");
-  private static final Duration WAIT = Duration.ofSeconds(60);
 
   private static final ShellyPlugSimulator plug;
   private static final CardGatewaySimulator gateway;
@@ -75,13 +61,8 @@ class ConsoleVenueBrowserIT {
 
   @LocalServerPort int port;
 
+  private ConsolePage page;
   private WebDriver browser;
-  private String base;
-
-  @BeforeAll
-  static void shots() throws IOException {
-    Files.createDirectories(SHOTS);
-  }
 
   @AfterAll
   static void stopDevices() {
@@ -91,68 +72,15 @@ class ConsoleVenueBrowserIT {
 
   @AfterEach
   void closeBrowser() {
-    if (browser != null) {
-      browser.quit();
-    }
-  }
-
-  private <T> T until(Function<WebDriver, T> condition) {
-    try {
-      return new WebDriverWait(browser, WAIT, Duration.ofMillis(200))
-          .ignoring(org.openqa.selenium.StaleElementReferenceException.class)
-          .ignoring(org.openqa.selenium.NoSuchElementException.class)
-          .until(condition);
-    } catch (TimeoutException e) {
-      shot("failed-venue-" + System.nanoTime());
-      throw new AssertionError(
-          "timed out; the page shows:\n" + browser.findElement(By.tagName("body")).getText(), e);
-    }
-  }
-
-  private void shot(String name) {
-    try {
-      File png = ((TakesScreenshot) browser).getScreenshotAs(OutputType.FILE);
-      Files.copy(png.toPath(), SHOTS.resolve(name + ".png"), StandardCopyOption.REPLACE_EXISTING);
-    } catch (IOException e) {
-      throw new java.io.UncheckedIOException(e);
+    if (page != null) {
+      page.close();
     }
   }
 
   private void logIn(String origin) {
-    base = origin;
-    browser = ConsoleBrowserIT.chromium();
-    browser.get(base + "/");
-    until(d -> d.findElement(By.id("login"))).click();
-    until(d -> d.findElement(By.name("username"))).sendKeys("venue-op");
-    browser.findElement(By.name("password")).sendKeys("venue-op-password");
-    browser.findElement(By.cssSelector("button[type=submit]")).click();
-    until(d -> d.findElement(By.id("user")).getText().equals("venue-op"));
-  }
-
-  private void click(By by) {
-    until(
-        d -> {
-          d.findElement(by).click();
-          return true;
-        });
-  }
-
-  private void choose(String id, String value) {
-    until(
-        d -> {
-          new Select(d.findElement(By.id(id))).selectByValue(value);
-          return true;
-        });
-  }
-
-  private void type(String id, String text) {
-    until(
-        d -> {
-          WebElement input = d.findElement(By.id(id));
-          input.clear();
-          input.sendKeys(text);
-          return true;
-        });
+    page = new ConsolePage(origin, "failed-venue-");
+    browser = page.browser();
+    page.logIn("venue-op", "venue-op-password");
   }
 
   private String state(long station) {
@@ -167,20 +95,20 @@ class ConsoleVenueBrowserIT {
     long user = admin.user("cara-card");
     long station = admin.console("ps5-card", plug.baseUrl());
     logIn("http://127.0.0.1:" + port);
-    browser.get(base + "/#/venue");
-    until(d -> d.findElement(By.id("venue-live")).getText().equals("live"));
-    choose("start-user-" + station, Long.toString(user));
-    choose("start-method-" + station, "CARD");
-    type("start-minutes-" + station, "20");
-    type("start-amount-" + station, "12.50");
-    click(By.id("start-" + station));
+    page.open("venue");
+    page.until(d -> d.findElement(By.id("venue-live")).getText().equals("live"));
+    page.choose("start-user-" + station, Long.toString(user));
+    page.choose("start-method-" + station, "CARD");
+    page.type("start-minutes-" + station, "20");
+    page.type("start-amount-" + station, "12.50");
+    page.click(By.id("start-" + station));
 
     // Waiting for its payment: the card says so and the session is listed with its payment.
-    until(d -> state(station).equals("payment"));
+    page.until(d -> state(station).equals("payment"));
     // The list is redrawn live: the row is read whole inside the wait (a redraw between finding
     // and reading it makes the element stale, and the wait then reads the new one).
     String[] pending =
-        until(
+        page.until(
             d -> {
               WebElement tr =
                   d.findElement(By.cssSelector("#payments-pending tbody tr[data-payment-id]"));
@@ -204,18 +132,18 @@ class ConsoleVenueBrowserIT {
             .orElseThrow();
     assertThat(intent.amount()).isEqualTo(1250);
     assertThat(intent.metadata()).containsEntry("payment_id", Long.toString(payment));
-    shot("venue-payment-pending");
+    page.shot("venue-payment-pending");
     gateway.confirm(intent.id(), "pm_card_visa");
 
-    click(By.id("confirm-" + payment));
-    until(d -> state(station).equals("active"));
-    until(d -> d.findElements(By.cssSelector("#payments-pending tbody tr")).isEmpty());
-    until(d -> d.findElement(By.id("payments")).getText().equals("None."));
+    page.click(By.id("confirm-" + payment));
+    page.until(d -> state(station).equals("active"));
+    page.until(d -> d.findElements(By.cssSelector("#payments-pending tbody tr")).isEmpty());
+    page.until(d -> d.findElement(By.id("payments")).getText().equals("None."));
     assertThat(admin.ok(admin.get("/api/v1/sessions/" + session), 200).path("status").asText())
         .isEqualTo("ACTIVE");
     // A running session like any other: the operator stops it.
-    click(By.id("stop-" + station));
-    until(d -> state(station).equals("free"));
+    page.click(By.id("stop-" + station));
+    page.until(d -> state(station).equals("free"));
   }
 
   private List<Long> shownEvents() {
@@ -231,20 +159,21 @@ class ConsoleVenueBrowserIT {
     long station = admin.console("ps5-stream", plug.baseUrl());
     try (CuttableProxy proxy = CuttableProxy.to(port)) {
       logIn("http://127.0.0.1:" + proxy.port());
-      browser.get(base + "/#/venue");
-      until(d -> d.findElement(By.id("venue-live")).getText().equals("live"));
-      until(d -> d.findElement(By.cssSelector(".card[data-station-id=\"" + station + "\"] form")));
+      page.open("venue");
+      page.until(d -> d.findElement(By.id("venue-live")).getText().equals("live"));
+      page.until(
+          d -> d.findElement(By.cssSelector(".card[data-station-id=\"" + station + "\"] form")));
       // A first event the page receives live: the stream now has an id to resume from.
       long started = admin.startSession(station, user, 30).path("id").asLong();
-      until(d -> state(station).equals("active"));
-      until(d -> !shownEvents().isEmpty());
+      page.until(d -> state(station).equals("active"));
+      page.until(d -> !shownEvents().isEmpty());
       long mark = admin.ok(admin.get("/api/v1/events?limit=1"), 200).get(0).path("id").asLong();
-      until(d -> shownEvents().contains(mark));
+      page.until(d -> shownEvents().contains(mark));
 
       // The connection breaks and stays broken: every relayed connection closed, new ones refused.
       proxy.refuse(true);
       proxy.cut();
-      until(d -> d.findElement(By.id("venue-live")).getText().equals("reconnecting…"));
+      page.until(d -> d.findElement(By.id("venue-live")).getText().equals("reconnecting…"));
       int refusedBefore = proxy.accepted();
       // Meanwhile the session is extended and stopped: its events are recorded, none delivered.
       admin.ok(
@@ -271,9 +200,9 @@ class ConsoleVenueBrowserIT {
 
       // Back: the stream resumes after the last event the page had, and replays what it missed.
       proxy.refuse(false);
-      until(d -> d.findElement(By.id("venue-live")).getText().equals("live"));
-      until(d -> shownEvents().containsAll(missed));
-      until(d -> state(station).equals("free"));
+      page.until(d -> d.findElement(By.id("venue-live")).getText().equals("live"));
+      page.until(d -> shownEvents().containsAll(missed));
+      page.until(d -> state(station).equals("free"));
       List<Long> shown = shownEvents();
       Map<Long, Long> times =
           shown.stream().collect(Collectors.groupingBy(id -> id, Collectors.counting()));
@@ -284,7 +213,7 @@ class ConsoleVenueBrowserIT {
       List<Long> replayed = shown.stream().filter(missed::contains).toList().reversed();
       assertThat(replayed).isEqualTo(missed.stream().sorted().toList());
       assertThat(shown).contains(mark);
-      shot("venue-reconnected");
+      page.shot("venue-reconnected");
     }
   }
 }
