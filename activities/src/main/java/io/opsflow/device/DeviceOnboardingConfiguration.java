@@ -44,13 +44,11 @@ public class DeviceOnboardingConfiguration {
 
   /** The embedded one, else {@code opsflow.data-dir}, else OPSFLOW_DATA_DIR, else opsflow-data. */
   static Path dataDirectory(Environment environment) {
-    for (String name : new String[] {EMBEDDED_DATA_DIR, "opsflow.data-dir", "OPSFLOW_DATA_DIR"}) {
-      String value = environment.getProperty(name);
-      if (StringUtils.hasText(value)) {
-        return Path.of(value.strip());
-      }
+    String embedded = environment.getProperty(EMBEDDED_DATA_DIR);
+    if (StringUtils.hasText(embedded)) {
+      return Path.of(embedded.strip());
     }
-    return Path.of("opsflow-data");
+    return io.opsflow.DataDirectories.orDefault(environment);
   }
 
   @Bean

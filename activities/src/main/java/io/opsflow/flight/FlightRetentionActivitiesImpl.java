@@ -66,11 +66,7 @@ public class FlightRetentionActivitiesImpl implements FlightRetentionActivities 
     if (configured != null && !configured.isBlank()) {
       return Path.of(configured);
     }
-    String data = environment.getProperty("opsflow.data-dir");
-    if (data == null || data.isBlank()) {
-      data = environment.getProperty("OPSFLOW_DATA_DIR", "opsflow-data");
-    }
-    return Path.of(data).resolve("flight-archive");
+    return io.opsflow.DataDirectories.orDefault(environment).resolve("flight-archive");
   }
 
   @Override

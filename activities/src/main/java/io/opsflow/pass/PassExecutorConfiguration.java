@@ -96,11 +96,7 @@ public class PassExecutorConfiguration {
     if (StringUtils.hasText(properties.local().logDir())) {
       return Path.of(properties.local().logDir());
     }
-    String data = environment.getProperty("opsflow.data-dir");
-    if (!StringUtils.hasText(data)) {
-      data = environment.getProperty("OPSFLOW_DATA_DIR", "opsflow-data");
-    }
-    return Path.of(data.strip(), "pass-executors");
+    return io.opsflow.DataDirectories.orDefault(environment).resolve("pass-executors");
   }
 
   /** The resolved values of the forwarded properties that are set. */

@@ -4,6 +4,7 @@ import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jose.jwk.source.ImmutableJWKSet;
 import com.nimbusds.jose.jwk.source.JWKSource;
 import com.nimbusds.jose.proc.SecurityContext;
+import io.opsflow.DataDirectories;
 import io.opsflow.workers.embedded.DataDirectory;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -85,12 +86,7 @@ public class EmbeddedIssuerConfig {
     if (embedded != null) {
       dir = Optional.of(embedded).filter(d -> !d.ephemeral()).map(d -> d.resolve("security"));
     } else {
-      dir =
-          java.util.stream.Stream.of("opsflow.data-dir", "OPSFLOW_DATA_DIR")
-              .map(environment::getProperty)
-              .filter(v -> v != null && !v.isBlank())
-              .findFirst()
-              .map(v -> java.nio.file.Path.of(v.strip()).resolve("security"));
+      dir = DataDirectories.configured(environment).map(d -> d.resolve("security"));
     }
     return IssuerState.open(dir);
   }

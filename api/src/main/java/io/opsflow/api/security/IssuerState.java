@@ -124,6 +124,7 @@ final class IssuerState {
     } catch (FileAlreadyExistsException e) {
       throw new IOException(tmp + " appeared while writing", e);
     } catch (UnsupportedOperationException e) {
+      // A file system without POSIX permissions (not Linux): the directory's own access applies.
       Files.createFile(tmp);
     }
     Files.writeString(tmp, content, StandardCharsets.UTF_8);
