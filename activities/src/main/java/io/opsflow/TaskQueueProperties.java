@@ -9,6 +9,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *
  * @param orchestration all workflow types and their database activities
  * @param devices plug, router and payment gateway activities
+ * @param health the health check: connectivity probes of the devices' endpoints and the
+ *     supervisor's monitor activities (its own pool, so it is deployed and restarted alone)
  * @param passExecutors launching and tearing down pass executors (Pods or local processes); each
  *     executor then polls its own queue {@code pass-<id>}
  * @param agentsPrefix prefix of the per-process queue for PC agent messages; the full name is
@@ -20,6 +22,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
 public record TaskQueueProperties(
     @DefaultValue("orchestration") String orchestration,
     @DefaultValue("devices") String devices,
+    @DefaultValue("health") String health,
     @DefaultValue("pass-executors") String passExecutors,
     @DefaultValue("agents-") String agentsPrefix,
     @DefaultValue("local") String instanceId) {

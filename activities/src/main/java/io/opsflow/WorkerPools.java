@@ -14,9 +14,9 @@ import org.springframework.core.env.Environment;
  * Which worker pools this process runs: {@code opsflow.worker-pools} (env {@code
  * OPSFLOW_WORKER_POOLS}), a comma-separated list of pool names, empty for all of them. The pools
  * are the {@code name}s of the {@code spring.temporal.workers} entries ({@code orchestration},
- * {@code devices}, {@code pass-executors}, {@code agents}) and {@value #CI_RUNNER}, the CI job
- * runner's worker added in code. So one workers jar runs as an orchestration-only process, a
- * devices-only process, a CI runner, each killed and restarted on its own.
+ * {@code devices}, {@code health}, {@code pass-executors}, {@code agents}) and {@value #CI_RUNNER},
+ * the CI job runner's worker added in code. So one workers jar runs as an orchestration-only
+ * process, a devices-only process, a CI runner, each killed and restarted on its own.
  */
 public final class WorkerPools implements BeanPostProcessor {
 

@@ -24,8 +24,9 @@ import java.util.Map;
  * killed with SIGKILL and started again: the Temporal engine (the real dev server on a SQLite file,
  * so its state outlives the kill), PostgreSQL (a lasting cluster, crash-recovered on restart), the
  * API (profile {@code api}), and the worker pools from the workers jar, one process per pool
- * ({@code opsflow.worker-pools}): orchestration, devices (the device, payment and health-check
- * activities, the pass-executor launcher and the syslog intake) and the CI runner (local backend).
+ * ({@code opsflow.worker-pools}): orchestration, devices (the device and payment activities, the
+ * pass-executor launcher and the syslog intake), the health check (connectivity probes) and the CI
+ * runner (local backend).
  */
 final class CampaignProcesses implements AutoCloseable {
 
@@ -36,14 +37,26 @@ final class CampaignProcesses implements AutoCloseable {
     API("api"),
     ORCHESTRATION("orchestration pool"),
     DEVICES("devices pool"),
+    HEALTH("health check"),
     CI_RUNNER("CI runner"),
     NODE_A("node agent a"),
-    NODE_B("node agent b");
+    NODE_B("node agent b"),
+    /**
+     * The executor of a running pass: launched by the devices pool's pass-executor launcher per
+     * pass (its own session, {@code setsid}), relaunched by the pass's watchdog, never by the
+     * campaign; the campaign finds it by its command line and kills it through the pass.
+     */
+    PASS_EXECUTOR("pass executor");
 
     final String label;
 
     Role(String label) {
       this.label = label;
+    }
+
+    /** Whether the deployment starts this process itself (not once per flow). */
+    boolean standing() {
+      return this != PASS_EXECUTOR;
     }
   }
 
@@ -78,7 +91,9 @@ final class CampaignProcesses implements AutoCloseable {
   /** Starts every process, infrastructure first. */
   CampaignProcesses startAll() throws Exception {
     for (Role role : Role.values()) {
-      start(role);
+      if (role.standing()) {
+        start(role);
+      }
     }
     return this;
   }
@@ -130,8 +145,11 @@ final class CampaignProcesses implements AutoCloseable {
                   "http://127.0.0.1:" + apiPort + "/actuator/health", Duration.ofSeconds(180));
       case ORCHESTRATION -> worker(role, "orchestration", false);
       case DEVICES -> worker(role, "devices,pass-executors", true);
+      case HEALTH -> worker(role, "health", false);
       case CI_RUNNER -> worker(role, "ci-runner", false);
       case NODE_A, NODE_B -> agent(role);
+      case PASS_EXECUTOR ->
+          throw new IllegalArgumentException("a pass executor is launched by its pass, not here");
     }
   }
 
@@ -156,12 +174,14 @@ final class CampaignProcesses implements AutoCloseable {
         sigkill(pid);
         postgres.close();
       }
+      case PASS_EXECUTOR ->
+          throw new IllegalArgumentException("a pass executor is killed through its pass");
       default -> jvms.remove(role).kill();
     }
   }
 
   /** SIGKILL to the process and any children it has; returns when all are gone. */
-  private static void sigkill(long pid) {
+  static void sigkill(long pid) {
     ProcessHandle.of(pid)
         .ifPresent(
             p -> {

@@ -6,6 +6,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.opsflow.api.CampaignProcesses.Role;
 import io.opsflow.build.BuildStatus;
+import io.opsflow.build.runner.InstallationToken;
+import io.opsflow.pass.LocalExecutorBackend;
+import io.opsflow.simulators.GroundStationSimulator;
 import io.opsflow.simulators.ShellyPlugSimulator;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -16,6 +19,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -35,13 +39,16 @@ import org.junit.jupiter.api.io.TempDir;
  * <p>Each round starts one instance of each flow (a timed session on a console behind a Shelly plug
  * simulator, a CI build of three jobs on the local runner, a device onboarded into a loopback mesh
  * until its health check sees it online, a container placed on one of two node agents and run to
- * its exit on the real Docker engine), then kills one process ({@link CampaignProcesses.Role}) with
- * SIGKILL at a random point, starts it again after a random pause, and waits for every flow to end.
- * It then counts, against what the flow must have done exactly once: plug switches (the simulator's
+ * its exit on the real Docker engine, a satellite pass whose executor sends four telecommands to a
+ * ground station simulator and verifies each in its telemetry), then kills one process ({@link
+ * CampaignProcesses.Role}) with SIGKILL at a random point, starts it again after a random pause (a
+ * pass executor is relaunched by its pass's watchdog instead), and waits for every flow to end. It
+ * then counts, against what the flow must have done exactly once: plug switches (the simulator's
  * own counters), enforcement events, job side effects (a line each job appends to a file), build
  * log lines, certificates, licenses and addresses, containers (by their {@code workloadId} label)
- * and their log lines. A summary table (flow, kills, rounds, lost, duplicated) is printed and every
- * lost and duplicated count must be zero.
+ * and their log lines, telecommands received by the ground station, stored and reported, TM packets
+ * stored, executor processes left. A summary table (flow, kills, rounds, lost, duplicated) is
+ * printed and every lost and duplicated count must be zero.
  *
  * <p>Randomness is seeded ({@code -Dopsflow.campaign.seed}, printed). The short form, run by {@code
  * mvn verify}, has one round per process role, each role killed once in a shuffled order; {@code
@@ -50,7 +57,16 @@ import org.junit.jupiter.api.io.TempDir;
 class ReliabilityCampaignIT {
 
   static final long SEED = Long.getLong("opsflow.campaign.seed", 20261204L);
-  static final int ROUNDS = Integer.getInteger("opsflow.campaign.rounds", Role.values().length);
+
+  /** The processes to kill ({@code -Dopsflow.campaign.roles=PASS_EXECUTOR,DEVICES}), else all. */
+  static final List<Role> ROLES =
+      System.getProperty("opsflow.campaign.roles", "").isBlank()
+          ? List.of(Role.values())
+          : java.util.Arrays.stream(System.getProperty("opsflow.campaign.roles").split(","))
+              .map(r -> Role.valueOf(r.strip().toUpperCase(java.util.Locale.ROOT)))
+              .toList();
+
+  static final int ROUNDS = Integer.getInteger("opsflow.campaign.rounds", ROLES.size());
   static final int BUILD_LINES = 40;
   static final List<String> BUILD_JOBS = List.of("prepare", "unit", "package");
 
@@ -67,11 +83,12 @@ class ReliabilityCampaignIT {
     Random random = new Random(SEED);
     List<Role> order = new ArrayList<>();
     while (order.size() < ROUNDS) {
-      List<Role> all = new ArrayList<>(List.of(Role.values()));
+      List<Role> all = new ArrayList<>(ROLES);
       Collections.shuffle(all, random);
       order.addAll(all);
     }
-    System.out.printf("reliability campaign: seed %d, %d rounds%n", SEED, ROUNDS);
+    System.out.printf(
+        "reliability campaign: seed %d, %d rounds, killing %s%n", SEED, ROUNDS, ROLES);
     try (CampaignProcesses deployment = new CampaignProcesses(temp).startAll()) {
       ApiClient admin = new ApiClient(deployment.apiPort());
       long user = admin.user("campaign");
@@ -99,7 +116,10 @@ class ReliabilityCampaignIT {
       throws Exception {
     Path effects = temp.resolve("effects-" + round);
     Files.createFile(effects);
-    try (ShellyPlugSimulator plug = ShellyPlugSimulator.start()) {
+    try (ShellyPlugSimulator plug = ShellyPlugSimulator.start();
+        GroundStationSimulator station =
+            GroundStationSimulator.start(
+                0, GroundStationSimulator.Options.defaults().withTelemetryInterval(HOUSEKEEPING))) {
       // Start one of each flow; the kill comes after every start has been answered.
       JsonNode session =
           admin.startSession(admin.console("campaign-" + round, plug.baseUrl()), user, 1);
@@ -138,22 +158,28 @@ class ReliabilityCampaignIT {
               .path("workload_id")
               .asText();
       workloads.add(workload);
+      long pass = startPass(admin, round, station);
       Instant started = Instant.now();
 
       long killAfterMs = 2_000 + random.nextInt(38_000);
       long pauseMs = 1_000 + random.nextInt(4_000);
-      Thread.sleep(killAfterMs);
-      deployment.kill(victim);
-      System.out.printf(
-          "round %d: SIGKILL %s %.1f s into the flows, restarting it after %.1f s%n",
-          round, victim.label, killAfterMs / 1000.0, pauseMs / 1000.0);
-      Thread.sleep(pauseMs);
-      Instant restarting = Instant.now();
-      deployment.start(victim);
-      System.out.printf(
-          "round %d: %s serving again after %d ms%n",
-          round, victim.label, Duration.between(restarting, Instant.now()).toMillis());
+      if (victim == Role.PASS_EXECUTOR) {
+        killExecutor(admin, deployment, round, pass, started, killAfterMs % 20_000);
+      } else {
+        Thread.sleep(killAfterMs);
+        deployment.kill(victim);
+        System.out.printf(
+            "round %d: SIGKILL %s %.1f s into the flows, restarting it after %.1f s%n",
+            round, victim.label, killAfterMs / 1000.0, pauseMs / 1000.0);
+        Thread.sleep(pauseMs);
+        Instant restarting = Instant.now();
+        deployment.start(victim);
+        System.out.printf(
+            "round %d: %s serving again after %d ms%n",
+            round, victim.label, Duration.between(restarting, Instant.now()).toMillis());
+      }
 
+      tallies.add(passTally(admin, deployment, victim, pass, station));
       tallies.add(sessionTally(admin, victim, sessionId, plug));
       tallies.add(buildTally(alice, victim, build, effects));
       tallies.add(deviceTally(pki, deployment, victim, device));
@@ -165,6 +191,278 @@ class ReliabilityCampaignIT {
   }
 
   // ---- flows ---------------------------------------------------------------------------------
+
+  /** Housekeeping TM from the ground station: the verifiers below read the mode in it. */
+  static final Duration HOUSEKEEPING = Duration.ofMillis(500);
+
+  /**
+   * At most this many TM may be lost with a killed executor: those the station had written to the
+   * link (housekeeping every {@link #HOUSEKEEPING}, acknowledgements) but the executor had not yet
+   * read and stored when it died.
+   */
+  static final long TM_IN_FLIGHT_AT_KILL = 2;
+
+  /** The modes the pass's telecommands set, one after the other. */
+  static final List<Integer> PASS_MODES = List.of(2, 3, 4, 5);
+
+  /**
+   * A procedure of four SET_MODE telecommands, each verified by the mode in later housekeeping TM
+   * (which a relaunched executor sees again, unlike an acknowledgement that went to a dead link),
+   * with 12 s between them: about 40 s of pass, so that any kill lands inside it.
+   */
+  static String procedure() {
+    StringBuilder nodes = new StringBuilder();
+    StringBuilder links = new StringBuilder();
+    String previous = null;
+    for (int mode : PASS_MODES) {
+      String tc = "mode" + mode;
+      if (previous != null) {
+        String pause = "pause" + mode;
+        nodes.append(
+            ",{\"id\":\"%s\",\"type\":\"delay\",\"parameters\":{\"duration_seconds\":12}}"
+                .formatted(pause));
+        links.append(
+            (links.isEmpty() ? "" : ",")
+                + "{\"from\":\"%s\",\"to\":\"%s\"},{\"from\":\"%s\",\"to\":\"%s\"}"
+                    .formatted(previous, pause, pause, tc));
+      }
+      nodes.append(
+          (nodes.isEmpty() ? "" : ",")
+              + ("{\"id\":\"%s\",\"type\":\"send_telecommand\",\"parameters\":{\"apid\":100,"
+                      + "\"command\":\"SET_MODE\",\"payload_hex\":\"%02x\",\"verifier\":{\"type\":"
+                      + "\"parameter\",\"condition\":{\"parameter\":\"mode\",\"op\":\"eq\","
+                      + "\"value\":%d}},\"timeout_seconds\":180}}")
+                  .formatted(tc, mode, mode));
+      previous = tc;
+    }
+    return "{\"nodes\":[" + nodes + "],\"links\":[" + links + "]}";
+  }
+
+  /** Reserves a pass on its own ground station, starting (AOS) in a few seconds. */
+  private static long startPass(ApiClient admin, int round, GroundStationSimulator station) {
+    long gs =
+        admin
+            .ok(
+                admin.post(
+                    "/api/v1/ground-stations",
+                    "{\"name\":\"campaign-gs-"
+                        + round
+                        + "-"
+                        + System.nanoTime()
+                        + "\",\"host\":\"127.0.0.1\",\"port\":"
+                        + station.port()
+                        + ",\"latitude\":78.23,\"longitude\":15.4,\"altitude\":500}"),
+                201)
+            .path("id")
+            .asLong();
+    Instant aos = Instant.now().plusSeconds(5).truncatedTo(ChronoUnit.SECONDS);
+    return admin
+        .ok(
+            admin.post(
+                "/api/v1/passes",
+                "{\"satellite\":\"CAMPAIGN-"
+                    + round
+                    + "\",\"ground_station_id\":"
+                    + gs
+                    + ",\"aos\":\""
+                    + aos
+                    + "\",\"los\":\""
+                    + aos.plusSeconds(600)
+                    + "\",\"lead_time_seconds\":1,\"procedure\":"
+                    + procedure()
+                    + "}"),
+            201)
+        .path("id")
+        .asLong();
+  }
+
+  /**
+   * Kills the pass's executor {@code offsetMs} after it first ran an action, then waits for the
+   * pass's watchdog to relaunch it (the campaign never starts an executor itself).
+   */
+  private static void killExecutor(
+      ApiClient admin,
+      CampaignProcesses deployment,
+      int round,
+      long pass,
+      Instant started,
+      long offsetMs)
+      throws Exception {
+    String base = "/api/v1/passes/" + pass;
+    JsonNode running =
+        poll(admin, base, p -> p.path("phase").asText().equals("done") || !executorOf(p).isEmpty());
+    if (running == null || executorOf(running).isEmpty()) {
+      throw new AssertionError("pass " + pass + " never had an executor to kill: " + running);
+    }
+    Thread.sleep(offsetMs);
+    List<Long> executors = executorProcesses(deployment, pass);
+    if (executors.isEmpty()) {
+      throw new AssertionError("no executor process of pass " + pass + " to kill");
+    }
+    JsonNode before = pollAnswer(admin, base);
+    if (before.path("phase").asText().equals("done")) {
+      throw new AssertionError("pass " + pass + " ended before its executor could be killed");
+    }
+    executors.forEach(CampaignProcesses::sigkill);
+    Instant killed = Instant.now();
+    System.out.printf(
+        "round %d: SIGKILL %s %s %.1f s into the flows (pass phase %s), its watchdog relaunches"
+            + " it%n",
+        round,
+        Role.PASS_EXECUTOR.label,
+        executors,
+        Duration.between(started, killed).toMillis() / 1000.0,
+        before.path("phase").asText());
+    JsonNode relaunched =
+        poll(
+            admin,
+            base,
+            p ->
+                p.path("phase").asText().equals("done")
+                    || (!executorOf(p).isEmpty()
+                        && !executors.contains(Long.parseLong(executorOf(p)))));
+    System.out.printf(
+        "round %d: %s serving again after %d ms (executor %s)%n",
+        round,
+        Role.PASS_EXECUTOR.label,
+        Duration.between(killed, Instant.now()).toMillis(),
+        relaunched == null ? "never relaunched" : executorOf(relaunched));
+  }
+
+  private static String executorOf(JsonNode pass) {
+    return pass.path("executor_kind").asText().equals("process")
+        ? pass.path("executor_id").asText()
+        : "";
+  }
+
+  /**
+   * The executor processes of {@code pass} on this machine, by their command line: the pass id and
+   * the installation token of the campaign's database (other installations' passes share ids).
+   */
+  private static List<Long> executorProcesses(CampaignProcesses deployment, long pass)
+      throws Exception {
+    String installation;
+    try (Connection c = DriverManager.getConnection(deployment.jdbcUrl(), "postgres", "postgres");
+        PreparedStatement s =
+            c.prepareStatement("select system_identifier from pg_control_system()");
+        ResultSet r = s.executeQuery()) {
+      r.next();
+      installation = InstallationToken.ofSystemIdentifier(r.getLong(1)).value();
+    }
+    List<String> wanted =
+        List.of(
+            LocalExecutorBackend.PASS_ID_ARG + pass,
+            LocalExecutorBackend.INSTALLATION_ARG + installation);
+    return ProcessHandle.allProcesses()
+        .filter(
+            p -> {
+              try {
+                String cmdline =
+                    Files.readString(
+                        Path.of("/proc", Long.toString(p.pid()), "cmdline"),
+                        StandardCharsets.ISO_8859_1);
+                return List.of(cmdline.split("\0")).containsAll(wanted);
+              } catch (java.io.IOException e) {
+                return false; // gone meanwhile
+              }
+            })
+        .map(ProcessHandle::pid)
+        .toList();
+  }
+
+  /**
+   * The pass: ended {@code success}; each telecommand received by the ground station once, stored
+   * once and counted once in the report; no TM stored twice (APID and sequence count); the last
+   * mode set; no executor process of it left.
+   */
+  private Tally passTally(
+      ApiClient admin,
+      CampaignProcesses deployment,
+      Role victim,
+      long pass,
+      GroundStationSimulator station)
+      throws Exception {
+    String base = "/api/v1/passes/" + pass;
+    JsonNode done = poll(admin, base, p -> p.path("phase").asText().equals("done"));
+    String status = done == null ? "unfinished" : done.path("status").asText();
+    int expected = PASS_MODES.size();
+    long received = station.tcReceived();
+    long stored = pollAnswer(admin, base + "/packets?direction=tc&limit=1000").path("items").size();
+    long reported =
+        pollAnswer(admin, base + "/report").path("report").path("telecommands").asLong(-1);
+    long tmTwice;
+    long tmStored;
+    try (Connection c = DriverManager.getConnection(deployment.jdbcUrl(), "postgres", "postgres");
+        PreparedStatement twice =
+            c.prepareStatement(
+                "select coalesce(sum(n - 1), 0) from (select count(*) as n from pass_packets"
+                    + " where pass_id = ? and direction = 'tm' group by apid, sequence_count) g");
+        PreparedStatement all =
+            c.prepareStatement(
+                "select count(*) from pass_packets where pass_id = ? and direction = 'tm'")) {
+      twice.setLong(1, pass);
+      all.setLong(1, pass);
+      try (ResultSet r = twice.executeQuery()) {
+        r.next();
+        tmTwice = r.getLong(1);
+      }
+      try (ResultSet r = all.executeQuery()) {
+        r.next();
+        tmStored = r.getLong(1);
+      }
+    }
+    // The executor exits once the pass is done: give it a moment, then none may be left.
+    long left = Long.MAX_VALUE;
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (left > 0 && System.nanoTime() < deadline) {
+      left = executorProcesses(deployment, pass).size();
+      if (left > 0) {
+        Thread.sleep(250);
+      }
+    }
+    // TM the station wrote but that was never stored. The link has no replay, so what was in the
+    // socket buffers when the executor itself was killed is gone with it: counted apart, and
+    // bounded; with any other process killed every TM must be stored.
+    long tmMissing = Math.max(0, station.tmSent() - tmStored);
+    boolean executorKilled = victim == Role.PASS_EXECUTOR;
+    long lost =
+        (status.equals("success") ? 0 : 1)
+            + (executorKilled ? Math.max(0, tmMissing - TM_IN_FLIGHT_AT_KILL) : tmMissing)
+            + Math.max(0, expected - received)
+            + Math.max(0, expected - stored)
+            + Math.max(0, expected - reported)
+            + (station.mode() == PASS_MODES.getLast() ? 0 : 1);
+    long duplicated =
+        Math.max(0, received - expected)
+            + Math.max(0, stored - expected)
+            + Math.max(0, reported - expected)
+            + tmTwice
+            + left;
+    return new Tally(
+        "pass",
+        victim,
+        lost,
+        duplicated,
+        "status "
+            + status
+            + ", TC at the station "
+            + received
+            + " stored "
+            + stored
+            + " reported "
+            + reported
+            + ", mode "
+            + station.mode()
+            + ", TM sent "
+            + station.tmSent()
+            + " stored "
+            + tmStored
+            + " twice "
+            + tmTwice
+            + (executorKilled ? ", in flight at the kill " + tmMissing : "")
+            + ", executors left "
+            + left);
+  }
 
   /** A CI pipeline of three jobs (one, then two in parallel), each appending its name once. */
   private static String pipeline(Path effects) {
@@ -414,12 +712,40 @@ class ReliabilityCampaignIT {
    */
   private static JsonNode poll(ApiClient api, String path, Predicate<JsonNode> condition)
       throws InterruptedException {
+    return retrying(
+        () -> {
+          ApiClient.Answer answer = api.get(path);
+          return answer.status() == 200 && condition.test(answer.body()) ? answer.body() : null;
+        });
+  }
+
+  private static JsonNode pollAnswer(ApiClient api, String path) throws InterruptedException {
+    return required(path, poll(api, path, body -> true));
+  }
+
+  private static String pollText(ApiClient api, String path) throws InterruptedException {
+    return required(path, retrying(() -> api.text(path)));
+  }
+
+  private static <T> T required(String path, T answer) {
+    if (answer == null) {
+      throw new AssertionError("GET " + path + " never answered 200");
+    }
+    return answer;
+  }
+
+  /**
+   * Calls {@code attempt} every 250 ms until it gives a value, for at most {@link #FLOW_TIMEOUT};
+   * null when it never did. An attempt that fails an assertion (no answer, a 5xx) counts as none.
+   */
+  private static <T> T retrying(java.util.function.Supplier<T> attempt)
+      throws InterruptedException {
     long deadline = System.nanoTime() + FLOW_TIMEOUT.toNanos();
     while (System.nanoTime() < deadline) {
       try {
-        ApiClient.Answer answer = api.get(path);
-        if (answer.status() == 200 && condition.test(answer.body())) {
-          return answer.body();
+        T value = attempt.get();
+        if (value != null) {
+          return value;
         }
       } catch (AssertionError e) {
         // not answering yet
@@ -427,26 +753,6 @@ class ReliabilityCampaignIT {
       Thread.sleep(250);
     }
     return null;
-  }
-
-  private static JsonNode pollAnswer(ApiClient api, String path) throws InterruptedException {
-    JsonNode answer = poll(api, path, body -> true);
-    if (answer == null) {
-      throw new AssertionError("GET " + path + " never answered 200");
-    }
-    return answer;
-  }
-
-  private static String pollText(ApiClient api, String path) throws InterruptedException {
-    long deadline = System.nanoTime() + FLOW_TIMEOUT.toNanos();
-    while (System.nanoTime() < deadline) {
-      try {
-        return api.text(path);
-      } catch (AssertionError e) {
-        Thread.sleep(250);
-      }
-    }
-    throw new AssertionError("GET " + path + " never answered");
   }
 
   private void printTable() {

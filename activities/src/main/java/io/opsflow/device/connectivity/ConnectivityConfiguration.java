@@ -50,7 +50,7 @@ public class ConnectivityConfiguration {
       WorkflowClient.start(
           supervisor::run,
           new ConnectivitySupervisorWorkflow.SupervisorRequest(
-              s.interval(), s.roundsPerRun(), queues.devices()));
+              s.interval(), s.roundsPerRun(), queues.health()));
       log.info("connectivity supervisor running (every {})", s.interval());
     };
   }

@@ -70,7 +70,7 @@ public class ConnectivityMonitors {
     try {
       WorkflowClient.start(
           monitor::run,
-          new ConnectivityRequest(endpointId, properties.toSettings(queues.devices()), null));
+          new ConnectivityRequest(endpointId, properties.toSettings(queues.health()), null));
       return true;
     } catch (WorkflowExecutionAlreadyStarted running) {
       return false;

@@ -241,7 +241,8 @@ class PassWorkflowsTest {
     workflows =
         new PassWorkflows(
             client,
-            new TaskQueueProperties("orchestration", "devices", "pass-executors", "agents-", "t"),
+            new TaskQueueProperties(
+                "orchestration", "devices", "health", "pass-executors", "agents-", "t"),
             new SearchAttributeRegistrar(env.getWorkflowServiceStubs(), "default", false),
             new PassApiProperties(Duration.ofSeconds(20), Duration.ofSeconds(5)));
   }
@@ -355,7 +356,8 @@ class PassWorkflowsTest {
     PassWorkflows unattended =
         new PassWorkflows(
             client,
-            new TaskQueueProperties("nobody-polls", "devices", "pass-executors", "agents-", "t"),
+            new TaskQueueProperties(
+                "nobody-polls", "devices", "health", "pass-executors", "agents-", "t"),
             new SearchAttributeRegistrar(env.getWorkflowServiceStubs(), "default", false),
             new PassApiProperties(Duration.ofSeconds(1), Duration.ofSeconds(1)));
     unattended.start(request(7), "alice");

@@ -73,12 +73,13 @@ class ConnectivityIT {
             List.of("127.0.0.0/8"),
             new ConnectivityProperties.Supervisor(false, Duration.ofMinutes(1), 60));
     TaskQueueProperties queues =
-        new TaskQueueProperties("orchestration", "devices", "pass-executors", "agents-", "it");
+        new TaskQueueProperties(
+            "orchestration", "devices", "health", "pass-executors", "agents-", "it");
     monitors = new ConnectivityMonitors(env.getWorkflowClient(), db.jdbc, properties, queues);
     Worker orchestration = env.newWorker("orchestration");
     orchestration.registerWorkflowImplementationTypes(
         ConnectivityWorkflowImpl.class, ConnectivitySupervisorWorkflowImpl.class);
-    env.newWorker("devices")
+    env.newWorker("health")
         .registerActivitiesImplementations(
             new ConnectivityActivitiesImpl(
                 db.jdbc, properties, List.of(new FirstContactRecorder(db.jdbc))),

@@ -11,7 +11,8 @@ import java.time.Duration;
  * @param offlineAfter consecutive failed probes that make the endpoint OFFLINE
  * @param degradedRttMs a round trip above this (ms) makes an answering endpoint DEGRADED
  * @param probesPerRun probes before the workflow continues as new (bounds its history)
- * @param devicesTaskQueue queue of the workers that probe (the devices pool)
+ * @param devicesTaskQueue queue of the workers that probe: the health pool ({@code health}); the
+ *     devices pool for monitors started before the health pool existed
  */
 public record ConnectivitySettings(
     Duration interval,
