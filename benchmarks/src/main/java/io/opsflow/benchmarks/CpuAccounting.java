@@ -49,6 +49,26 @@ final class CpuAccounting {
     this.enginePid = enginePid;
   }
 
+  /**
+   * Live threads of the Temporal dev server's process (/proc/pid/status), -1 when the engine runs
+   * in this JVM or cannot be read.
+   */
+  int engineThreads() {
+    if (enginePid < 0) {
+      return -1;
+    }
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc", Long.toString(enginePid), "status"))) {
+        if (line.startsWith("Threads:")) {
+          return Integer.parseInt(line.substring("Threads:".length()).trim());
+        }
+      }
+      return -1;
+    } catch (IOException | RuntimeException e) {
+      return -1;
+    }
+  }
+
   Snapshot take() {
     try {
       return new Snapshot(

@@ -401,6 +401,11 @@ public final class SessionExpiryBenchmark {
         TemporalExpiryRun.mib(t.heapIdleBytes()),
         TemporalExpiryRun.mib(t.heapSleepingBytes() - t.heapIdleBytes()),
         t.heapMeasuredBeforeWindow() ? "" : " (GC ran into the window)");
+    System.out.printf(
+        "live platform threads while all %d sleep: this JVM (app) %d, Temporal dev server %s%n",
+        t.started(),
+        t.appThreadsSleeping(),
+        t.engineThreadsSleeping() < 0 ? "n/a (in this JVM)" : t.engineThreadsSleeping());
     System.out.printf("CPU in the start phase: %s%n", t.startCpu().describe());
     System.out.printf("CPU from the first end to the last: %s%n", t.windowCpu().describe());
     System.out.printf(
@@ -483,26 +488,30 @@ public final class SessionExpiryBenchmark {
 
   private void printSummary(List<Row> rows) {
     System.out.printf(
-        "%n%-20s | %-32s | %-36s | %-12s | %-12s | %-15s%n",
+        "%n%-20s | %-32s | %-36s | %-12s | %-12s | %-15s | %-15s%n",
         "",
         "temporal p50 / p99 / max (ms)",
         "seed-monitor p50 / p99 / max (ms)",
         "ratio p99",
         "start rate",
-        "heap used");
+        "heap used",
+        "threads");
     System.out.printf(
-        "%-20s | %-32s | %-36s | %-12s | %-12s | %-15s%n",
-        "", "", "", "seed/temporal", "(sessions/s)", "(MiB, N asleep)");
+        "%-20s | %-32s | %-36s | %-12s | %-12s | %-15s | %-15s%n",
+        "", "", "", "seed/temporal", "(sessions/s)", "(MiB, N asleep)", "app / engine");
     for (Row row : rows) {
       TemporalExpiryRun.Result t = row.temporal();
       System.out.printf(
-          "%-20s | %-32s | %-36s | %-12.1f | %-12.1f | %-15.0f%n",
+          "%-20s | %-32s | %-36s | %-12.1f | %-12.1f | %-15.0f | %-15s%n",
           row.engine() + " N=" + t.n(),
           t.lateness().triple(),
           row.seed().lateness().triple(),
           row.seed().lateness().p99() / t.lateness().p99(),
           t.startRate(),
-          TemporalExpiryRun.mib(t.heapSleepingBytes()));
+          TemporalExpiryRun.mib(t.heapSleepingBytes()),
+          t.appThreadsSleeping()
+              + " / "
+              + (t.engineThreadsSleeping() < 0 ? "-" : t.engineThreadsSleeping()));
     }
   }
 

@@ -44,6 +44,8 @@ final class TemporalExpiryRun {
       double startRate,
       long heapIdleBytes,
       long heapSleepingBytes,
+      int appThreadsSleeping,
+      int engineThreadsSleeping,
       boolean heapMeasuredBeforeWindow,
       int endsInsideStartPhase,
       long windowFirstEndMs,
@@ -216,6 +218,9 @@ final class TemporalExpiryRun {
 
     // All N are ACTIVE and sleeping on their timer: the heap figure is taken now.
     long heapSleeping = heapAfterGc();
+    // Live platform threads: workflow code runs on virtual threads, which are not counted here.
+    int appThreads = ManagementFactory.getThreadMXBean().getThreadCount();
+    int engineThreads = cpu.engineThreads();
     boolean heapBeforeWindow = now() < firstEnd;
     phases.log(
         String.format(
@@ -308,6 +313,8 @@ final class TemporalExpiryRun {
         rate,
         heapIdle,
         heapSleeping,
+        appThreads,
+        engineThreads,
         heapBeforeWindow,
         endsInsideStartPhase,
         firstEnd,
