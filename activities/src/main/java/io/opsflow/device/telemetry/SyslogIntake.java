@@ -527,6 +527,10 @@ public class SyslogIntake implements SmartLifecycle {
         storedCounter.increment(written.ids().size());
         duplicates.addAndGet(written.duplicates());
         duplicateCounter.increment(written.duplicates());
+        if (written.duplicates() > 0) {
+          log.info(
+              "{} resent RELP messages already stored, not stored again", written.duplicates());
+        }
         batches.incrementAndGet();
         writeNanos.addAndGet(System.nanoTime() - start);
         notifyFirstContacts(written.firstContacts());

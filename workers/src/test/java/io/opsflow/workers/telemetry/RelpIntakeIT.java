@@ -30,6 +30,8 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -272,6 +274,21 @@ class RelpIntakeIT {
     }
   }
 
+  /** Resent messages the intake processes recognised as stored (from their logs). */
+  private long resendsSkipped() throws IOException {
+    Pattern line = Pattern.compile("(\\d+) resent RELP messages already stored");
+    long sum = 0;
+    try (var logs = Files.newDirectoryStream(dir, "intake-*.log")) {
+      for (Path log : logs) {
+        Matcher m = line.matcher(Files.readString(log));
+        while (m.find()) {
+          sum += Long.parseLong(m.group(1));
+        }
+      }
+    }
+    return sum;
+  }
+
   private int relpRows() {
     return db.jdbc.queryForObject(
         "select count(*) from telemetry_records where transport = 'relp'", Integer.class);
@@ -298,15 +315,113 @@ class RelpIntakeIT {
   }
 
   /**
-   * Kills the intake process {@link #KILLS} times, each once a further share of the messages is
-   * stored, starting a new one on the same port after a short outage; returns the last process.
+   * A loopback TCP relay between the sender and the intake whose reply direction can be cut: the
+   * worst moment of a kill, where the intake has committed messages but their {@code rsp 200 OK}
+   * never reaches the sender (in the network, in a buffer, or not yet written), made to happen
+   * every time instead of by chance.
    */
-  private Process killAlongTheWay(int port, Process first) throws Exception {
+  private static final class ReplyDroppingRelay implements AutoCloseable {
+    private final ServerSocket server;
+    private final int target;
+    private final List<Socket> sockets = new ArrayList<>();
+    private volatile boolean dropReplies;
+
+    ReplyDroppingRelay(int target) throws IOException {
+      this.server = new ServerSocket(0, 16, InetAddress.getLoopbackAddress());
+      this.target = target;
+      Thread.ofVirtual().start(this::accept);
+    }
+
+    int port() {
+      return server.getLocalPort();
+    }
+
+    void dropReplies(boolean drop) {
+      dropReplies = drop;
+    }
+
+    /** Closes every relayed connection (the sender sees its connection break). */
+    synchronized void cut() {
+      for (Socket s : sockets) {
+        try {
+          s.close();
+        } catch (IOException ignored) {
+          // closing anyway
+        }
+      }
+      sockets.clear();
+    }
+
+    private void accept() {
+      while (!server.isClosed()) {
+        try {
+          Socket client = server.accept();
+          Socket upstream;
+          try {
+            upstream = new Socket(InetAddress.getLoopbackAddress(), target);
+          } catch (IOException down) {
+            client.close(); // the intake is down: the sender retries
+            continue;
+          }
+          synchronized (this) {
+            sockets.add(client);
+            sockets.add(upstream);
+          }
+          Thread.ofVirtual().start(() -> pump(client, upstream, false));
+          Thread.ofVirtual().start(() -> pump(upstream, client, true));
+        } catch (IOException e) {
+          return;
+        }
+      }
+    }
+
+    private void pump(Socket from, Socket to, boolean replies) {
+      byte[] buffer = new byte[16 * 1024];
+      try (from;
+          to) {
+        InputStream in = from.getInputStream();
+        OutputStream out = to.getOutputStream();
+        int n;
+        while ((n = in.read(buffer)) >= 0) {
+          if (replies && dropReplies) {
+            continue;
+          }
+          out.write(buffer, 0, n);
+          out.flush();
+        }
+      } catch (IOException ended) {
+        // either side went away: both are closed
+      }
+    }
+
+    @Override
+    public void close() throws IOException {
+      server.close();
+      cut();
+    }
+  }
+
+  /**
+   * Kills the intake process {@link #KILLS} times, each once a further share of the messages is
+   * stored, and starts a new one on the same port after a short outage; returns the last process.
+   * Before the odd-numbered kills the relay drops the intake's replies for half a second: the
+   * intake keeps committing (until the sender's window is full), none of those acknowledgements
+   * arrive, and the sender resends those messages to the next process.
+   */
+  private Process killAlongTheWay(int port, Process first, ReplyDroppingRelay relay)
+      throws Exception {
     Process current = first;
     for (int k = 1; k <= KILLS; k++) {
       int threshold = MESSAGES * k / (KILLS + 1);
       await(threshold + " stored", Duration.ofSeconds(120), () -> relpRows() >= threshold);
+      boolean dropAcks = k % 2 == 1;
+      if (dropAcks) {
+        relay.dropReplies(true);
+        Thread.sleep(500);
+      }
       sigkill(current);
+      relay.cut();
+      relay.dropReplies(false);
       Thread.sleep(300);
       current = startIntakeProcess(port, k + 1);
     }
@@ -317,12 +432,13 @@ class RelpIntakeIT {
   void javaRelpSenderThroughASigkilledIntakeStoresEveryMessageExactlyOnce() throws Exception {
     int port = freePort();
     Process first = startIntakeProcess(port, 1);
+    ReplyDroppingRelay relay = new ReplyDroppingRelay(port);
     CompletableFuture<RelpSender.Stats> sending =
         CompletableFuture.supplyAsync(
             () -> {
               try (RelpSender sender =
                   new RelpSender(
-                      new InetSocketAddress(InetAddress.getLoopbackAddress(), port),
+                      new InetSocketAddress(InetAddress.getLoopbackAddress(), relay.port()),
                       InetAddress.getLoopbackAddress(),
                       128,
                       Duration.ofSeconds(1))) {
@@ -339,22 +455,25 @@ class RelpIntakeIT {
                 throw new IllegalStateException(e);
               }
             });
-    killAlongTheWay(port, first);
+    killAlongTheWay(port, first, relay);
     RelpSender.Stats stats = sending.get(180, TimeUnit.SECONDS);
+    relay.close();
 
     Outcome outcome = outcome(MESSAGES);
     System.out.printf(
-        "RELP java sender: %d messages, %d kills, %d sessions, %d frames resent, stored %d,"
-            + " lost %d, duplicated %d%n",
+        "RELP java sender: %d messages, %d kills, %d sessions, %d frames resent (%d of them"
+            + " stored before: skipped), stored %d, lost %d, duplicated %d%n",
         MESSAGES,
         KILLS,
         stats.sessions(),
         stats.resent(),
+        resendsSkipped(),
         outcome.stored(),
         outcome.lost(),
         outcome.duplicated());
     assertThat(stats.acknowledged()).isEqualTo(MESSAGES);
     assertThat(stats.sessions()).isGreaterThan(KILLS);
+    assertThat(resendsSkipped()).as("resends of committed messages were recognised").isPositive();
     assertThat(outcome.lost()).isZero();
     assertThat(outcome.duplicated()).isZero();
     assertThat(outcome.stored()).isEqualTo(MESSAGES);
@@ -373,6 +492,7 @@ class RelpIntakeIT {
     int port = freePort();
     int input = freePort();
     Process first = startIntakeProcess(port, 1);
+    ReplyDroppingRelay relay = new ReplyDroppingRelay(port);
     Path work = Files.createDirectories(dir.resolve("rsyslog"));
     Path conf = dir.resolve("rsyslog.conf");
     Files.writeString(
@@ -389,7 +509,7 @@ class RelpIntakeIT {
                  queue.type="LinkedList" queue.size="200000")
         }
         """
-            .formatted(work, input, port));
+            .formatted(work, input, relay.port()));
     Path pidFile = dir.resolve("rsyslogd.pid");
     Process rsyslog =
         new ProcessBuilder(
@@ -417,7 +537,7 @@ class RelpIntakeIT {
                   throw new IllegalStateException(e);
                 }
               });
-      killAlongTheWay(port, first);
+      killAlongTheWay(port, first, relay);
       sending.get(120, TimeUnit.SECONDS);
       await(
           "all " + MESSAGES + " messages stored",
@@ -427,17 +547,25 @@ class RelpIntakeIT {
 
       Outcome outcome = outcome(MESSAGES);
       System.out.printf(
-          "RELP rsyslog omrelp: %d messages, %d kills, stored %d, lost %d, duplicated %d%n",
-          MESSAGES, KILLS, outcome.stored(), outcome.lost(), outcome.duplicated());
+          "RELP rsyslog omrelp: %d messages, %d kills, %d resent messages stored before (skipped),"
+              + " stored %d, lost %d, duplicated %d%n",
+          MESSAGES,
+          KILLS,
+          resendsSkipped(),
+          outcome.stored(),
+          outcome.lost(),
+          outcome.duplicated());
       assertThat(outcome.lost()).isZero();
       assertThat(outcome.duplicated()).isZero();
       assertThat(outcome.stored()).isEqualTo(MESSAGES);
+      assertThat(resendsSkipped()).as("omrelp resent committed messages").isPositive();
       assertThat(
               db.jdbc.queryForList(
                   "select distinct msg_id || ' ' || hostname from telemetry_records", String.class))
           .as("rsyslog forwarded RFC 5424 that the intake parsed")
           .containsExactly("SEQ drone-1");
     } finally {
+      relay.close();
       rsyslog.destroy(); // SIGTERM: rsyslogd exits
       rsyslog.waitFor(10, TimeUnit.SECONDS);
     }
