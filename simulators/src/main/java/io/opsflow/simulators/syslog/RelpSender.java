@@ -78,6 +78,8 @@ public final class RelpSender implements Closeable {
     final InputStream in;
     final Map<Long, Long> seqOfTxnr = new HashMap<>();
     long txnr = 1;
+    long closeTxnr = -1;
+    boolean closeAnswered;
     boolean broken;
 
     Session(Socket socket) throws IOException {
@@ -217,14 +219,19 @@ public final class RelpSender implements Closeable {
     }
     try {
       synchronized (lock) {
-        s.write(s.nextTxnr(), "close", new byte[0]);
+        s.closeTxnr = s.nextTxnr();
+        s.write(s.closeTxnr, "close", new byte[0]);
         s.out.flush();
+        // the reader thread sees the response (or the connection end); two seconds at most
+        long deadline = System.nanoTime() + 2_000_000_000L;
+        while (!s.closeAnswered && !s.broken && System.nanoTime() < deadline) {
+          lock.wait(100);
+        }
       }
-      s.socket.shutdownOutput();
-      s.socket.setSoTimeout(2_000);
-      // the reader thread sees the close response and the end of the stream
     } catch (IOException e) {
       log.debug("relp close to {}: {}", target, e.toString());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     } finally {
       try {
         s.socket.close();
@@ -304,6 +311,9 @@ public final class RelpSender implements Closeable {
           continue;
         }
         synchronized (lock) {
+          if (r.txnr == s.closeTxnr) {
+            s.closeAnswered = true;
+          }
           Long seq = s.seqOfTxnr.remove(r.txnr);
           if (seq != null && unacked.remove(seq) != null) {
             if (r.ok()) {
