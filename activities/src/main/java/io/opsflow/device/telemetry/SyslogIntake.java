@@ -32,22 +32,35 @@ import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
 
 /**
- * The syslog listeners (UDP, TCP) and the database writer behind them. Sockets put raw frames on a
- * bounded queue; a parser thread takes them in batches and parses them while a writer thread maps
- * the source addresses to devices and writes the batch before (one batch in hand-off). A full queue
- * makes TCP connections stop reading (the sender's window fills: it waits, nothing is lost) and UDP
- * datagrams dropped, each counted ({@code opsflow.syslog.dropped}); datagrams the kernel dropped
- * because the socket buffer overflowed are read from /proc/net/udp ({@code
+ * The syslog listeners (UDP, TCP, RELP) and the database writer behind them. Sockets put raw frames
+ * on a bounded queue; a parser thread takes them in batches and parses them while a writer thread
+ * maps the source addresses to devices and writes the batch before (one batch in hand-off). A full
+ * queue makes TCP connections stop reading (the sender's window fills: it waits, nothing is lost)
+ * and UDP datagrams dropped, each counted ({@code opsflow.syslog.dropped}); datagrams the kernel
+ * dropped because the socket buffer overflowed are read from /proc/net/udp ({@code
  * opsflow.syslog.udp.kernel.drops}). A batch the database refuses is retried until it is written or
  * the process stops.
+ *
+ * <p>RELP ({@link RelpSession}) is the reliable one: a message is acknowledged ({@code rsp 200 OK})
+ * only after its batch is committed, so a sender that loses the connection (this process killed)
+ * resends exactly what it has no acknowledgement for; those resends that had been committed are
+ * recognised by {@link TelemetryStore} and stored once.
  */
 public class SyslogIntake implements SmartLifecycle {
 
   private static final Logger log = LoggerFactory.getLogger(SyslogIntake.class);
   private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
 
-  /** A frame as it came off a socket. */
-  private record Frame(String text, String sourceIp, Instant receivedAt, String transport) {}
+  /** A frame as it came off a socket; {@code reply} (RELP only) is completed once it is stored. */
+  private record Frame(
+      String text,
+      String sourceIp,
+      Instant receivedAt,
+      String transport,
+      RelpSession.Reply reply) {}
+
+  /** Parsed messages on their way to the writer, with the RELP replies to send once committed. */
+  private record Batch(List<TelemetryStore.Incoming> records, List<RelpSession.Reply> replies) {}
 
   /**
    * Counters so far.
@@ -59,6 +72,8 @@ public class SyslogIntake implements SmartLifecycle {
    * @param queued frames waiting for the writer
    * @param batches batches committed
    * @param writeMillis time spent writing them (parse, map, insert, commit)
+   * @param duplicates RELP messages received again after they were stored (resends), not stored
+   * @param relpRefused RELP frames refused (malformed, too big, out of order, unknown command)
    */
   public record Stats(
       long received,
@@ -67,7 +82,9 @@ public class SyslogIntake implements SmartLifecycle {
       long kernelDrops,
       int queued,
       long batches,
-      long writeMillis) {}
+      long writeMillis,
+      long duplicates,
+      long relpRefused) {}
 
   private final SyslogProperties properties;
   private final TelemetryStore store;
@@ -77,14 +94,19 @@ public class SyslogIntake implements SmartLifecycle {
   private final BlockingQueue<Frame> queue;
 
   /** Parsed batches on their way to the writer; {@link #END} after the last one. */
-  private final BlockingQueue<List<TelemetryStore.Incoming>> parsed = new ArrayBlockingQueue<>(1);
+  private final BlockingQueue<Batch> parsed = new ArrayBlockingQueue<>(1);
 
-  private static final List<TelemetryStore.Incoming> END = new ArrayList<>(0);
+  private static final Batch END = new Batch(List.of(), List.of());
   private final AtomicLong received = new AtomicLong();
   private final AtomicLong stored = new AtomicLong();
   private final AtomicLong dropped = new AtomicLong();
   private final AtomicLong batches = new AtomicLong();
   private final AtomicLong writeNanos = new AtomicLong();
+  private final AtomicLong duplicates = new AtomicLong();
+  private final AtomicLong relpRefused = new AtomicLong();
+  private final MeterRegistry meters;
+  private final Counter receivedRelp;
+  private final Counter duplicateCounter;
   private final Counter droppedCounter;
   private final Counter storedCounter;
   private final Counter receivedUdp;
@@ -93,6 +115,7 @@ public class SyslogIntake implements SmartLifecycle {
   private volatile boolean running;
   private DatagramChannel udp;
   private ServerSocketChannel tcp;
+  private ServerSocketChannel relp;
   private final List<Thread> threads = new ArrayList<>();
   private final List<SocketChannel> connections = new ArrayList<>();
   private volatile Instant lastDropWarning = Instant.MIN;
@@ -123,6 +146,13 @@ public class SyslogIntake implements SmartLifecycle {
         Counter.builder("opsflow.syslog.received").tag("transport", "udp").register(meters);
     this.receivedTcp =
         Counter.builder("opsflow.syslog.received").tag("transport", "tcp").register(meters);
+    this.receivedRelp =
+        Counter.builder("opsflow.syslog.received").tag("transport", "relp").register(meters);
+    this.duplicateCounter =
+        Counter.builder("opsflow.syslog.relp.duplicates")
+            .description("RELP messages resent after they were stored (not stored again)")
+            .register(meters);
+    this.meters = meters;
     Gauge.builder("opsflow.syslog.queue.depth", queue, BlockingQueue::size).register(meters);
     Gauge.builder("opsflow.syslog.udp.kernel.drops", this, SyslogIntake::kernelDrops)
         .description("Datagrams the kernel dropped on the syslog UDP socket (receive buffer full)")
@@ -148,6 +178,12 @@ public class SyslogIntake implements SmartLifecycle {
         tcp.bind(new InetSocketAddress(bind, properties.tcpPort()), 128);
         threads.add(Thread.ofPlatform().name("syslog-tcp").start(this::acceptTcp));
       }
+      if (properties.relpPort() >= 0) {
+        relp = ServerSocketChannel.open();
+        relp.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+        relp.bind(new InetSocketAddress(bind, properties.relpPort()), 128);
+        threads.add(Thread.ofPlatform().name("syslog-relp").start(this::acceptRelp));
+      }
     } catch (IOException e) {
       running = false;
       closeSockets();
@@ -156,10 +192,11 @@ public class SyslogIntake implements SmartLifecycle {
     threads.add(Thread.ofPlatform().name("syslog-parser").start(this::parseLoop));
     threads.add(Thread.ofPlatform().name("syslog-writer").start(this::writeLoop));
     log.info(
-        "syslog intake listening on {} (udp {}, tcp {}, receive buffer {} bytes)",
+        "syslog intake listening on {} (udp {}, tcp {}, relp {}, receive buffer {} bytes)",
         properties.bindAddress(),
         udpPort(),
         tcpPort(),
+        relpPort(),
         receiveBuffer());
   }
 
@@ -208,6 +245,15 @@ public class SyslogIntake implements SmartLifecycle {
     }
   }
 
+  /** The bound RELP port, -1 without RELP. */
+  public int relpPort() {
+    try {
+      return relp == null ? -1 : ((InetSocketAddress) relp.getLocalAddress()).getPort();
+    } catch (IOException e) {
+      return -1;
+    }
+  }
+
   public Stats stats() {
     return new Stats(
         received.get(),
@@ -216,7 +262,9 @@ public class SyslogIntake implements SmartLifecycle {
         kernelDrops(),
         queue.size(),
         batches.get(),
-        writeNanos.get() / 1_000_000);
+        writeNanos.get() / 1_000_000,
+        duplicates.get(),
+        relpRefused.get());
   }
 
   private String describe() {
@@ -224,7 +272,9 @@ public class SyslogIntake implements SmartLifecycle {
         + " udp "
         + properties.udpPort()
         + " tcp "
-        + properties.tcpPort();
+        + properties.tcpPort()
+        + " relp "
+        + properties.relpPort();
   }
 
   private int receiveBuffer() {
@@ -236,7 +286,7 @@ public class SyslogIntake implements SmartLifecycle {
   }
 
   private synchronized void closeSockets() {
-    for (var channel : new java.nio.channels.Channel[] {udp, tcp}) {
+    for (var channel : new java.nio.channels.Channel[] {udp, tcp, relp}) {
       if (channel != null) {
         try {
           channel.close();
@@ -273,7 +323,7 @@ public class SyslogIntake implements SmartLifecycle {
       String text = new String(buffer.array(), 0, length, StandardCharsets.UTF_8);
       received.incrementAndGet();
       receivedUdp.increment();
-      Frame frame = new Frame(text, address(from), clock.instant(), "udp");
+      Frame frame = new Frame(text, address(from), clock.instant(), "udp", null);
       if (!queue.offer(frame)) {
         dropped.incrementAndGet();
         droppedCounter.increment();
@@ -321,7 +371,7 @@ public class SyslogIntake implements SmartLifecycle {
         received.incrementAndGet();
         receivedTcp.increment();
         // Blocks while the queue is full: the connection is not read, TCP pushes back.
-        queue.put(new Frame(text, source, clock.instant(), "tcp"));
+        queue.put(new Frame(text, source, clock.instant(), "tcp", null));
       }
     } catch (IOException e) {
       if (running) {
@@ -335,6 +385,60 @@ public class SyslogIntake implements SmartLifecycle {
       }
       closeQuietly(channel);
     }
+  }
+
+  private void acceptRelp() {
+    while (running) {
+      SocketChannel channel;
+      try {
+        channel = relp.accept();
+      } catch (ClosedChannelException closed) {
+        return;
+      } catch (IOException e) {
+        log.warn("syslog relp accept failed: {}", e.toString());
+        continue;
+      }
+      synchronized (this) {
+        if (!running) {
+          closeQuietly(channel);
+          return;
+        }
+        connections.add(channel);
+      }
+      String source = address(channel.socket().getRemoteSocketAddress());
+      RelpSession session =
+          new RelpSession(
+              channel,
+              source,
+              properties.maxMessageLength(),
+              (text, ip, reply) -> {
+                received.incrementAndGet();
+                receivedRelp.increment();
+                queue.put(new Frame(text, ip, clock.instant(), TelemetryStore.RELP, reply));
+              },
+              this::relpRefused);
+      Thread.ofVirtual()
+          .name("syslog-relp-conn")
+          .start(
+              () -> {
+                try {
+                  session.serve();
+                } finally {
+                  synchronized (this) {
+                    connections.remove(channel);
+                  }
+                }
+              });
+    }
+  }
+
+  private void relpRefused(String reason) {
+    relpRefused.incrementAndGet();
+    Counter.builder("opsflow.syslog.relp.refused")
+        .description("RELP frames refused (malformed, too big, out of order, unknown command)")
+        .tag("reason", reason)
+        .register(meters)
+        .increment();
   }
 
   private static void closeQuietly(SocketChannel channel) {
@@ -362,7 +466,11 @@ public class SyslogIntake implements SmartLifecycle {
         frames.add(first);
         queue.drainTo(frames, properties.batchSize() - 1);
         List<TelemetryStore.Incoming> batch = new ArrayList<>(frames.size());
+        List<RelpSession.Reply> replies = new ArrayList<>(0);
         for (Frame f : frames) {
+          if (f.reply() != null) {
+            replies.add(f.reply());
+          }
           batch.add(
               new TelemetryStore.Incoming(
                   f.receivedAt(),
@@ -371,7 +479,7 @@ public class SyslogIntake implements SmartLifecycle {
                   f.transport(),
                   parse(f.text(), f.receivedAt())));
         }
-        parsed.put(batch);
+        parsed.put(new Batch(batch, replies));
       }
       parsed.put(END);
     } catch (InterruptedException e) {
@@ -382,18 +490,24 @@ public class SyslogIntake implements SmartLifecycle {
   private void writeLoop() {
     try {
       while (true) {
-        List<TelemetryStore.Incoming> batch = parsed.take();
+        Batch batch = parsed.take();
         if (batch == END) {
           return;
         }
-        writeUntilStored(batch);
+        if (writeUntilStored(batch.records())) {
+          // committed: only now may a RELP sender forget these messages
+          for (RelpSession.Reply reply : batch.replies()) {
+            reply.complete("200 OK");
+          }
+        }
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
   }
 
-  private void writeUntilStored(List<TelemetryStore.Incoming> batch) {
+  /** True once the batch is committed; false when interrupted first (nothing acknowledged). */
+  private boolean writeUntilStored(List<TelemetryStore.Incoming> batch) {
     long start = System.nanoTime();
     Duration backoff = Duration.ofMillis(200);
     while (true) {
@@ -411,10 +525,16 @@ public class SyslogIntake implements SmartLifecycle {
         TelemetryStore.Written written = store.write(mapped);
         stored.addAndGet(written.ids().size());
         storedCounter.increment(written.ids().size());
+        duplicates.addAndGet(written.duplicates());
+        duplicateCounter.increment(written.duplicates());
+        if (written.duplicates() > 0) {
+          log.info(
+              "{} resent RELP messages already stored, not stored again", written.duplicates());
+        }
         batches.incrementAndGet();
         writeNanos.addAndGet(System.nanoTime() - start);
         notifyFirstContacts(written.firstContacts());
-        return;
+        return true;
       } catch (RuntimeException e) {
         log.warn(
             "syslog batch of {} not stored, retrying in {} ms: {}",
@@ -426,7 +546,7 @@ public class SyslogIntake implements SmartLifecycle {
         } catch (InterruptedException interrupted) {
           Thread.currentThread().interrupt();
           log.error("syslog intake interrupted: {} messages not stored", batch.size());
-          return;
+          return false;
         }
         backoff =
             backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0

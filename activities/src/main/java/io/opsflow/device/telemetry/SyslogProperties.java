@@ -23,6 +23,10 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param endpointRefresh how old the source-IP to device map may get; an unknown address reloads it
  *     sooner (at most once a second), so new endpoints count without a restart
  * @param bsdZone zone of RFC 3164 timestamps, which carry none
+ * @param relpPort RELP port (rsyslog's omrelp, the simulators' RelpSender): each message is
+ *     acknowledged only once committed, and resent messages are stored once (0: any free port); -1:
+ *     no RELP listener. A RELP frame with more than max-message-length bytes of data ends the
+ *     session ({@code serverclose})
  */
 @ConfigurationProperties(prefix = "opsflow.telemetry.syslog")
 public record SyslogProperties(
@@ -36,7 +40,8 @@ public record SyslogProperties(
     @DefaultValue("8388608") int udpReceiveBuffer,
     @DefaultValue("65536") int maxMessageLength,
     @DefaultValue("10s") Duration endpointRefresh,
-    @DefaultValue("UTC") ZoneId bsdZone) {
+    @DefaultValue("UTC") ZoneId bsdZone,
+    @DefaultValue("-1") int relpPort) {
 
   public SyslogProperties {
     if (queueCapacity < 1 || batchSize < 1 || maxMessageLength < 480) {
@@ -46,8 +51,13 @@ public record SyslogProperties(
     }
   }
 
-  /** Defaults with the given ports, for tests and benchmarks. */
+  /** Defaults with the given ports (no RELP), for tests and benchmarks. */
   public static SyslogProperties onPorts(int udpPort, int tcpPort) {
+    return onPorts(udpPort, tcpPort, -1);
+  }
+
+  /** Defaults with the given ports, for tests and benchmarks. */
+  public static SyslogProperties onPorts(int udpPort, int tcpPort, int relpPort) {
     return new SyslogProperties(
         true,
         "127.0.0.1",
@@ -59,6 +69,7 @@ public record SyslogProperties(
         8 << 20,
         65536,
         Duration.ofSeconds(10),
-        ZoneId.of("UTC"));
+        ZoneId.of("UTC"),
+        relpPort);
   }
 }

@@ -2,6 +2,9 @@ package io.opsflow.device.telemetry;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -11,7 +14,9 @@ import java.sql.Timestamp;
 import java.sql.Types;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -30,7 +35,8 @@ public class TelemetryStore {
    * One received message on its way to the database.
    *
    * @param deviceId the device of the source's live endpoint, null when unknown
-   * @param transport {@code udp} or {@code tcp}
+   * @param transport {@code udp}, {@code tcp} or {@code relp}; a {@code relp} message is stored at
+   *     most once per sender and raw text (see {@link #dedupKey})
    */
   public record Incoming(
       Instant receivedAt,
@@ -55,19 +61,28 @@ public class TelemetryStore {
    */
   public static final long ID_ORDER_LOCK = 0x6f7073666c6f77L;
 
-  /** What a written batch did: the ids given, and the devices seen for the first time. */
-  public record Written(List<Long> ids, List<FirstContact> firstContacts) {}
+  /**
+   * What a written batch did.
+   *
+   * @param ids the ids of the records inserted, in batch order
+   * @param firstContacts the devices seen for the first time
+   * @param duplicates RELP messages not inserted because they were stored before (a resend)
+   */
+  public record Written(List<Long> ids, List<FirstContact> firstContacts, int duplicates) {}
 
   private static final String INSERT =
       "insert into telemetry_records (received_at, source_ip, device_id, transport, format,"
           + " facility, severity, hostname, app_name, proc_id, msg_id, onboard_time,"
-          + " structured_data, message, raw)"
-          + " select r, s, d, t, f, fa, se, h, a, p, m, o, sd, msg, raw from unnest("
+          + " structured_data, message, raw, dedup_key)"
+          + " select r, s, d, t, f, fa, se, h, a, p, m, o, sd, msg, raw, decode(k, 'hex')"
+          + " from unnest("
           + "?::timestamptz[], ?::inet[], ?::bigint[], ?::text[], ?::text[], ?::smallint[],"
           + " ?::smallint[], ?::text[], ?::text[], ?::text[], ?::text[], ?::timestamptz[],"
-          + " ?::jsonb[], ?::text[], ?::text[]) with ordinality"
-          + " as b(r, s, d, t, f, fa, se, h, a, p, m, o, sd, msg, raw, ord)"
-          + " order by ord returning id";
+          + " ?::jsonb[], ?::text[], ?::text[], ?::text[]) with ordinality"
+          + " as b(r, s, d, t, f, fa, se, h, a, p, m, o, sd, msg, raw, k, ord)"
+          + " order by ord"
+          + " on conflict (dedup_key) where dedup_key is not null do nothing"
+          + " returning id, encode(dedup_key, 'hex')";
 
   private static final String UPSERT_STATE =
       "insert into device_latest_state as s (device_id, first_telemetry_at, last_telemetry_at,"
@@ -104,6 +119,9 @@ public class TelemetryStore {
         + " end,";
   }
 
+  /** The transport whose messages are stored at most once (the sender resends unacknowledged). */
+  public static final String RELP = "relp";
+
   private final JdbcTemplate jdbc;
   private final TransactionTemplate tx;
   private final ObjectMapper json;
@@ -117,16 +135,22 @@ public class TelemetryStore {
   /** Writes the batch; all of it or (on an exception) none of it. */
   public Written write(List<Incoming> batch) {
     if (batch.isEmpty()) {
-      return new Written(List.of(), List.of());
+      return new Written(List.of(), List.of(), 0);
     }
     return tx.execute(
         status -> {
           // before the first nextval: see ID_ORDER_LOCK
           jdbc.query("select pg_advisory_xact_lock(?)", rs -> {}, ID_ORDER_LOCK);
+          // ids.get(i): the id of batch.get(i), null when it was stored before (a RELP resend)
           List<Long> ids = jdbc.execute((ConnectionCallback<List<Long>>) c -> insert(c, batch));
           Map<Long, LatestState> states = new LinkedHashMap<>();
+          List<Long> inserted = new ArrayList<>(batch.size());
           for (int i = 0; i < batch.size(); i++) {
             Incoming in = batch.get(i);
+            if (ids.get(i) == null) {
+              continue;
+            }
+            inserted.add(ids.get(i));
             if (in.deviceId() != null) {
               states
                   .computeIfAbsent(in.deviceId(), LatestState::new)
@@ -149,13 +173,13 @@ public class TelemetryStore {
             }
             upsert(states.values());
           }
-          return new Written(ids, first);
+          return new Written(inserted, first, batch.size() - inserted.size());
         });
   }
 
   private static Long firstId(LatestState s, List<Incoming> batch, List<Long> ids) {
     for (int i = 0; i < batch.size(); i++) {
-      if (Long.valueOf(s.deviceId).equals(batch.get(i).deviceId())) {
+      if (ids.get(i) != null && Long.valueOf(s.deviceId).equals(batch.get(i).deviceId())) {
         return ids.get(i);
       }
     }
@@ -164,7 +188,7 @@ public class TelemetryStore {
 
   private List<Long> insert(Connection c, List<Incoming> batch) throws SQLException {
     int n = batch.size();
-    String[][] columns = new String[15][n];
+    String[][] columns = new String[16][n];
     for (int i = 0; i < n; i++) {
       Incoming in = batch.get(i);
       SyslogMessage m = in.message();
@@ -183,6 +207,7 @@ public class TelemetryStore {
       columns[12][i] = structuredData(m);
       columns[13][i] = clean(m.message());
       columns[14][i] = clean(m.raw());
+      columns[15][i] = RELP.equals(in.transport()) ? dedupKey(in) : null;
     }
     try (PreparedStatement ps = c.prepareStatement(INSERT)) {
       List<Array> arrays = new ArrayList<>(columns.length);
@@ -191,16 +216,47 @@ public class TelemetryStore {
         arrays.add(array);
         ps.setArray(col + 1, array);
       }
-      List<Long> ids = new ArrayList<>(n);
+      // Rows without a key are all inserted, in batch order; a keyed row may be skipped (stored
+      // before, or twice in this batch: the first of the batch is kept).
+      List<Long> unkeyed = new ArrayList<>(n);
+      Map<String, Long> keyed = new HashMap<>();
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
-          ids.add(rs.getLong(1));
+          String key = rs.getString(2);
+          if (key == null) {
+            unkeyed.add(rs.getLong(1));
+          } else {
+            keyed.put(key, rs.getLong(1));
+          }
         }
       }
       for (Array array : arrays) {
         array.free();
       }
+      List<Long> ids = new ArrayList<>(n);
+      int next = 0;
+      for (int i = 0; i < n; i++) {
+        String key = columns[15][i];
+        ids.add(key == null ? unkeyed.get(next++) : keyed.remove(key));
+      }
       return ids;
+    }
+  }
+
+  /**
+   * The idempotence key of a RELP message: SHA-256 (hex) of who sent it (the device, else the
+   * source address) and its raw text. A resend after a lost acknowledgement has the same key.
+   */
+  static String dedupKey(Incoming in) {
+    String sender = in.deviceId() != null ? "device:" + in.deviceId() : "ip:" + in.sourceIp();
+    try {
+      MessageDigest sha = MessageDigest.getInstance("SHA-256");
+      sha.update(sender.getBytes(StandardCharsets.UTF_8));
+      sha.update((byte) '\n');
+      sha.update(in.message().raw().getBytes(StandardCharsets.UTF_8));
+      return HexFormat.of().formatHex(sha.digest());
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is part of every Java runtime", e);
     }
   }
 

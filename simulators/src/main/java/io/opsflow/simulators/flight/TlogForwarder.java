@@ -1,5 +1,6 @@
 package io.opsflow.simulators.flight;
 
+import io.opsflow.simulators.syslog.RelpSender;
 import java.io.BufferedOutputStream;
 import java.io.Closeable;
 import java.io.IOException;
@@ -21,12 +22,15 @@ import java.util.Map;
  * Replays a MAVLink telemetry log as a drone's onboard software would forward it: each HEARTBEAT,
  * position, GPS, system status, STATUSTEXT, battery and temperature message becomes one RFC 5424
  * syslog message (see {@link MavlinkTelemetry} for the fields and units), sent over UDP (one
- * message per datagram, RFC 5426) or TCP (octet counting, RFC 6587), to a loopback address only.
- * The messages keep the log's own timestamps; pacing follows them at {@code speed} times real time
- * (0 = as fast as the socket takes them).
+ * message per datagram, RFC 5426), TCP (octet counting, RFC 6587) or RELP ({@link RelpSender}:
+ * every message kept until the receiver acknowledges it, resent after a reconnect; closing waits up
+ * to a minute for the last acknowledgements), to a loopback address only. The messages keep the
+ * log's own timestamps; pacing follows them at {@code speed} times real time (0 = as fast as the
+ * socket takes them).
  *
  * <pre>
  * TlogForwarder --tlog FILE --to udp://127.0.0.1:5514 [--speed 50] [--hostname drone-1] [--limit N]
+ * TlogForwarder --tlog FILE --to relp://127.0.0.1:20514 ...
  * </pre>
  */
 public final class TlogForwarder implements Closeable {
@@ -45,8 +49,8 @@ public final class TlogForwarder implements Closeable {
   }
 
   /**
-   * A forwarder to {@code target} ({@code udp://host:port} or {@code tcp://host:port}, host on the
-   * loopback).
+   * A forwarder to {@code target} ({@code udp://host:port}, {@code tcp://host:port} or {@code
+   * relp://host:port}, host on the loopback).
    *
    * @throws IllegalArgumentException when the target is not a loopback udp/tcp URI or speed is
    *     negative
@@ -72,7 +76,7 @@ public final class TlogForwarder implements Closeable {
     String scheme = target.getScheme();
     if (target.getHost() == null || target.getPort() < 1) {
       throw new IllegalArgumentException(
-          "to must be udp://HOST:PORT or tcp://HOST:PORT: " + target);
+          "to must be udp://HOST:PORT, tcp://HOST:PORT or relp://HOST:PORT: " + target);
     }
     InetAddress address = InetAddress.getByName(target.getHost());
     if (!address.isLoopbackAddress()) {
@@ -83,8 +87,10 @@ public final class TlogForwarder implements Closeable {
         switch (scheme == null ? "" : scheme) {
           case "udp" -> new Udp(from, endpoint);
           case "tcp" -> new Tcp(from, endpoint);
+          case "relp" -> new Relp(new RelpSender(endpoint, from, 128, Duration.ofSeconds(5)));
           default ->
-              throw new IllegalArgumentException("to must use udp:// or tcp://, got " + target);
+              throw new IllegalArgumentException(
+                  "to must use udp://, tcp:// or relp://, got " + target);
         };
     return new TlogForwarder(transport, hostname, speed);
   }
@@ -149,7 +155,8 @@ public final class TlogForwarder implements Closeable {
     String to = opts.get("to");
     if (tlog == null || to == null) {
       System.err.println(
-          "usage: TlogForwarder --tlog FILE --to udp://127.0.0.1:5514|tcp://127.0.0.1:5514"
+          "usage: TlogForwarder --tlog FILE"
+              + " --to udp://127.0.0.1:5514|tcp://127.0.0.1:5514|relp://127.0.0.1:20514"
               + " [--speed 50] [--hostname drone-1] [--limit N] [--from 127.0.0.1]");
       System.exit(2);
     }
@@ -166,7 +173,7 @@ public final class TlogForwarder implements Closeable {
   }
 
   private interface Transport extends Closeable {
-    void send(String message) throws IOException;
+    void send(String message) throws IOException, InterruptedException;
 
     void flush() throws IOException;
   }
@@ -192,6 +199,41 @@ public final class TlogForwarder implements Closeable {
     @Override
     public void close() {
       socket.close();
+    }
+  }
+
+  private static final class Relp implements Transport {
+    private final RelpSender sender;
+
+    Relp(RelpSender sender) {
+      this.sender = sender;
+    }
+
+    @Override
+    public void send(String message) throws InterruptedException {
+      sender.send(message);
+    }
+
+    @Override
+    public void flush() {
+      sender.flush();
+    }
+
+    @Override
+    public void close() throws IOException {
+      try {
+        if (!sender.awaitAcknowledged(Duration.ofMinutes(1))) {
+          throw new IOException(
+              "RELP receiver did not acknowledge "
+                  + sender.stats().unacknowledged()
+                  + " messages within a minute");
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException("interrupted waiting for RELP acknowledgements", e);
+      } finally {
+        sender.close();
+      }
     }
   }
 

@@ -134,7 +134,7 @@ class TlogForwarderTest {
         .hasMessageContaining("to must be a loopback address");
     assertThatThrownBy(() -> TlogForwarder.open(URI.create("http://127.0.0.1:5514"), "drone-1", 1))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("udp:// or tcp://");
+        .hasMessageContaining("udp://, tcp:// or relp://");
     assertThatThrownBy(() -> TlogForwarder.open(URI.create("udp://127.0.0.1:5514"), "drone-1", -1))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("speed");

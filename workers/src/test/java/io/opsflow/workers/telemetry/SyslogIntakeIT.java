@@ -84,7 +84,8 @@ class SyslogIntakeIT {
             defaults.udpReceiveBuffer(),
             defaults.maxMessageLength(),
             Duration.ofSeconds(30),
-            ZoneId.of("UTC"));
+            ZoneId.of("UTC"),
+            -1);
     intake =
         new SyslogIntake(
             p,
