@@ -68,6 +68,8 @@ final class CampaignProcesses implements AutoCloseable {
   private final int enginePort = LoopbackPorts.free();
   private final int postgresPort = LoopbackPorts.free();
   private final int apiPort = LoopbackPorts.free();
+  // The devices pool's RELP syslog listener: fixed, so that senders reconnect to its restart.
+  private final int relpPort = LoopbackPorts.free();
   // Node agents authenticate with the deployment's shared agent secret.
   private static final String AGENT_SECRET = "campaign-agent-secret";
   private final Map<Role, JavaProcess> jvms = new EnumMap<>(Role.class);
@@ -100,6 +102,11 @@ final class CampaignProcesses implements AutoCloseable {
 
   int apiPort() {
     return apiPort;
+  }
+
+  /** The port of the devices pool's RELP syslog listener on 127.0.0.1. */
+  int relpPort() {
+    return relpPort;
   }
 
   String jdbcUrl() {
@@ -259,7 +266,12 @@ final class CampaignProcesses implements AutoCloseable {
   private void worker(Role role, String pools, boolean syslog) throws Exception {
     jvm(
             role,
-            List.of("--opsflow.telemetry.syslog.enabled=" + syslog),
+            List.of(
+                "--opsflow.telemetry.syslog.enabled=" + syslog,
+                // plain UDP/TCP syslog on any free port: never the shared default 5514
+                "--opsflow.telemetry.syslog.udp-port=0",
+                "--opsflow.telemetry.syslog.tcp-port=0",
+                "--opsflow.telemetry.syslog.relp-port=" + (syslog ? relpPort : -1)),
             Map.of("OPSFLOW_WORKER_POOLS", pools))
         .awaitLog("Started WorkersApplication", Duration.ofSeconds(180));
   }

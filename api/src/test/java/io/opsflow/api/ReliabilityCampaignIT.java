@@ -10,6 +10,9 @@ import io.opsflow.build.runner.InstallationToken;
 import io.opsflow.pass.LocalExecutorBackend;
 import io.opsflow.simulators.GroundStationSimulator;
 import io.opsflow.simulators.ShellyPlugSimulator;
+import io.opsflow.simulators.syslog.RelpSender;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,15 +43,16 @@ import org.junit.jupiter.api.io.TempDir;
  * simulator, a CI build of three jobs on the local runner, a device onboarded into a loopback mesh
  * until its health check sees it online, a container placed on one of two node agents and run to
  * its exit on the real Docker engine, a satellite pass whose executor sends four telecommands to a
- * ground station simulator and verifies each in its telemetry), then kills one process ({@link
+ * ground station simulator and verifies each in its telemetry, a device's stream of numbered syslog
+ * messages over RELP to the devices pool's intake), then kills one process ({@link
  * CampaignProcesses.Role}) with SIGKILL at a random point, starts it again after a random pause (a
  * pass executor is relaunched by its pass's watchdog instead), and waits for every flow to end. It
  * then counts, against what the flow must have done exactly once: plug switches (the simulator's
  * own counters), enforcement events, job side effects (a line each job appends to a file), build
  * log lines, certificates, licenses and addresses, containers (by their {@code workloadId} label)
  * and their log lines, telecommands received by the ground station, stored and reported, TM packets
- * stored, executor processes left. A summary table (flow, kills, rounds, lost, duplicated) is
- * printed and every lost and duplicated count must be zero.
+ * stored, executor processes left, telemetry records stored. A summary table (flow, kills, rounds,
+ * lost, duplicated) is printed and every lost and duplicated count must be zero.
  *
  * <p>Randomness is seeded ({@code -Dopsflow.campaign.seed}, printed). The short form, run by {@code
  * mvn verify}, has one round per process role, each role killed once in a shuffled order; {@code
@@ -159,6 +163,7 @@ class ReliabilityCampaignIT {
               .asText();
       workloads.add(workload);
       long pass = startPass(admin, round, station);
+      TelemetryStream telemetry = new TelemetryStream(deployment.relpPort(), round);
       Instant started = Instant.now();
 
       long killAfterMs = 2_000 + random.nextInt(38_000);
@@ -179,6 +184,7 @@ class ReliabilityCampaignIT {
             round, victim.label, Duration.between(restarting, Instant.now()).toMillis());
       }
 
+      tallies.add(telemetryTally(deployment, victim, telemetry));
       tallies.add(passTally(admin, deployment, victim, pass, station));
       tallies.add(sessionTally(admin, victim, sessionId, plug));
       tallies.add(buildTally(alice, victim, build, effects));
@@ -191,6 +197,104 @@ class ReliabilityCampaignIT {
   }
 
   // ---- flows ---------------------------------------------------------------------------------
+
+  /** Numbered syslog messages a device sends over RELP during a round. */
+  static final int TELEMETRY_MESSAGES = 600;
+
+  /** The pace of the telemetry stream: 600 messages over about 30 s. */
+  static final Duration TELEMETRY_EVERY = Duration.ofMillis(50);
+
+  /**
+   * A device's telemetry: {@link #TELEMETRY_MESSAGES} numbered RFC 5424 messages over RELP to the
+   * devices pool's intake, from a loopback address of the round's own ({@code 127.79.0.<round>}),
+   * at a steady pace from the round's start. The sender (the device) outlives every kill: it keeps
+   * what the intake has not acknowledged and sends it again after reconnecting.
+   */
+  static final class TelemetryStream {
+    final String source;
+    final RelpSender sender;
+    final Thread thread;
+    volatile Exception failure;
+
+    TelemetryStream(int relpPort, int round) throws Exception {
+      this.source = "127.79.0." + round;
+      this.sender =
+          new RelpSender(
+              new InetSocketAddress("127.0.0.1", relpPort),
+              InetAddress.getByName(source),
+              128,
+              Duration.ofSeconds(2));
+      this.thread =
+          Thread.ofPlatform()
+              .daemon()
+              .name("telemetry-" + round)
+              .start(
+                  () -> {
+                    try {
+                      for (int i = 1; i <= TELEMETRY_MESSAGES; i++) {
+                        sender.send(
+                            "<134>1 "
+                                + Instant.now()
+                                + " drone-"
+                                + round
+                                + " campaign - TM - campaign round "
+                                + round
+                                + " message "
+                                + i);
+                        sender.flush();
+                        Thread.sleep(TELEMETRY_EVERY);
+                      }
+                    } catch (Exception e) {
+                      failure = e;
+                    }
+                  });
+    }
+  }
+
+  /**
+   * The telemetry: every numbered message stored once ({@code telemetry_records} of the round's
+   * source address), after the sender saw each acknowledged.
+   */
+  private Tally telemetryTally(CampaignProcesses deployment, Role victim, TelemetryStream stream)
+      throws Exception {
+    stream.thread.join(FLOW_TIMEOUT.toMillis());
+    boolean acknowledged = stream.sender.awaitAcknowledged(FLOW_TIMEOUT);
+    RelpSender.Stats stats = stream.sender.stats();
+    stream.sender.close();
+    List<Integer> numbers = new ArrayList<>();
+    try (Connection c = DriverManager.getConnection(deployment.jdbcUrl(), "postgres", "postgres");
+        PreparedStatement s =
+            c.prepareStatement(
+                "select message from telemetry_records where source_ip = ?::inet"
+                    + " and transport = 'relp'")) {
+      s.setString(1, stream.source);
+      try (ResultSet r = s.executeQuery()) {
+        Pattern number = Pattern.compile("message (\\d+)$");
+        while (r.next()) {
+          Matcher m = number.matcher(r.getString(1));
+          if (m.find()) {
+            numbers.add(Integer.parseInt(m.group(1)));
+          }
+        }
+      }
+    }
+    long distinct = numbers.stream().distinct().count();
+    long lost = TELEMETRY_MESSAGES - distinct + (stream.failure == null ? 0 : 1);
+    long duplicated = numbers.size() - distinct;
+    return new Tally(
+        "telemetry (RELP)",
+        victim,
+        lost,
+        duplicated,
+        "stored "
+            + numbers.size()
+            + " of "
+            + TELEMETRY_MESSAGES
+            + (acknowledged ? ", all acknowledged" : ", NOT all acknowledged")
+            + ", sender: "
+            + stats
+            + (stream.failure == null ? "" : ", failed: " + stream.failure));
+  }
 
   /** Housekeeping TM from the ground station: the verifiers below read the mode in it. */
   static final Duration HOUSEKEEPING = Duration.ofMillis(500);
