@@ -214,6 +214,27 @@ class DockerEngineFaultsIT {
     assertThat(containersOf(id)).isEmpty();
   }
 
+  /** A one-job pipeline on the CI runner, bob a member. */
+  private long ciPipeline() {
+    ApiClient alice = api.as("alice");
+    var body = new ObjectMapper().createObjectNode();
+    body.put("name", "engine-faults-" + UUID.randomUUID());
+    body.put(
+        "yaml",
+        """
+        name: engine-faults
+        jobs:
+          only:
+            container:
+              image: %s
+            steps:
+              - run: echo built
+        """
+            .formatted(IMAGE));
+    body.putArray("members").add("bob");
+    return alice.ok(alice.post("/api/v1/pipelines", body.toString()), 201).path("id").asLong();
+  }
+
   @Test
   @Order(1)
   void anEngineAnswering500OpensItsCircuitAndTheWorkloadStartsOnceWhenItIsBack() throws Exception {
@@ -284,25 +305,8 @@ class DockerEngineFaultsIT {
   void aCiJobWhoseEngineFailsEndsFailedNamingTheEngineAndTheNextBuildRunsWhenItIsBack()
       throws Exception {
     String breakerName = "docker:" + ciEngine.host();
-    ApiClient alice = api.as("alice");
-    ApiClient bob = alice.as("bob");
-    var body = new ObjectMapper().createObjectNode();
-    body.put("name", "engine-faults-" + UUID.randomUUID());
-    body.put(
-        "yaml",
-        """
-        name: engine-faults
-        jobs:
-          only:
-            container:
-              image: %s
-            steps:
-              - run: echo built
-        """
-            .formatted(IMAGE));
-    body.putArray("members").add("bob");
-    long pipeline =
-        alice.ok(alice.post("/api/v1/pipelines", body.toString()), 201).path("id").asLong();
+    ApiClient bob = api.as("alice").as("bob");
+    long pipeline = ciPipeline();
 
     ciEngine.mode(DockerEngineRelay.Mode.ERROR);
     Instant failingSince = Instant.now();
@@ -358,6 +362,44 @@ class DockerEngineFaultsIT {
 
   @Test
   @Order(4)
+  void aCiEngineSlowerThanTheResponseTimeoutFailsTheJobNamingItAndNoCallWaitsLonger()
+      throws Exception {
+    ApiClient bob = api.as("alice").as("bob");
+    long pipeline = ciPipeline();
+    int createsBefore = ciEngine.creates();
+    int abandonedBefore = ciEngine.abandonedWaits().size();
+    // The engine does what it is asked but answers every POST (volume and container create,
+    // start, stop) 6 s late: longer than the runner's 3 s response timeout.
+    ciEngine.mode(DockerEngineRelay.Mode.SLOW, Duration.ofSeconds(6));
+    Instant slowSince = Instant.now();
+    long id =
+        bob.ok(bob.post("/api/v1/pipelines/" + pipeline + "/builds", null), 201)
+            .path("id")
+            .asLong();
+    JsonNode failed =
+        bob.await(
+            "/api/v1/builds/" + id,
+            b -> b.path("status").asText().equals("FAILED"),
+            Duration.ofSeconds(90));
+    Duration took = Duration.between(slowSince, Instant.now());
+    List<Duration> waits =
+        ciEngine.abandonedWaits().subList(abandonedBefore, ciEngine.abandonedWaits().size());
+    Duration longest = waits.stream().max(Duration::compareTo).orElse(Duration.ZERO);
+    String message = failed.path("jobs").get(0).path("message").asText();
+    System.out.printf(
+        "slow CI engine: build FAILED after %d ms (%s); %d held answers abandoned, longest wait"
+            + " %d ms (response timeout 3000 ms)%n",
+        took.toMillis(), message, waits.size(), longest.toMillis());
+    assertThat(message).contains("Docker engine " + ciEngine.host()).contains("timed out");
+    // Every attempt gave up on its held answer at the timeout, never waited the engine's 6 s.
+    assertThat(waits).hasSizeGreaterThanOrEqualTo(2);
+    assertThat(longest).isLessThan(Duration.ofMillis(4500));
+    // The workspace volume's create never got its answer, so no container create was sent.
+    assertThat(ciEngine.creates()).isEqualTo(createsBefore);
+  }
+
+  @Test
+  @Order(5)
   void aDownEngineFailsTheWorkloadWithAReasonNamingTheEngineAndCreatesNothing() throws Exception {
     String breakerName = "docker:" + nodeEngine.host();
     int createsBefore = nodeEngine.creates();
