@@ -1,8 +1,8 @@
 package io.opsflow.pass;
 
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.opsflow.build.runner.BuildRunnerConfiguration;
 import io.opsflow.build.runner.InstallationToken;
+import io.opsflow.kubernetes.KubernetesClients;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -58,7 +58,7 @@ public class PassExecutorConfiguration {
           case "kubernetes" -> {
             PassExecutorProperties.Kubernetes k = properties.kubernetes();
             yield new KubernetesExecutorBackend(
-                new KubernetesClientBuilder().build(),
+                KubernetesClients.connect(),
                 k,
                 properties.exitGrace(),
                 orElse(

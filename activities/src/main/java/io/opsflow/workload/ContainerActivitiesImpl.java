@@ -12,6 +12,7 @@ import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.exception.NotModifiedException;
 import com.github.dockerjava.api.model.Container;
 import com.github.dockerjava.api.model.HostConfig;
+import io.opsflow.docker.EngineGuard;
 import io.temporal.activity.Activity;
 import io.temporal.activity.ActivityExecutionContext;
 import io.temporal.activity.ActivityInfo;
@@ -28,6 +29,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
  * {@link ContainerActivities} on this node's Docker engine. The container is named by the workload
@@ -64,14 +66,34 @@ public class ContainerActivitiesImpl implements ContainerActivities {
 
   private final DockerClient docker;
   private final ContainerSettings settings;
+  private final EngineGuard engine;
 
+  /** Activities without a circuit breaker (engine faults reach Temporal as they are). */
   public ContainerActivitiesImpl(DockerClient docker, ContainerSettings settings) {
+    this(docker, settings, null);
+  }
+
+  /**
+   * @param engine the engine's circuit breaker: every action passes it, and an engine fault ends
+   *     the attempt with a retryable failure naming the engine; null: none
+   */
+  public ContainerActivitiesImpl(
+      DockerClient docker, ContainerSettings settings, EngineGuard engine) {
     this.docker = docker;
     this.settings = settings;
+    this.engine = engine;
+  }
+
+  private <T> T guarded(Supplier<T> call) {
+    return engine == null ? call.get() : engine.call(call);
   }
 
   @Override
   public ContainerState start(ContainerSpec spec) {
+    return guarded(() -> startUnguarded(spec));
+  }
+
+  private ContainerState startUnguarded(ContainerSpec spec) {
     String name = spec.workloadId();
     InspectContainerResponse container = inspect(name);
     if (container != null && revisionOf(container) < spec.revision()) {
@@ -103,6 +125,10 @@ public class ContainerActivitiesImpl implements ContainerActivities {
 
   @Override
   public ContainerState follow(ContainerRef ref) {
+    return guarded(() -> followUnguarded(ref));
+  }
+
+  private ContainerState followUnguarded(ContainerRef ref) {
     ActivityExecutionContext context = Activity.getExecutionContext();
     long intervalMillis = interval(context.getInfo()).toMillis();
     Semaphore wake = new Semaphore(0);
@@ -147,6 +173,10 @@ public class ContainerActivitiesImpl implements ContainerActivities {
 
   @Override
   public ContainerState restart(ContainerRef ref) {
+    return guarded(() -> restartUnguarded(ref));
+  }
+
+  private ContainerState restartUnguarded(ContainerRef ref) {
     InspectContainerResponse container = inspect(ref.workloadId());
     if (container == null || revisionOf(container) != ref.revision()) {
       return ContainerStates.missing(ref.workloadId(), settings.nodeId());
@@ -165,11 +195,14 @@ public class ContainerActivitiesImpl implements ContainerActivities {
 
   @Override
   public void remove(ContainerRef ref) {
-    InspectContainerResponse container = inspect(ref.workloadId());
-    if (container == null) {
-      return;
-    }
-    stopAndRemove(container.getId());
+    guarded(
+        () -> {
+          InspectContainerResponse container = inspect(ref.workloadId());
+          if (container != null) {
+            stopAndRemove(container.getId());
+          }
+          return null;
+        });
   }
 
   private void stopAndRemove(String containerId) {
@@ -205,6 +238,10 @@ public class ContainerActivitiesImpl implements ContainerActivities {
 
   @Override
   public PruneResult prune(PruneRequest request) {
+    return guarded(() -> pruneUnguarded(request));
+  }
+
+  private PruneResult pruneUnguarded(PruneRequest request) {
     if (!settings.nodeId().equals(request.nodeId())) {
       // Only reachable through a wrong task queue: retrying on it cannot help.
       throw ApplicationFailure.newNonRetryableFailure(

@@ -15,6 +15,7 @@ import io.opsflow.build.JobRun;
 import io.opsflow.build.runner.InstallationToken;
 import io.opsflow.build.runner.JobBackend;
 import io.opsflow.build.runner.JobScript;
+import io.opsflow.docker.EngineGuard;
 import io.temporal.failure.ApplicationFailure;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -28,6 +29,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -67,6 +69,8 @@ public final class DockerJobBackend implements JobBackend, AutoCloseable {
   private static final int MAX_NAME = 63;
 
   private final DockerClient docker;
+  private final DockerClient streams;
+  private final EngineGuard engine;
   private final InstallationToken installation;
   private final String network;
   private final boolean pull;
@@ -85,7 +89,28 @@ public final class DockerJobBackend implements JobBackend, AutoCloseable {
       String network,
       boolean pull,
       Duration stopGrace) {
-    this.docker = docker;
+    this(docker, docker, null, installation, network, pull, stopGrace);
+  }
+
+  /**
+   * @param commands the engine's client for single calls, with a response timeout so no call hangs
+   *     on an engine that stopped answering; closed by {@link #close()}
+   * @param streams the engine's client for followed logs and image pulls (no response timeout: a
+   *     job may print nothing for long); closed by {@link #close()}
+   * @param engine the engine's circuit breaker; every backend call passes it and an engine fault
+   *     ends the attempt with a retryable failure naming the engine; null: none
+   */
+  public DockerJobBackend(
+      DockerClient commands,
+      DockerClient streams,
+      EngineGuard engine,
+      InstallationToken installation,
+      String network,
+      boolean pull,
+      Duration stopGrace) {
+    this.docker = commands;
+    this.streams = streams;
+    this.engine = engine;
     this.installation = installation;
     this.network = network;
     this.pull = pull;
@@ -145,8 +170,16 @@ public final class DockerJobBackend implements JobBackend, AutoCloseable {
     return Map.of(LABEL_INSTALLATION, installation.value(), LABEL_BUILD_ID, Long.toString(buildId));
   }
 
+  private <T> T guarded(Supplier<T> call) {
+    return engine == null ? call.get() : engine.call(call);
+  }
+
   @Override
   public boolean ensureStarted(JobRun run) {
+    return guarded(() -> startUnguarded(run));
+  }
+
+  private boolean startUnguarded(JobRun run) {
     String name = containerName(run);
     InspectContainerResponse container = inspect(name);
     boolean created = false;
@@ -236,7 +269,7 @@ public final class DockerJobBackend implements JobBackend, AutoCloseable {
 
   private void pull(String image) {
     try {
-      docker.pullImageCmd(image).start().awaitCompletion(10, TimeUnit.MINUTES);
+      streams.pullImageCmd(image).start().awaitCompletion(10, TimeUnit.MINUTES);
     } catch (NotFoundException e) {
       throw ApplicationFailure.newNonRetryableFailure(
           "image '" + image + "' not found on the runner nor in its registry",
@@ -249,6 +282,10 @@ public final class DockerJobBackend implements JobBackend, AutoCloseable {
 
   @Override
   public JobExit follow(JobRun run, long skip, LineSink lines, Runnable alive) {
+    return guarded(() -> followUnguarded(run, skip, lines, alive));
+  }
+
+  private JobExit followUnguarded(JobRun run, long skip, LineSink lines, Runnable alive) {
     String name = containerName(run);
     InspectContainerResponse container = inspect(name);
     if (container == null) {
@@ -322,7 +359,7 @@ public final class DockerJobBackend implements JobBackend, AutoCloseable {
 
   private LogPump open(String name, boolean follow) {
     LogPump pump = new LogPump();
-    docker
+    streams
         .logContainerCmd(name)
         .withStdOut(true)
         .withStdErr(true)
@@ -390,19 +427,30 @@ public final class DockerJobBackend implements JobBackend, AutoCloseable {
 
   @Override
   public void delete(JobRun run) {
-    String name = containerName(run);
-    InspectContainerResponse c = inspect(name);
-    if (c == null) {
-      return;
-    }
-    if (Boolean.TRUE.equals(c.getState().getRunning())) {
-      stop(name); // TERM first: a cancelled job may clean up
-    }
-    remove(name);
+    guarded(
+        () -> {
+          String name = containerName(run);
+          InspectContainerResponse c = inspect(name);
+          if (c != null) {
+            if (Boolean.TRUE.equals(c.getState().getRunning())) {
+              stop(name); // TERM first: a cancelled job may clean up
+            }
+            remove(name);
+          }
+          return null;
+        });
   }
 
   @Override
   public void deleteWorkspace(long buildId) {
+    guarded(
+        () -> {
+          deleteWorkspaceUnguarded(buildId);
+          return null;
+        });
+  }
+
+  private void deleteWorkspaceUnguarded(long buildId) {
     List<Container> left =
         docker.listContainersCmd().withShowAll(true).withLabelFilter(buildLabels(buildId)).exec();
     for (Container c : left) {
@@ -462,5 +510,8 @@ public final class DockerJobBackend implements JobBackend, AutoCloseable {
   @Override
   public void close() throws IOException {
     docker.close();
+    if (streams != docker) {
+      streams.close();
+    }
   }
 }

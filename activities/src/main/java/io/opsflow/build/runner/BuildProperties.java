@@ -58,7 +58,7 @@ public record BuildProperties(
       throw new IllegalArgumentException("opsflow.builds.default-image is required");
     }
     local = local == null ? new Local(null, null) : local;
-    docker = docker == null ? new Docker(null, null, false, null) : docker;
+    docker = docker == null ? new Docker(null, null, false, null, null, null) : docker;
   }
 
   /** The task queue of a runner of {@code kind}: {@link #taskQueue} if set. */
@@ -111,18 +111,37 @@ public record BuildProperties(
    * @param pull whether a job's missing image is pulled; off by default (images are built locally
    *     and no registry is assumed), so a missing image fails the job at once
    * @param stopGrace time a stopped container gets between TERM and KILL
+   * @param responseTimeout the longest one engine call (create, inspect, stop, remove) waits for
+   *     its answer; longer than {@code stopGrace}, since a stop is answered after it. Followed logs
+   *     and pulls have none (a job may print nothing for long)
+   * @param breakerWaitInOpen how long the engine's open circuit breaker fails calls at once before
+   *     it lets one through
    */
   public record Docker(
       String host,
       @DefaultValue("none") String network,
       @DefaultValue("false") boolean pull,
-      @DefaultValue("5s") Duration stopGrace) {
+      @DefaultValue("5s") Duration stopGrace,
+      @DefaultValue("60s") Duration responseTimeout,
+      @DefaultValue("10s") Duration breakerWaitInOpen) {
     public Docker {
       network = network == null || network.isBlank() ? "none" : network;
       stopGrace = stopGrace == null ? Duration.ofSeconds(5) : stopGrace;
       if (stopGrace.isNegative()) {
         throw new IllegalArgumentException("opsflow.builds.docker.stop-grace must not be negative");
       }
+      responseTimeout = responseTimeout == null ? Duration.ofSeconds(60) : responseTimeout;
+      requirePositive("opsflow.builds.docker.response-timeout", responseTimeout);
+      if (responseTimeout.compareTo(stopGrace) <= 0) {
+        throw new IllegalArgumentException(
+            "opsflow.builds.docker.response-timeout ("
+                + responseTimeout
+                + ") must be longer than opsflow.builds.docker.stop-grace ("
+                + stopGrace
+                + ")");
+      }
+      breakerWaitInOpen = breakerWaitInOpen == null ? Duration.ofSeconds(10) : breakerWaitInOpen;
+      requirePositive("opsflow.builds.docker.breaker-wait-in-open", breakerWaitInOpen);
     }
   }
 

@@ -1,17 +1,20 @@
 package io.opsflow.build.runner;
 
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.opsflow.build.docker.DockerJobBackend;
 import io.opsflow.build.kubernetes.KubernetesJobBackend;
 import io.opsflow.build.kubernetes.KubernetesRunnerProperties;
 import io.opsflow.build.local.LocalJobBackend;
 import io.opsflow.docker.DockerConnections;
+import io.opsflow.docker.EngineGuard;
+import io.opsflow.kubernetes.KubernetesClients;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.function.BooleanSupplier;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -42,7 +45,8 @@ public class BuildRunnerConfiguration {
   JobBackend buildJobBackend(
       BuildProperties properties,
       KubernetesRunnerProperties kubernetesProperties,
-      InstallationToken installationToken) {
+      InstallationToken installationToken,
+      ObjectProvider<MeterRegistry> meters) {
     String host = DockerConnections.resolveHost(properties.docker().host());
     String kind =
         chooseKind(
@@ -53,10 +57,13 @@ public class BuildRunnerConfiguration {
         switch (kind) {
           // A cluster namespace is the isolation there: Job names stay as they were.
           case "kubernetes" ->
-              new KubernetesJobBackend(new KubernetesClientBuilder().build(), kubernetesProperties);
+              new KubernetesJobBackend(KubernetesClients.connect(), kubernetesProperties);
           case "docker" ->
               new DockerJobBackend(
+                  DockerConnections.connect(host, properties.docker().responseTimeout()),
                   DockerConnections.connect(host, null),
+                  EngineGuard.of(
+                      host, properties.docker().breakerWaitInOpen(), meters.getIfAvailable()),
                   installationToken,
                   properties.docker().network(),
                   properties.docker().pull(),

@@ -1,9 +1,11 @@
 package io.opsflow.workers.agent;
 
 import com.github.dockerjava.api.DockerClient;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.opsflow.workload.ContainerSettings;
 import io.opsflow.workload.DockerEngineConfiguration;
 import io.temporal.client.WorkflowClient;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
@@ -34,7 +36,8 @@ public class AgentConfiguration {
       AgentProperties properties,
       WorkflowClient workflowClient,
       @Qualifier(DockerEngineConfiguration.DOCKER_CLIENT_BEAN) DockerClient docker,
-      Environment environment) {
+      Environment environment,
+      ObjectProvider<MeterRegistry> meters) {
     if (properties.nodeId().isBlank()) {
       throw new IllegalStateException(
           "Agent mode needs a node id: set opsflow.agent.node-id (or OPSFLOW_NODE_ID)");
@@ -65,6 +68,7 @@ public class AgentConfiguration {
                     properties.stopGrace(),
                     properties.logLines(),
                     properties.inspectInterval()))
+            .meters(meters.getIfAvailable())
             .build();
     return NodeAgent.start(options, docker);
   }

@@ -1,7 +1,9 @@
 package io.opsflow.workers.agent;
 
 import com.github.dockerjava.api.DockerClient;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.opsflow.docker.DockerConnections;
+import io.opsflow.docker.EngineGuard;
 import io.opsflow.workload.ContainerActivitiesImpl;
 import io.opsflow.workload.ContainerSettings;
 import io.temporal.client.WorkflowClient;
@@ -76,8 +78,7 @@ public final class NodeAgent implements AutoCloseable {
   public static NodeAgent start(Options options) {
     return start(
         options,
-        DockerConnections.connect(
-            options.dockerHost(), ContainerActivitiesImpl.ENGINE_RESPONSE_TIMEOUT),
+        DockerConnections.connect(options.dockerHost(), options.engineResponseTimeout()),
         true);
   }
 
@@ -101,8 +102,15 @@ public final class NodeAgent implements AutoCloseable {
 
   private void startWorker() {
     Worker worker = workers.newWorker(nodeQueue());
+    // One breaker for the node's engine: a dead or failing engine fails the node's actions at
+    // once (retried by the workflow's policy) instead of holding each for the response timeout.
+    EngineGuard engine =
+        EngineGuard.of(
+            DockerConnections.resolveHost(options.dockerHost()),
+            options.engineBreakerWait(),
+            options.meters());
     worker.registerActivitiesImplementations(
-        new ContainerActivitiesImpl(docker, options.containers()));
+        new ContainerActivitiesImpl(docker, options.containers(), engine));
     workers.start();
     log.info("Node agent {} polls {}", options.nodeId(), nodeQueue());
   }
@@ -267,6 +275,11 @@ public final class NodeAgent implements AutoCloseable {
    * @param registerInitialBackoff first wait before registering again after a failure
    * @param client the agent's own OAuth2 client (a token with the node_agent role); null: the
    *     shared secret
+   * @param engineResponseTimeout the longest one engine call may wait for its answer, for the
+   *     client {@link #start(Options)} creates (default {@link
+   *     ContainerActivitiesImpl#ENGINE_RESPONSE_TIMEOUT})
+   * @param engineBreakerWait how long the engine's open circuit breaker fails calls at once
+   * @param meters where the engine's breaker is published; null: nowhere
    */
   public record Options(
       String nodeId,
@@ -284,9 +297,18 @@ public final class NodeAgent implements AutoCloseable {
       String hostname,
       ContainerSettings containers,
       Duration registerInitialBackoff,
-      AgentCredentials.Options.ClientCredentials client) {
+      AgentCredentials.Options.ClientCredentials client,
+      Duration engineResponseTimeout,
+      Duration engineBreakerWait,
+      MeterRegistry meters) {
 
     public Options {
+      engineResponseTimeout =
+          engineResponseTimeout == null
+              ? ContainerActivitiesImpl.ENGINE_RESPONSE_TIMEOUT
+              : engineResponseTimeout;
+      engineBreakerWait =
+          engineBreakerWait == null ? EngineGuard.DEFAULT_WAIT_IN_OPEN : engineBreakerWait;
       if (nodeId == null || nodeId.isBlank()) {
         throw new IllegalArgumentException("nodeId is required");
       }
@@ -306,6 +328,15 @@ public final class NodeAgent implements AutoCloseable {
       ipAddress = ipAddress == null || ipAddress.isBlank() ? "127.0.0.1" : ipAddress;
       hostname = hostname == null || hostname.isBlank() ? localHostName() : hostname;
       containers = containers == null ? ContainerSettings.defaults(nodeId) : containers;
+      if (engineResponseTimeout.compareTo(containers.stopGrace()) <= 0) {
+        // A stop is answered once the container stopped: up to the grace period.
+        throw new IllegalArgumentException(
+            "engineResponseTimeout ("
+                + engineResponseTimeout
+                + ") must be longer than the containers' stop grace ("
+                + containers.stopGrace()
+                + ")");
+      }
       if (!containers.nodeId().equals(nodeId)) {
         // The containers' node label must name the node that runs them.
         throw new IllegalArgumentException(
@@ -345,6 +376,9 @@ public final class NodeAgent implements AutoCloseable {
     private ContainerSettings containers;
     private Duration registerInitialBackoff = Duration.ofSeconds(1);
     private AgentCredentials.Options.ClientCredentials client;
+    private Duration engineResponseTimeout;
+    private Duration engineBreakerWait;
+    private MeterRegistry meters;
 
     private Builder(String nodeId, URI apiBaseUrl, WorkflowClient workflowClient) {
       this.nodeId = nodeId;
@@ -408,6 +442,19 @@ public final class NodeAgent implements AutoCloseable {
       return this;
     }
 
+    /** The engine client's response timeout and its breaker's open wait (null: defaults). */
+    public Builder engine(Duration responseTimeout, Duration breakerWait) {
+      engineResponseTimeout = responseTimeout;
+      engineBreakerWait = breakerWait;
+      return this;
+    }
+
+    /** Where the engine's circuit breaker is published. */
+    public Builder meters(MeterRegistry value) {
+      meters = value;
+      return this;
+    }
+
     public Options build() {
       return new Options(
           nodeId,
@@ -425,7 +472,10 @@ public final class NodeAgent implements AutoCloseable {
           hostname,
           containers,
           registerInitialBackoff,
-          client);
+          client,
+          engineResponseTimeout,
+          engineBreakerWait,
+          meters);
     }
   }
 }

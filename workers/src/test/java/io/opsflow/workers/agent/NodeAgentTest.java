@@ -1,8 +1,10 @@
 package io.opsflow.workers.agent;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.opsflow.workload.ContainerSettings;
 import io.temporal.testing.TestWorkflowEnvironment;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -147,6 +149,20 @@ class NodeAgentTest {
     assertThat(tenIntervals)
         .isBetween(
             interval.multipliedBy(10).minusMillis(60), interval.multipliedBy(10).plusSeconds(2));
+  }
+
+  @Test
+  void anEngineResponseTimeoutNotLongerThanTheStopGraceIsRefused() {
+    assertThatThrownBy(
+            () ->
+                options("node-timeout", api.url())
+                    .containers(
+                        new ContainerSettings(
+                            "node-timeout", null, Duration.ofSeconds(10), 0, null))
+                    .engine(Duration.ofSeconds(10), null)
+                    .build())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("engineResponseTimeout");
   }
 
   @Test
