@@ -134,7 +134,7 @@ public class ApiExceptionHandler {
    * The cause in {@code e}'s chain showing that the database could not be reached or dropped the
    * connection, or null: a pool or driver connection failure, or SQL state class 08 (connection
    * exception), 57P (operator intervention: shutting down, starting up) or 53300 (too many
-   * connections).
+   * connections), or a statement on a pooled connection already closed for one of these.
    */
   public static Throwable databaseUnreachable(Throwable e) {
     for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
@@ -143,7 +143,10 @@ public class ApiExceptionHandler {
         if (t instanceof SQLTransientConnectionException
             || t instanceof SQLNonTransientConnectionException
             || (state != null
-                && (state.startsWith("08") || state.startsWith("57P") || state.equals("53300")))) {
+                && (state.startsWith("08") || state.startsWith("57P") || state.equals("53300")))
+            // Hikari's proxy of a connection it already evicted (e.g. a rollback after the server
+            // dropped the connection) has no SQL state.
+            || (state == null && "Connection is closed".equals(sql.getMessage()))) {
           return t;
         }
       } else if (t instanceof ConnectException) {
