@@ -54,6 +54,11 @@ final class ApiClient {
     this.fixedToken = fixedToken;
   }
 
+  /** The API's base URL, {@code http://127.0.0.1:<port>}. */
+  String base() {
+    return base;
+  }
+
   /** The API with a bearer token from elsewhere (Keycloak, a forged one). */
   static ApiClient withToken(int port, String token) {
     return new ApiClient("http://127.0.0.1:" + port, null, token);

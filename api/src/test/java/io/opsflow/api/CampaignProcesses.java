@@ -113,6 +113,20 @@ final class CampaignProcesses implements AutoCloseable {
     return "jdbc:postgresql://127.0.0.1:" + postgresPort + "/" + EmbeddedPostgres.DATABASE;
   }
 
+  /** The Temporal frontend, {@code 127.0.0.1:<port>}. */
+  String temporalTarget() {
+    return "127.0.0.1:" + enginePort;
+  }
+
+  /**
+   * PostgreSQL's fast shutdown, as {@code pg_ctl restart -m fast} begins: {@code pg_ctl stop -m
+   * fast -w} (open transactions rolled back, sessions closed, a shutdown checkpoint); returns once
+   * the server has stopped. {@link #start(Role)} starts it again on the same cluster.
+   */
+  void stopPostgresFast() {
+    postgres.close();
+  }
+
   /** The log of the current (latest) start of the process of {@code role}. */
   Path logOf(Role role) {
     return dir.resolve(role.name().toLowerCase() + "-" + starts(role) + ".log");
@@ -158,6 +172,16 @@ final class CampaignProcesses implements AutoCloseable {
       case PASS_EXECUTOR ->
           throw new IllegalArgumentException("a pass executor is launched by its pass, not here");
     }
+  }
+
+  /**
+   * Every worker pool (orchestration, devices with the pass executors and syslog intake, CI runner)
+   * in one workers process, under the role {@link Role#ORCHESTRATION}: for tests that restart
+   * something else and want a shorter start-up than three JVMs.
+   */
+  void startWorkerPoolsInOneProcess() throws Exception {
+    starts.merge(Role.ORCHESTRATION, 1, Integer::sum);
+    worker(Role.ORCHESTRATION, "orchestration,devices,pass-executors,ci-runner", true);
   }
 
   /** How many times the process of {@code role} was started. */

@@ -9,6 +9,7 @@ import io.opsflow.api.build.BuildRows.NewBuild;
 import io.opsflow.api.build.PipelineStore.Pipeline;
 import io.opsflow.api.temporal.SearchAttributeRegistrar;
 import io.opsflow.api.web.ApiException;
+import io.opsflow.api.web.ReadBack;
 import io.opsflow.build.BuildContexts;
 import io.opsflow.build.BuildRequest;
 import io.opsflow.build.BuildSearchAttributes;
@@ -247,7 +248,8 @@ public class BuildService {
           HttpStatus.SERVICE_UNAVAILABLE,
           "build " + id + " could not be started: " + e.getMessage());
     }
-    return rows.find(id).orElseThrow();
+    return ReadBack.afterStart(
+        "build " + id, "/api/v1/builds/" + id, () -> rows.find(id).orElseThrow());
   }
 
   /** The DAG with its matrix jobs expanded for this trigger: 400 naming the matrix field. */

@@ -6,6 +6,7 @@ import io.opsflow.api.device.DeviceDtos.Enrollment;
 import io.opsflow.api.device.DeviceDtos.LicenseView;
 import io.opsflow.api.device.DeviceDtos.RegisterDevice;
 import io.opsflow.api.web.ApiException;
+import io.opsflow.api.web.ReadBack;
 import io.opsflow.device.DeviceCertificates;
 import io.opsflow.device.DeviceEnrolled;
 import io.opsflow.device.DeviceInstaller;
@@ -150,7 +151,7 @@ public class Devices {
         new DeviceOnboardingRequest(
             id, tenant.name(), publicKey != null, properties.settings(), null),
         caller);
-    return require(id);
+    return ReadBack.afterStart("device " + id, "/api/v1/devices/" + id, () -> require(id));
   }
 
   private static final String SELECT =

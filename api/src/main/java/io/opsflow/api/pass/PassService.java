@@ -48,9 +48,13 @@ public class PassService {
    * workflow would never run.
    */
   public PassView reserve(ReservePass body, String user) {
+    // The ground station is read before the row is stored: PostgreSQL going away here refuses the
+    // reservation with nothing stored, not a reserved row whose workflow never started.
+    GroundStationView station = stations.find(body.groundStationId()).orElse(null);
     PassView row = passes.insert(body, user);
     try {
-      workflows.start(request(row), user);
+      workflows.start(
+          request(row, station != null ? station : stations.require(row.groundStationId())), user);
     } catch (RuntimeException e) {
       log.error("pass {}: its workflow could not be started", row.id(), e);
       String reason = "its workflow could not be started: " + e.getMessage();
@@ -65,7 +69,10 @@ public class PassService {
 
   /** What the workflow runs: the row as stored, with its ground station's endpoint. */
   PassRequest request(PassView row) {
-    GroundStationView station = stations.require(row.groundStationId());
+    return request(row, stations.require(row.groundStationId()));
+  }
+
+  private static PassRequest request(PassView row, GroundStationView station) {
     return new PassRequest(
         row.id(),
         row.satellite(),

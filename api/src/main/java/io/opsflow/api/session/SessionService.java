@@ -7,6 +7,7 @@ import io.opsflow.api.session.SessionDtos.SessionResponse;
 import io.opsflow.api.session.SessionDtos.StartSession;
 import io.opsflow.api.temporal.SearchAttributeRegistrar;
 import io.opsflow.api.web.ApiException;
+import io.opsflow.api.web.ReadBack;
 import io.opsflow.session.ConfirmPayment;
 import io.opsflow.session.ExtendRequest;
 import io.opsflow.session.PaymentMethod;
@@ -139,7 +140,8 @@ public class SessionService {
             properties.currency(),
             properties.toSettings(queues.devices()));
     SessionView view = startWorkflow(request);
-    return response(sessionId, view);
+    return ReadBack.afterStart(
+        "session " + sessionId, "/api/v1/sessions/" + sessionId, () -> response(sessionId, view));
   }
 
   /** Starts the workflow with update-with-start: one round trip, no polling. */

@@ -2,17 +2,24 @@ package io.opsflow.api.web;
 
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import java.net.ConnectException;
 import java.sql.SQLException;
+import java.sql.SQLNonTransientConnectionException;
+import java.sql.SQLTransientConnectionException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.core.NestedExceptionUtils;
+import org.springframework.dao.DataAccessException;
+import org.springframework.dao.DataAccessResourceFailureException;
 import org.springframework.dao.DataIntegrityViolationException;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
 import org.springframework.http.converter.HttpMessageNotReadableException;
+import org.springframework.jdbc.CannotGetJdbcConnectionException;
+import org.springframework.transaction.TransactionException;
 import org.springframework.web.bind.MethodArgumentNotValidException;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
@@ -91,6 +98,68 @@ public class ApiExceptionHandler {
     }
     log.info("refused by the database: {}", message);
     return body(HttpStatus.CONFLICT, "refused by the database: " + message, null);
+  }
+
+  /** Seconds a client is asked to wait before retrying while the database is unreachable. */
+  static final int DATABASE_RETRY_AFTER_SECONDS = 5;
+
+  /**
+   * PostgreSQL unreachable (restarting, crashed, refusing connections, its pool timed out): the
+   * request is refused with 503 and {@code Retry-After}, naming the database, so that a client
+   * retries instead of reading a 500 as a bug. Anything else of these kinds is not ours to answer:
+   * it is rethrown unchanged to the default handling.
+   */
+  @ExceptionHandler({DataAccessException.class, TransactionException.class})
+  ResponseEntity<Map<String, Object>> database(Exception e) throws Exception {
+    Throwable unreachable = databaseUnreachable(e);
+    if (unreachable == null) {
+      throw e;
+    }
+    String reason = unreachable.getMessage() == null ? "" : unreachable.getMessage().split("\n")[0];
+    log.warn("database unavailable, answering 503: {}", reason);
+    ResponseEntity<Map<String, Object>> answer =
+        body(
+            HttpStatus.SERVICE_UNAVAILABLE,
+            "the database (PostgreSQL) is unavailable, retry in "
+                + DATABASE_RETRY_AFTER_SECONDS
+                + " s: "
+                + reason,
+            null);
+    return ResponseEntity.status(answer.getStatusCode())
+        .header("Retry-After", Integer.toString(DATABASE_RETRY_AFTER_SECONDS))
+        .body(answer.getBody());
+  }
+
+  /**
+   * The cause in {@code e}'s chain showing that the database could not be reached or dropped the
+   * connection, or null: a pool or driver connection failure, or SQL state class 08 (connection
+   * exception), 57P (operator intervention: shutting down, starting up) or 53300 (too many
+   * connections), or a statement on a pooled connection already closed for one of these.
+   */
+  public static Throwable databaseUnreachable(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof SQLException sql) {
+        String state = sql.getSQLState();
+        if (t instanceof SQLTransientConnectionException
+            || t instanceof SQLNonTransientConnectionException
+            || (state != null
+                && (state.startsWith("08") || state.startsWith("57P") || state.equals("53300")))
+            // Hikari's proxy of a connection it already evicted (e.g. a rollback after the server
+            // dropped the connection) has no SQL state.
+            || (state == null && "Connection is closed".equals(sql.getMessage()))) {
+          return t;
+        }
+      } else if (t instanceof ConnectException) {
+        return t;
+      }
+    }
+    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof CannotGetJdbcConnectionException
+          || t instanceof DataAccessResourceFailureException) {
+        return t;
+      }
+    }
+    return null;
   }
 
   @ExceptionHandler(IllegalStateException.class)
