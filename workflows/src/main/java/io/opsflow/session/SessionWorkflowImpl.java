@@ -75,6 +75,7 @@ public class SessionWorkflowImpl implements SessionWorkflow {
   private boolean endsLocally;
   private boolean writesLocally;
   private final SessionActivities localDb;
+  private final SessionActivities reserveDb;
 
   @WorkflowInit
   public SessionWorkflowImpl(SessionRequest request) {
@@ -95,17 +96,12 @@ public class SessionWorkflowImpl implements SessionWorkflow {
     // The row's end is a short write in this worker's own process: as a local activity it runs in
     // the workflow task that the end timer wakes, without a round trip through the server, so
     // actual_end_at is as close to scheduled_end_at as the engine allows.
-    this.localDb =
-        Workflow.newLocalActivityStub(
-            SessionActivities.class,
-            LocalActivityOptions.newBuilder()
-                .setStartToCloseTimeout(Duration.ofSeconds(10))
-                .setRetryOptions(
-                    RetryOptions.newBuilder()
-                        .setInitialInterval(Duration.ofMillis(200))
-                        .setMaximumInterval(Duration.ofSeconds(10))
-                        .build())
-                .build());
+    this.localDb = Workflow.newLocalActivityStub(SessionActivities.class, localWrites(null));
+    // The reservation is the start's first write, with the caller waiting: through a database
+    // restart it is retried, but for a bounded time, after which the start fails with nothing
+    // taken (a later retry of the caller finds the station free).
+    this.reserveDb =
+        Workflow.newLocalActivityStub(SessionActivities.class, localWrites(RESERVE_TIMEOUT));
     this.gateway =
         Workflow.newActivityStub(
             PaymentGatewayActivities.class,
@@ -127,6 +123,35 @@ public class SessionWorkflowImpl implements SessionWorkflow {
                 .setStartToCloseTimeout(Duration.ofSeconds(10))
                 .setRetryOptions(RetryOptions.newBuilder().setMaximumAttempts(1).build())
                 .build());
+  }
+
+  /** How long the reservation is retried while the database is unreachable. */
+  static final Duration RESERVE_TIMEOUT = Duration.ofSeconds(30);
+
+  /**
+   * Options of the local row writes: retried through a database outage (1 s doubling to 10 s;
+   * backoffs over 2 s wait on durable timers, so updates are not held back), until {@code
+   * scheduleToClose} when one is given, else without limit: the rows must follow the workflow.
+   * Retry options are not recorded in the history, so running workflows replay unchanged.
+   */
+  private static LocalActivityOptions localWrites(Duration scheduleToClose) {
+    LocalActivityOptions.Builder options =
+        LocalActivityOptions.newBuilder()
+            .setStartToCloseTimeout(Duration.ofSeconds(10))
+            .setLocalRetryThreshold(Duration.ofSeconds(2))
+            .setRetryOptions(
+                RetryOptions.newBuilder()
+                    .setInitialInterval(Duration.ofMillis(200))
+                    .setMaximumInterval(Duration.ofSeconds(10))
+                    // Explicit: the SDK never retries a local activity that has neither a maximum
+                    // of attempts nor a schedule-to-close timeout (a restarting PostgreSQL failed
+                    // session starts and could fail their ends: DatabaseRestartIT).
+                    .setMaximumAttempts(Integer.MAX_VALUE)
+                    .build());
+    if (scheduleToClose != null) {
+      options.setScheduleToCloseTimeout(scheduleToClose);
+    }
+    return options.build();
   }
 
   private SessionActivities ender() {
@@ -171,7 +196,7 @@ public class SessionWorkflowImpl implements SessionWorkflow {
     writesLocally = Workflow.getVersion("local-writes", Workflow.DEFAULT_VERSION, 1) >= 1;
     Saga saga = new Saga(new Saga.Options.Builder().build());
     try {
-      store()
+      (writesLocally ? reserveDb : db)
           .reserve(
               new Reservation(
                   request.sessionId(),
@@ -181,10 +206,17 @@ public class SessionWorkflowImpl implements SessionWorkflow {
                   request.paymentMethod(),
                   request.amount()));
     } catch (ActivityFailure e) {
-      // Nothing was taken: the row was not written, so there is nothing to end either.
+      // Nothing was taken (no payment, no device switched).
       fail(e, SessionFailure.STATION_UNAVAILABLE);
       status = SessionStatus.FAILED;
       publishStatus();
+      // Version 1: an attempt may have committed the row before the database went away and the
+      // retries ran out; a PENDING row would hold the station. Ending it FAILED (a no-op when no
+      // row was written, e.g. the station was taken) frees it once the database answers; the
+      // caller has its answer already.
+      if (Workflow.getVersion("reserve-cleanup", Workflow.DEFAULT_VERSION, 1) >= 1) {
+        ender().end(new Ending(request.sessionId(), SessionStatus.FAILED, failureMessage));
+      }
       return finish();
     }
     if (!pay(saga)) {

@@ -120,10 +120,53 @@ final class FakeSessionActivities implements SessionActivities {
     return events.stream().filter(e -> e.event().sessionId() == sessionId).toList();
   }
 
+  /** Calls of reserve and end that failed as the database would while it is down. */
+  private int outageFailuresLeft;
+
+  private int outageFailures;
+
+  /** The next {@code calls} calls of reserve and end fail as a database that is down would. */
+  synchronized void databaseDownFor(int calls) {
+    outageFailuresLeft = calls;
+  }
+
+  synchronized int outageFailures() {
+    return outageFailures;
+  }
+
+  /**
+   * The next reserve commits its row and then the database goes away before it answers (and stays
+   * away until {@link #databaseDownFor} says otherwise).
+   */
+  synchronized void reserveCommitsThenDatabaseGoesDown() {
+    commitThenDown = true;
+  }
+
+  private boolean commitThenDown;
+
+  private void failWhileDown(String call) {
+    if (outageFailuresLeft > 0) {
+      outageFailuresLeft--;
+      outageFailures++;
+      // What the JDBC driver throws while PostgreSQL restarts: an ordinary (retryable) exception.
+      throw new IllegalStateException(
+          call + ": FATAL: the database system is starting up (SQLState 57P03)");
+    }
+  }
+
   // ---- SessionActivities ---------------------------------------------------------------------
 
   @Override
   public synchronized void reserve(Reservation reservation) {
+    if (commitThenDown) {
+      commitThenDown = false;
+      rows.put(reservation.sessionId(), new Row(reservation.sessionId(), reservation.stationId()));
+      outageFailuresLeft = Integer.MAX_VALUE;
+      outageFailures++;
+      throw new IllegalStateException(
+          "reserve: An I/O error occurred while sending to the backend");
+    }
+    failWhileDown("reserve");
     if (rows.containsKey(reservation.sessionId())) {
       return; // retried after a lost reply
     }
@@ -203,6 +246,7 @@ final class FakeSessionActivities implements SessionActivities {
 
   @Override
   public synchronized void end(Ending ending) {
+    failWhileDown("end");
     Row row = rows.get(ending.sessionId());
     if (row == null || !row.status.isLive()) {
       return; // already ended: a retry after a lost reply

@@ -135,6 +135,42 @@ class SessionWorkflowTest {
   }
 
   @Test
+  void aDatabaseRestartingWhileTheRowIsReservedOrEndedIsWaitedForNotAFailedStart() {
+    // Five failed writes (about 3 s of backoff) while PostgreSQL restarts: the start waits for it.
+    db.databaseDownFor(5);
+    SessionView started = start(request(41, PC, PaymentMethod.CASH, 60));
+    assertThat(started.status()).isEqualTo(SessionStatus.ACTIVE);
+    assertThat(db.outageFailures()).isEqualTo(5);
+
+    // And again at the end: the row still ends EXPIRED, once, right after the database is back.
+    env.sleep(Duration.ofMinutes(59));
+    db.databaseDownFor(5);
+    SessionView ended = result(41);
+    assertThat(ended.status()).isEqualTo(SessionStatus.EXPIRED);
+    assertThat(db.outageFailures()).isEqualTo(10);
+    assertThat(onlyEnding(41).status()).isEqualTo(SessionStatus.EXPIRED);
+  }
+
+  @Test
+  void aReservationCommittedJustBeforeALongOutageIsEndedFailedSoTheStationIsFreeAgain() {
+    db.reserveCommitsThenDatabaseGoesDown();
+    WorkflowUpdateException refused =
+        catchThrowableOfType(
+            WorkflowUpdateException.class, () -> start(request(42, PC, PaymentMethod.CASH, 60)));
+    assertThat(refused.getCause()).hasMessageContaining("Station is not available");
+    // Retried for RESERVE_TIMEOUT (30 s), every attempt failing: the start gave up.
+    assertThat(db.outageFailures()).isGreaterThan(5);
+    assertThat(db.row(42)).get().extracting(r -> r.status).isEqualTo(SessionStatus.PENDING);
+
+    // The database comes back: the row the lost attempt left is ended, the station is free.
+    db.databaseDownFor(0);
+    assertThat(result(42).status()).isEqualTo(SessionStatus.FAILED);
+    assertThat(db.row(42)).get().extracting(r -> r.status).isEqualTo(SessionStatus.FAILED);
+    assertThat(start(request(43, PC, PaymentMethod.CASH, 60)).status())
+        .isEqualTo(SessionStatus.ACTIVE);
+  }
+
+  @Test
   void extendMovesTheEnd() throws IOException {
     SessionView started = start(request(2, PC, PaymentMethod.CASH, 60));
     env.sleep(Duration.ofMinutes(30));
