@@ -69,8 +69,10 @@ public class DeviceGuard {
     } catch (RuntimeException e) {
       throw e;
     } catch (Exception e) {
+      // A refused connection or a timeout often has no message: name the exception then.
+      String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
       throw ApplicationFailure.newFailureWithCause(
-          device + ": " + e.getMessage(), "DEVICE_UNREACHABLE", e);
+          device + ": " + message, "DEVICE_UNREACHABLE", e);
     }
   }
 

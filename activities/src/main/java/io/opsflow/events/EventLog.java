@@ -48,6 +48,13 @@ public class EventLog {
     return insert(type, stationId, sessionId, null, data, dedupKey);
   }
 
+  /** Whether an event with {@code dedupKey} was appended. */
+  public boolean exists(String dedupKey) {
+    return Boolean.TRUE.equals(
+        jdbc.queryForObject(
+            "select exists (select 1 from events where dedup_key = ?)", Boolean.class, dedupKey));
+  }
+
   /**
    * Appends a build event ({@code build_status}, {@code job_status}, ...). {@code dedupKey} makes a
    * repeated append a no-op (null: always appended).

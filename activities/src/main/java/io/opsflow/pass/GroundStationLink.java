@@ -250,7 +250,10 @@ final class GroundStationLink {
     Thread previous = reader;
     reader = Thread.ofVirtual().name("pass-" + passId + "-link").unstarted(() -> readLoop(s));
     reader.start();
-    if (previous != null) {
+    // A reconnect after a drop runs in the old reader itself, which ends on its own: interrupting
+    // it would fail its next JDBC call (the "reconnected" event) and, through the pool's
+    // validation on an interrupted thread, close every pooled connection.
+    if (previous != null && previous != Thread.currentThread()) {
       previous.interrupt();
     }
   }

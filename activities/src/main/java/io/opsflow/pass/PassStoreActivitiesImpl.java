@@ -293,7 +293,9 @@ public class PassStoreActivitiesImpl implements PassStoreActivities {
     Map<String, Object> pass =
         jdbc
             .queryForList(
-                "select status, procedure::text as procedure from passes where id = ?", passId)
+                "select status, failure_reason, procedure::text as procedure from passes"
+                    + " where id = ?",
+                passId)
             .stream()
             .findFirst()
             .orElseThrow(() -> notFound(passId));
@@ -308,6 +310,14 @@ public class PassStoreActivitiesImpl implements PassStoreActivities {
         },
         passId);
     TimeCorrelation correlation = correlate(passId);
+    Map<String, Long> linkEvents = new TreeMap<>();
+    jdbc.query(
+        "select detail->>'event', count(*) from pass_events where pass_id = ? and type = 'link'"
+            + " and detail->>'event' is not null group by 1",
+        rs -> {
+          linkEvents.put(rs.getString(1), rs.getLong(2));
+        },
+        passId);
     PassReport report =
         new PassReport(
             passId,
@@ -320,7 +330,9 @@ public class PassStoreActivitiesImpl implements PassStoreActivities {
             verifiers(passId),
             nodes(passId, (String) pass.get("procedure")),
             operatorActions(passId),
-            correlation);
+            correlation,
+            (String) pass.get("failure_reason"),
+            linkEvents);
     tx.executeWithoutResult(
         status -> {
           if (correlation != null) {

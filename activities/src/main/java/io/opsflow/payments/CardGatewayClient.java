@@ -90,13 +90,22 @@ public class CardGatewayClient {
     }
     HttpResponse<String> response =
         http.send(request.build(), HttpResponse.BodyHandlers.ofString());
-    JsonNode json = mapper.readTree(response.body());
     if (response.statusCode() / 100 != 2) {
-      String message = json.path("error").path("message").asText(response.body());
       String type = response.statusCode() / 100 == 4 ? "GATEWAY_REJECTED" : "GATEWAY_ERROR";
-      throw new DeviceException(type, "gateway answered " + response.statusCode() + ": " + message);
+      throw new DeviceException(
+          type, "gateway answered " + response.statusCode() + ": " + errorMessage(response.body()));
     }
-    return json;
+    return mapper.readTree(response.body());
+  }
+
+  /** Stripe's {@code error.message}, or the body itself when a proxy or outage answered. */
+  private String errorMessage(String body) {
+    try {
+      JsonNode json = mapper.readTree(body);
+      return json == null ? body : json.path("error").path("message").asText(body);
+    } catch (IOException notJson) {
+      return body;
+    }
   }
 
   private static String encode(String value) {

@@ -6,6 +6,7 @@ import io.opsflow.payments.CardGatewayClient;
 import io.temporal.failure.ApplicationFailure;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicReference;
 import org.springframework.stereotype.Component;
 
 /** Card payments through the gateway; idempotent through the gateway's Idempotency-Key. */
@@ -51,18 +52,27 @@ public class PaymentGatewayActivitiesImpl implements PaymentGatewayActivities {
   }
 
   private <T> T call(Callable<T> call) {
-    return guard.call(
-        GATEWAY,
-        () -> {
-          try {
-            return call.call();
-          } catch (DeviceException e) {
-            if ("GATEWAY_REJECTED".equals(e.type())) {
-              // A 4xx will not change on retry.
-              throw ApplicationFailure.newNonRetryableFailure(e.getMessage(), e.type());
-            }
-            throw e;
-          }
-        });
+    AtomicReference<DeviceException> rejected = new AtomicReference<>();
+    T result =
+        guard.call(
+            GATEWAY,
+            () -> {
+              try {
+                return call.call();
+              } catch (DeviceException e) {
+                if ("GATEWAY_REJECTED".equals(e.type())) {
+                  // The gateway answered (a 4xx): healthy as far as its breaker is concerned.
+                  rejected.set(e);
+                  return null;
+                }
+                throw e;
+              }
+            });
+    DeviceException e = rejected.get();
+    if (e != null) {
+      // A 4xx will not change on retry.
+      throw ApplicationFailure.newNonRetryableFailure(e.getMessage(), e.type());
+    }
+    return result;
   }
 }

@@ -183,6 +183,10 @@ public final class PcAgentSimulator implements AutoCloseable {
   private final Map<String, Integer> cursors = new HashMap<>();
   private final List<JsonNode> unknown = new ArrayList<>();
   private int heartbeatAcks;
+  private int enforcements;
+  private final List<JsonNode> dropped = new ArrayList<>();
+  private volatile boolean hung;
+  private volatile String failure;
   private ScheduledFuture<?> heartbeatTask;
   private volatile Consumer<JsonNode> messageListener = m -> {};
   private final List<JsonNode> sent = new CopyOnWriteArrayList<>();
@@ -301,7 +305,7 @@ public final class PcAgentSimulator implements AutoCloseable {
 
   /** Sends a heartbeat now if connected (the timer sends one every heartbeat interval). */
   public void sendHeartbeatNow() {
-    if (connection.isConnected()) {
+    if (connection.isConnected() && !hung) {
       send(AgentMessages.heartbeat(desktop.sessionId(), desktop.remainingSeconds()));
     }
   }
@@ -323,10 +327,49 @@ public final class PcAgentSimulator implements AutoCloseable {
     handleMessage(message);
   }
 
+  /**
+   * A frozen PC: while {@code true} the agent keeps its socket but neither sends heartbeats nor
+   * applies or answers what it receives (kept in {@link #dropped()}); the server's heartbeat sweep
+   * closes such a socket. {@code false}: it runs again, sends {@code sync_request} for the session
+   * it last knew when connected (and reconnects, with auto-reconnect on).
+   */
+  public void setHung(boolean hung) {
+    boolean resumed = this.hung && !hung;
+    this.hung = hung;
+    Long lastKnown = desktop.lastKnownSessionId();
+    if (resumed && lastKnown != null && connection.isConnected()) {
+      // After a stall the agent cannot know what it missed: it asks, as after a reconnect.
+      send(AgentMessages.syncRequest(lastKnown));
+    }
+  }
+
+  /**
+   * An agent that cannot enforce: while non-null, {@code session_expired} and {@code session_stop}
+   * are answered with {@code {"type":"error","ack_of":...,"session_id":...,"message":failure}} and
+   * not applied (the screen stays unlocked). {@code null}: enforces again.
+   */
+  public void setEnforcementFailure(String failure) {
+    this.failure = failure;
+  }
+
   /** Applies one server message, acks it where the protocol says so, and records it. */
   void handleMessage(JsonNode message) {
     synchronized (this) {
       String type = message.path("type").asText("");
+      if (hung) {
+        dropped.add(message);
+        return;
+      }
+      String cannot = failure;
+      if (cannot != null && (type.equals("session_expired") || type.equals("session_stop"))) {
+        ObjectNode error = AgentMessages.ack(type, message);
+        error.put("type", "error");
+        error.put("message", cannot);
+        send(error);
+        received.add(message);
+        notifyAll();
+        return;
+      }
       switch (type) {
         case "session_start" -> {
           Long id = AgentMessages.longOrNull(message.get("session_id"));
@@ -358,10 +401,12 @@ public final class PcAgentSimulator implements AutoCloseable {
           send(AgentMessages.ack(type, message));
         }
         case "session_stop" -> {
+          enforcements++;
           desktop.stopSession();
           send(AgentMessages.ack(type, message));
         }
         case "session_expired" -> {
+          enforcements++;
           desktop.expireSession(message.path("grace_seconds").asLong(0));
           send(AgentMessages.ack(type, message));
         }
@@ -523,6 +568,16 @@ public final class PcAgentSimulator implements AutoCloseable {
   /** Outbound messages as compact JSON text: the agent's request log. */
   public List<String> requests() {
     return sent.stream().map(JsonNode::toString).toList();
+  }
+
+  /** Times the agent applied {@code session_expired} or {@code session_stop} (locked the PC). */
+  public synchronized int enforcements() {
+    return enforcements;
+  }
+
+  /** Messages that arrived while the agent was hung, unapplied. */
+  public synchronized List<JsonNode> dropped() {
+    return List.copyOf(dropped);
   }
 
   /** Number of {@code heartbeat_ack} messages received. */

@@ -19,6 +19,10 @@ import java.util.Map;
  * @param nodes each node's final state
  * @param operatorActions accepted and rejected operator actions, by kind
  * @param timeCorrelation the fitted onboard-to-ground time relation, null without timed TM
+ * @param failureReason why the pass failed or was cancelled, null when it succeeded (and in reports
+ *     made before this field existed)
+ * @param linkEvents what the ground-station link went through, by event ({@code opened}, {@code
+ *     dropped}, {@code reconnected}, {@code down}, {@code closed}); null in older reports
  */
 public record PassReport(
     long passId,
@@ -31,7 +35,9 @@ public record PassReport(
     Map<String, Long> verifiers,
     List<NodeState> nodes,
     Map<String, Long> operatorActions,
-    TimeCorrelation timeCorrelation) {
+    TimeCorrelation timeCorrelation,
+    String failureReason,
+    Map<String, Long> linkEvents) {
 
   /**
    * {@code missing} packets between {@code after} and {@code before} (sequence counts, modulo

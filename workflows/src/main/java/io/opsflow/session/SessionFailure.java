@@ -11,6 +11,7 @@ public enum SessionFailure {
   PAYMENT_FAILED("Payment required"),
   PAYMENT_TIMEOUT("Payment was not confirmed in time"),
   PAYMENT_NOT_PENDING("Payment is not pending"),
+  GATEWAY_UNAVAILABLE("Card gateway unavailable; the payment is still pending"),
   DEVICE_UNAVAILABLE("Station could not be started"),
   NOT_ACTIVE("Cannot extend inactive session"),
   ALREADY_ENDED("Session already ended"),

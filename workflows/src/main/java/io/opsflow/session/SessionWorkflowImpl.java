@@ -48,11 +48,26 @@ public class SessionWorkflowImpl implements SessionWorkflow {
   /** Start-to-close of one device call. */
   private static final Duration DEVICE_ATTEMPT_TIMEOUT = Duration.ofSeconds(10);
 
+  /**
+   * How long a call the customer waits on (creating the intent at the start, reading it on their
+   * confirm) keeps retrying an unreachable gateway. A start then fails with nothing charged; a
+   * confirm is answered GATEWAY_UNAVAILABLE while the session keeps waiting for the payment.
+   */
+  private static final Duration CUSTOMER_GATEWAY_TIMEOUT = Duration.ofSeconds(20);
+
+  /**
+   * How long the end of an unconfirmed card payment keeps asking an unreachable gateway whether the
+   * customer paid before the session is failed with the intent left unresolved.
+   */
+  private static final Duration RECONCILE_GATEWAY_TIMEOUT = Duration.ofMinutes(10);
+
   private final SessionRequest request;
   private final StationTarget station;
   private final SessionSettings settings;
   private final SessionActivities db;
   private final PaymentGatewayActivities gateway;
+  private final PaymentGatewayActivities customerGateway;
+  private final PaymentGatewayActivities reconcileGateway;
   private final StationDeviceActivities startDevices;
   private final StationDeviceActivities enforceDevices;
   private final StationDeviceActivities sampleDevices;
@@ -74,6 +89,7 @@ public class SessionWorkflowImpl implements SessionWorkflow {
   private boolean publishesStatus;
   private boolean endsLocally;
   private boolean writesLocally;
+  private boolean reconcilesCard;
   private final SessionActivities localDb;
   private final SessionActivities reserveDb;
 
@@ -110,6 +126,8 @@ public class SessionWorkflowImpl implements SessionWorkflow {
                 .setStartToCloseTimeout(Duration.ofSeconds(15))
                 .setScheduleToCloseTimeout(Duration.ofMinutes(2))
                 .build());
+    this.customerGateway = gatewayStub(CUSTOMER_GATEWAY_TIMEOUT);
+    this.reconcileGateway = gatewayStub(RECONCILE_GATEWAY_TIMEOUT);
     // Starting a console is bounded: past the deadline the customer is refunded (Saga).
     this.startDevices = deviceStub(settings.stationStartTimeout());
     // Enforcement at the end is retried for a long time: the device must end up off.
@@ -167,6 +185,23 @@ public class SessionWorkflowImpl implements SessionWorkflow {
     return writesLocally ? localDb : db;
   }
 
+  private PaymentGatewayActivities gatewayStub(Duration scheduleToClose) {
+    return Workflow.newActivityStub(
+        PaymentGatewayActivities.class,
+        ActivityOptions.newBuilder()
+            .setTaskQueue(settings.devicesTaskQueue())
+            .setStartToCloseTimeout(Duration.ofSeconds(15))
+            .setScheduleToCloseTimeout(scheduleToClose)
+            .setRetryOptions(
+                RetryOptions.newBuilder()
+                    .setInitialInterval(Duration.ofSeconds(1))
+                    .setBackoffCoefficient(2.0)
+                    .setMaximumInterval(Duration.ofSeconds(30))
+                    .setDoNotRetry("GATEWAY_REJECTED")
+                    .build())
+            .build());
+  }
+
   private StationDeviceActivities deviceStub(Duration scheduleToClose) {
     return Workflow.newActivityStub(
         StationDeviceActivities.class,
@@ -194,6 +229,9 @@ public class SessionWorkflowImpl implements SessionWorkflow {
     endsLocally = Workflow.getVersion("local-end", Workflow.DEFAULT_VERSION, 1) >= 1;
     // Version 1 writes every row as a local activity (see store()).
     writesLocally = Workflow.getVersion("local-writes", Workflow.DEFAULT_VERSION, 1) >= 1;
+    // Version 1 asks the gateway before failing an unconfirmed card payment (see reconcileCard)
+    // and answers a confirm the gateway cannot take with GATEWAY_UNAVAILABLE instead of holding it.
+    reconcilesCard = Workflow.getVersion("card-reconcile", Workflow.DEFAULT_VERSION, 1) >= 1;
     Saga saga = new Saga(new Saga.Options.Builder().build());
     try {
       (writesLocally ? reserveDb : db)
@@ -276,13 +314,14 @@ public class SessionWorkflowImpl implements SessionWorkflow {
     CardIntent intent;
     try {
       intent =
-          gateway.createIntent(
-              new IntentRequest(
-                  payment.paymentId(),
-                  request.sessionId(),
-                  minorUnits(request.amount()),
-                  request.currency(),
-                  "payment-" + payment.paymentId()));
+          (reconcilesCard ? customerGateway : gateway)
+              .createIntent(
+                  new IntentRequest(
+                      payment.paymentId(),
+                      request.sessionId(),
+                      minorUnits(request.amount()),
+                      request.currency(),
+                      "payment-" + payment.paymentId()));
     } catch (ActivityFailure e) {
       settle(false, null, "gateway unavailable");
       fail(e, SessionFailure.PAYMENT_FAILED);
@@ -304,6 +343,22 @@ public class SessionWorkflowImpl implements SessionWorkflow {
     if (cardDecision != null) {
       reason = cardDecision.failureMessage() != null ? cardDecision.failureMessage() : "declined";
       kind = SessionFailure.PAYMENT_FAILED;
+    } else if (reconcilesCard) {
+      CardIntent known = reconcileCard();
+      if (known != null && known.succeeded()) {
+        // Paid at the gateway, but the confirm never reached us (the gateway or the client was
+        // down): the customer gets the session they paid for, charged once.
+        cardDecision = known;
+        settle(true, known.id(), null);
+        return true;
+      }
+      if (known == null) {
+        reason = "gateway unreachable, intent " + intentId + " left unresolved";
+        kind = SessionFailure.PAYMENT_FAILED;
+      } else {
+        reason = cancelRequested ? "cancelled by operator" : "not confirmed in time";
+        kind = cancelRequested ? SessionFailure.PAYMENT_FAILED : SessionFailure.PAYMENT_TIMEOUT;
+      }
     } else {
       reason = cancelRequested ? "cancelled by operator" : "not confirmed in time";
       kind = cancelRequested ? SessionFailure.PAYMENT_FAILED : SessionFailure.PAYMENT_TIMEOUT;
@@ -314,6 +369,30 @@ public class SessionWorkflowImpl implements SessionWorkflow {
     failureMessage = kind.defaultMessage() + " (" + reason + ")";
     endedAt = now();
     return false;
+  }
+
+  /**
+   * Ends an unconfirmed intent at the gateway: cancels it, which the gateway refuses once the
+   * customer paid, and then reads what it became. Cancelling first closes the race with a customer
+   * paying right now. Retried through a gateway outage for {@link #RECONCILE_GATEWAY_TIMEOUT}; null
+   * when the gateway never answered.
+   */
+  private CardIntent reconcileCard() {
+    try {
+      return reconcileGateway.cancelIntent(intentId);
+    } catch (ActivityFailure e) {
+      ApplicationFailure cause = Failures.applicationCause(e);
+      if (cause == null || !"GATEWAY_REJECTED".equals(cause.getType())) {
+        log.warn("gateway did not answer for intent {}: {}", intentId, rootMessage(e));
+        return null;
+      }
+    }
+    try {
+      return reconcileGateway.retrieveIntent(intentId);
+    } catch (ActivityFailure e) {
+      log.warn("gateway did not answer for intent {}: {}", intentId, rootMessage(e));
+      return null;
+    }
   }
 
   private void settle(boolean succeeded, String transactionId, String reason) {
@@ -533,7 +612,16 @@ public class SessionWorkflowImpl implements SessionWorkflow {
 
   @Override
   public SessionView confirmPayment(ConfirmPayment confirm) {
-    if (cardDecision == null) {
+    if (cardDecision == null && reconcilesCard) {
+      try {
+        cardDecision = customerGateway.retrieveIntent(intentId);
+      } catch (ActivityFailure e) {
+        // The session keeps waiting for the payment; the client may confirm again.
+        throw failure(
+            SessionFailure.GATEWAY_UNAVAILABLE,
+            SessionFailure.GATEWAY_UNAVAILABLE.defaultMessage() + ": " + rootMessage(e));
+      }
+    } else if (cardDecision == null) {
       cardDecision = gateway.retrieveIntent(intentId);
     }
     Workflow.await(() -> status != SessionStatus.AWAITING_PAYMENT);
@@ -720,12 +808,16 @@ public class SessionWorkflowImpl implements SessionWorkflow {
         message != null ? message : kind.defaultMessage(), kind.name());
   }
 
+  /** The deepest message in the cause chain that says something (a refused connection has none). */
   private static String rootMessage(Throwable e) {
-    Throwable t = e;
-    while (t.getCause() != null) {
-      t = t.getCause();
+    String message = null;
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      String own = t instanceof ApplicationFailure af ? af.getOriginalMessage() : t.getMessage();
+      if (own != null && !own.isBlank()) {
+        message = own;
+      }
     }
-    return t instanceof ApplicationFailure af ? af.getOriginalMessage() : t.getMessage();
+    return message;
   }
 
   private Map<String, Object> sessionFields() {

@@ -129,6 +129,8 @@ final class FakePassStore implements PassStoreActivities {
         Map.of(),
         List.of(),
         Map.of(),
-        null);
+        null,
+        null,
+        Map.of());
   }
 }

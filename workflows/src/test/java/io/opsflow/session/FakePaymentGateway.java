@@ -1,5 +1,6 @@
 package io.opsflow.session;
 
+import io.temporal.failure.ApplicationFailure;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -12,6 +13,31 @@ final class FakePaymentGateway implements PaymentGatewayActivities {
   private final List<RefundRequest> refunds = new ArrayList<>();
   private String outcome = "requires_payment_method";
   private String failureMessage;
+  private boolean down;
+  private int calls;
+  private int cancels;
+
+  /** While down, every call fails the way an unreachable gateway does (retryable). */
+  synchronized void down(boolean down) {
+    this.down = down;
+  }
+
+  /** Calls that reached the gateway (or failed trying). */
+  synchronized int calls() {
+    return calls;
+  }
+
+  /** Intents cancelled. */
+  synchronized int cancels() {
+    return cancels;
+  }
+
+  private void reach() {
+    calls++;
+    if (down) {
+      throw ApplicationFailure.newFailure("gateway: ConnectException", "DEVICE_UNREACHABLE");
+    }
+  }
 
   /** What retrieveIntent reports from now on: the customer paid. */
   synchronized void customerPays() {
@@ -35,6 +61,7 @@ final class FakePaymentGateway implements PaymentGatewayActivities {
 
   @Override
   public synchronized CardIntent createIntent(IntentRequest request) {
+    reach();
     return intents.computeIfAbsent(
         request.idempotencyKey(),
         key -> {
@@ -46,6 +73,7 @@ final class FakePaymentGateway implements PaymentGatewayActivities {
 
   @Override
   public synchronized CardIntent retrieveIntent(String intentId) {
+    reach();
     CardIntent intent = byId(intentId);
     CardIntent now =
         new CardIntent(
@@ -56,7 +84,16 @@ final class FakePaymentGateway implements PaymentGatewayActivities {
 
   @Override
   public synchronized CardIntent cancelIntent(String intentId) {
+    reach();
     CardIntent intent = byId(intentId);
+    if ("succeeded".equals(outcome)) {
+      // As Stripe: a paid intent cannot be cancelled (HTTP 400, non-retryable).
+      throw ApplicationFailure.newNonRetryableFailure(
+          "gateway answered 400: You cannot cancel this PaymentIntent because it has a status of"
+              + " succeeded.",
+          "GATEWAY_REJECTED");
+    }
+    cancels++;
     CardIntent canceled =
         new CardIntent(intent.id(), "canceled", intent.clientSecret(), intent.amountMinor(), null);
     replace(canceled);
@@ -65,6 +102,7 @@ final class FakePaymentGateway implements PaymentGatewayActivities {
 
   @Override
   public synchronized String refund(RefundRequest request) {
+    reach();
     if (!refunds.contains(request)) {
       refunds.add(request);
     }

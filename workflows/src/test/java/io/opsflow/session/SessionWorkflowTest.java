@@ -358,6 +358,111 @@ class SessionWorkflowTest {
     recordHistory("card", 8);
   }
 
+  @Test
+  void cardPaidButNeverConfirmedStartsAtThePaymentTimeoutChargedOnce() throws IOException {
+    SessionView awaiting = start(request(20, PC, PaymentMethod.CARD, 30));
+    long createdAt = env.currentTimeMillis();
+    // The customer pays at the terminal; their confirm never reaches the API.
+    gateway.customerPays();
+
+    SessionView ended = result(20);
+
+    // At the timeout (15 min) the intent cannot be cancelled (it was paid): the session started
+    // then, with the payment settled once and nothing refunded.
+    assertThat(ended.status()).isEqualTo(SessionStatus.EXPIRED);
+    assertThat(Duration.between(Instant.ofEpochMilli(createdAt), ended.startedAt()))
+        .isBetween(Duration.ofMinutes(15), Duration.ofMinutes(15).plusSeconds(2));
+    assertThat(paymentFor(20, "START").status).isEqualTo("COMPLETED");
+    assertThat(paymentFor(20, "START").transactionId).isEqualTo("pi_" + awaiting.paymentId());
+    assertThat(gateway.cancels()).isZero();
+    assertThat(gateway.refunds()).isEmpty();
+    recordHistory("card-paid-unconfirmed", 20);
+  }
+
+  @Test
+  void gatewayDownAtThePaymentTimeoutIsAskedAgainAndAnUnpaidIntentIsCancelledOnce() {
+    start(request(21, PC, PaymentMethod.CARD, 30));
+    long createdAt = env.currentTimeMillis();
+    gateway.down(true);
+    // Back 5 minutes after the timeout: the cancel is retried (backoff up to 30 s) until then.
+    env.sleep(Duration.ofMinutes(20));
+    assertThat(running(21).state().status()).isEqualTo(SessionStatus.AWAITING_PAYMENT);
+    gateway.down(false);
+
+    SessionView ended = result(21);
+
+    assertThat(ended.status()).isEqualTo(SessionStatus.FAILED);
+    assertThat(ended.failure()).isEqualTo(SessionFailure.PAYMENT_TIMEOUT);
+    assertThat(Duration.between(Instant.ofEpochMilli(createdAt), ended.endedAt()))
+        .isBetween(Duration.ofMinutes(20), Duration.ofMinutes(20).plusSeconds(31));
+    assertThat(gateway.cancels()).isEqualTo(1);
+    assertThat(gateway.intents())
+        .singleElement()
+        .satisfies(i -> assertThat(i.status()).isEqualTo("canceled"));
+    assertThat(paymentFor(21, "START").status).isEqualTo("FAILED");
+    assertNothingStarted(21);
+  }
+
+  @Test
+  void gatewayDownForTheWholeReconcileWindowFailsTheSessionNamingTheIntent() {
+    start(request(22, PC, PaymentMethod.CARD, 30));
+    gateway.down(true);
+
+    SessionView ended = result(22);
+
+    assertThat(ended.status()).isEqualTo(SessionStatus.FAILED);
+    assertThat(ended.failure()).isEqualTo(SessionFailure.PAYMENT_FAILED);
+    assertThat(ended.failureMessage()).contains("gateway unreachable, intent pi_");
+    assertThat(paymentFor(22, "START").status).isEqualTo("FAILED");
+    assertNothingStarted(22);
+  }
+
+  @Test
+  void confirmWhileTheGatewayIsDownIsAnsweredUnavailableAndTheSessionKeepsWaiting() {
+    SessionView awaiting = start(request(23, PC, PaymentMethod.CARD, 30));
+    gateway.customerPays();
+    gateway.down(true);
+
+    // Accepted, then the test sleeps so the server skips through the retries (20 s bound).
+    WorkflowUpdateHandle<SessionView> confirming =
+        client
+            .newUntypedWorkflowStub(SessionRequest.workflowId(23))
+            .startUpdate(
+                UpdateOptions.newBuilder(SessionView.class)
+                    .setUpdateName("confirmPayment")
+                    .setUpdateId("confirm-while-down")
+                    .setWaitForStage(WorkflowUpdateStage.ACCEPTED)
+                    .build(),
+                new ConfirmPayment(awaiting.paymentId()));
+    env.sleep(Duration.ofSeconds(30));
+    ApplicationFailure unavailable = updateFailure(confirming::getResult);
+
+    assertThat(unavailable.getType()).isEqualTo(SessionFailure.GATEWAY_UNAVAILABLE.name());
+    assertThat(running(23).state().status()).isEqualTo(SessionStatus.AWAITING_PAYMENT);
+    gateway.down(false);
+    SessionView active = running(23).confirmPayment(new ConfirmPayment(awaiting.paymentId()));
+    assertThat(active.status()).isEqualTo(SessionStatus.ACTIVE);
+    assertThat(paymentFor(23, "START").status).isEqualTo("COMPLETED");
+  }
+
+  @Test
+  void gatewayDownAtTheStartFailsItWithinTheCustomerBound() {
+    gateway.down(true);
+    long requestedAt = env.currentTimeMillis();
+    WorkflowUpdateHandle<SessionView> starting =
+        startAccepted(request(24, PC, PaymentMethod.CARD, 30));
+    SessionView ended = result(24);
+    ApplicationFailure failure = updateFailure(starting::getResult);
+
+    assertThat(failure.getType()).isEqualTo(SessionFailure.PAYMENT_FAILED.name());
+    assertThat(failure.getOriginalMessage()).contains("ConnectException");
+    assertThat(ended.status()).isEqualTo(SessionStatus.FAILED);
+    assertThat(Duration.ofMillis(ended.endedAt().toEpochMilli() - requestedAt))
+        .isLessThanOrEqualTo(Duration.ofSeconds(20));
+    assertThat(gateway.intents()).isEmpty();
+    assertNothingStarted(24);
+  }
+
   // ---- consoles ------------------------------------------------------------------------------
 
   @Test

@@ -39,9 +39,11 @@ public class AgentConnections {
   private final ObjectMapper mapper;
   private final Duration heartbeatTimeout;
   private final Clock clock = Clock.systemUTC();
+  private final AgentMetrics metrics;
 
-  public AgentConnections(ObjectMapper mapper, SessionProperties properties) {
+  public AgentConnections(ObjectMapper mapper, SessionProperties properties, AgentMetrics metrics) {
     this.mapper = mapper;
+    this.metrics = metrics;
     this.heartbeatTimeout = properties.agentHeartbeatTimeout();
   }
 
@@ -78,15 +80,20 @@ public class AgentConnections {
   /** Sends one protocol message; false when the agent is not connected here. */
   public boolean send(long stationId, Map<String, Object> message) {
     Connection c = byStation.get(stationId);
+    String type = String.valueOf(message.get("type"));
     if (c == null || !c.socket.isOpen()) {
+      metrics.message(type, "offline");
       return false;
     }
     try {
       c.socket.sendMessage(new TextMessage(mapper.writeValueAsString(message)));
+      metrics.message(type, "sent");
       return true;
     } catch (JsonProcessingException e) {
       throw new IllegalArgumentException("agent message is not serialisable", e);
     } catch (IOException | IllegalStateException e) {
+      // Includes a send held past the decorator's 5 s limit: the socket is closed then.
+      metrics.message(type, "failed");
       log.warn("send to agent of station {} failed: {}", stationId, e.getMessage());
       return false;
     }

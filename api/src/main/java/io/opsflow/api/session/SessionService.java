@@ -55,17 +55,18 @@ import org.springframework.stereotype.Service;
 public class SessionService {
 
   private static final Map<SessionFailure, HttpStatus> STATUS =
-      Map.of(
-          SessionFailure.STATION_UNAVAILABLE, HttpStatus.CONFLICT,
-          SessionFailure.USER_NOT_FOUND, HttpStatus.NOT_FOUND,
-          SessionFailure.INSUFFICIENT_BALANCE, HttpStatus.BAD_REQUEST,
-          SessionFailure.PAYMENT_FAILED, HttpStatus.PAYMENT_REQUIRED,
-          SessionFailure.PAYMENT_TIMEOUT, HttpStatus.PAYMENT_REQUIRED,
-          SessionFailure.PAYMENT_NOT_PENDING, HttpStatus.CONFLICT,
-          SessionFailure.DEVICE_UNAVAILABLE, HttpStatus.SERVICE_UNAVAILABLE,
-          SessionFailure.NOT_ACTIVE, HttpStatus.BAD_REQUEST,
-          SessionFailure.ALREADY_ENDED, HttpStatus.BAD_REQUEST,
-          SessionFailure.INVALID_REQUEST, HttpStatus.BAD_REQUEST);
+      Map.ofEntries(
+          Map.entry(SessionFailure.STATION_UNAVAILABLE, HttpStatus.CONFLICT),
+          Map.entry(SessionFailure.USER_NOT_FOUND, HttpStatus.NOT_FOUND),
+          Map.entry(SessionFailure.INSUFFICIENT_BALANCE, HttpStatus.BAD_REQUEST),
+          Map.entry(SessionFailure.PAYMENT_FAILED, HttpStatus.PAYMENT_REQUIRED),
+          Map.entry(SessionFailure.PAYMENT_TIMEOUT, HttpStatus.PAYMENT_REQUIRED),
+          Map.entry(SessionFailure.PAYMENT_NOT_PENDING, HttpStatus.CONFLICT),
+          Map.entry(SessionFailure.GATEWAY_UNAVAILABLE, HttpStatus.SERVICE_UNAVAILABLE),
+          Map.entry(SessionFailure.DEVICE_UNAVAILABLE, HttpStatus.SERVICE_UNAVAILABLE),
+          Map.entry(SessionFailure.NOT_ACTIVE, HttpStatus.BAD_REQUEST),
+          Map.entry(SessionFailure.ALREADY_ENDED, HttpStatus.BAD_REQUEST),
+          Map.entry(SessionFailure.INVALID_REQUEST, HttpStatus.BAD_REQUEST));
 
   private final WorkflowClient client;
   private final StationRepository stations;
