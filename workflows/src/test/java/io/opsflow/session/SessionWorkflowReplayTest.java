@@ -17,14 +17,36 @@ class SessionWorkflowReplayTest {
   @ParameterizedTest
   @ValueSource(
       strings = {
-        "expire", "extend", "stop", "card", "device-down",
-        "v1-expire", "v1-extend", "v1-stop", "v1-card", "v1-device-down",
-        "v2-expire", "v2-extend", "v2-stop", "v2-card", "v2-device-down",
+        "expire",
+        "extend",
+        "stop",
+        "card",
+        "device-down",
+        "v1-expire",
+        "v1-extend",
+        "v1-stop",
+        "v1-card",
+        "v1-device-down",
+        "v2-expire",
+        "v2-extend",
+        "v2-stop",
+        "v2-card",
+        "v2-device-down",
         // before version local-writes (rows written by remote activities)
-        "v3-expire", "v3-extend", "v3-stop", "v3-card", "v3-device-down",
+        "v3-expire",
+        "v3-extend",
+        "v3-stop",
+        "v3-card",
+        "v3-device-down",
         // before version card-reconcile (an unconfirmed card payment cancelled without asking)
-        "v4-expire", "v4-extend", "v4-stop", "v4-card", "v4-device-down",
-        "card-paid-unconfirmed"
+        "v4-expire",
+        "v4-extend",
+        "v4-stop",
+        "v4-card",
+        "v4-device-down",
+        "card-paid-unconfirmed",
+        // version reserve-cleanup: a reservation committed before a long outage is ended FAILED
+        "reserve-cleanup"
       })
   void replaysRecordedHistory(String scenario) throws Exception {
     WorkflowReplayer.replayWorkflowExecutionFromResource(

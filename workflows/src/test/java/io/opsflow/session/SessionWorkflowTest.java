@@ -152,7 +152,8 @@ class SessionWorkflowTest {
   }
 
   @Test
-  void aReservationCommittedJustBeforeALongOutageIsEndedFailedSoTheStationIsFreeAgain() {
+  void aReservationCommittedJustBeforeALongOutageIsEndedFailedSoTheStationIsFreeAgain()
+      throws IOException {
     db.reserveCommitsThenDatabaseGoesDown();
     WorkflowUpdateException refused =
         catchThrowableOfType(
@@ -166,6 +167,7 @@ class SessionWorkflowTest {
     db.databaseDownFor(0);
     assertThat(result(42).status()).isEqualTo(SessionStatus.FAILED);
     assertThat(db.row(42)).get().extracting(r -> r.status).isEqualTo(SessionStatus.FAILED);
+    recordHistory("reserve-cleanup", 42);
     assertThat(start(request(43, PC, PaymentMethod.CASH, 60)).status())
         .isEqualTo(SessionStatus.ACTIVE);
   }
