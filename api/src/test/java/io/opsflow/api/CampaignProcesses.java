@@ -175,13 +175,13 @@ final class CampaignProcesses implements AutoCloseable {
   }
 
   /**
-   * Every worker pool (orchestration, devices with the pass executors and syslog intake, CI runner)
-   * in one workers process, under the role {@link Role#ORCHESTRATION}: for tests that restart
-   * something else and want a shorter start-up than three JVMs.
+   * Every worker pool (orchestration, devices with the pass executors and syslog intake, health
+   * check, CI runner) in one workers process, under the role {@link Role#ORCHESTRATION}: for tests
+   * that restart something else and want a shorter start-up than three JVMs.
    */
   void startWorkerPoolsInOneProcess() throws Exception {
     starts.merge(Role.ORCHESTRATION, 1, Integer::sum);
-    worker(Role.ORCHESTRATION, "orchestration,devices,pass-executors,ci-runner", true);
+    worker(Role.ORCHESTRATION, "orchestration,devices,health,pass-executors,ci-runner", true);
   }
 
   /** How many times the process of {@code role} was started. */
