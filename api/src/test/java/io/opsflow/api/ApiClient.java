@@ -261,6 +261,24 @@ final class ApiClient {
     return ok(post("/api/v1/pipelines/" + pipeline + "/builds", null), 201).path("id").asLong();
   }
 
+  /**
+   * Creates a ground station whose TM/TC link is 127.0.0.1:{@code port} (Svalbard's location);
+   * returns its id.
+   */
+  long groundStation(String name, int port) {
+    return ok(
+            post(
+                "/api/v1/ground-stations",
+                "{\"name\":\""
+                    + name
+                    + "\",\"host\":\"127.0.0.1\",\"port\":"
+                    + port
+                    + ",\"latitude\":78.23,\"longitude\":15.41,\"altitude\":500}"),
+            201)
+        .path("id")
+        .asLong();
+  }
+
   /** Creates a customer; returns its id. */
   long user(String name) {
     return ok(post("/api/v1/users", "{\"name\":\"" + name + "\"}"), 201).path("id").asLong();

@@ -300,6 +300,26 @@ final class CampaignProcesses implements AutoCloseable {
         .awaitLog("Started WorkersApplication", Duration.ofSeconds(180));
   }
 
+  /**
+   * A device key pair made in {@code dir} by the real {@code nebula-cert keygen}; returns the
+   * public key. Registering a device with it has the onboarding sign its certificate (no enrollment
+   * round trip needed).
+   */
+  static String devicePublicKey(Path dir) throws Exception {
+    Path key = dir.resolve("device.key");
+    Path pub = dir.resolve("device.pub");
+    Process keygen =
+        new ProcessBuilder(
+                "nebula-cert", "keygen", "-out-key", key.toString(), "-out-pub", pub.toString())
+            .redirectErrorStream(true)
+            .start();
+    String output = new String(keygen.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    if (keygen.waitFor() != 0) {
+      throw new AssertionError("nebula-cert keygen failed: " + output);
+    }
+    return Files.readString(pub, StandardCharsets.UTF_8);
+  }
+
   /** Lines of every process's log that show an uncaught failure of the process itself. */
   List<String> fatalLines() throws IOException {
     List<String> fatal = new ArrayList<>();

@@ -22,8 +22,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -199,18 +197,7 @@ class DatabaseRestartIT {
       for (int i = 0; i < REQUESTS; i++) {
         consoles[i] = admin.console(run + "-console-" + i, (i % 2 == 0 ? plugA : plugB).baseUrl());
       }
-      long station =
-          admin
-              .ok(
-                  admin.post(
-                      "/api/v1/ground-stations",
-                      "{\"name\":\""
-                          + run
-                          + "-gs\",\"host\":\"127.0.0.1\",\"port\":10025,"
-                          + "\"latitude\":78.23,\"longitude\":15.41,\"altitude\":500}"),
-                  201)
-              .path("id")
-              .asLong();
+      long station = admin.groundStation(run + "-gs", 10025);
       long pipeline = alice.pipeline(run, "jobs:\n  hello:\n    steps:\n      - run: echo hello\n");
       long tenant =
           pki.ok(
@@ -223,7 +210,7 @@ class DatabaseRestartIT {
                   201)
               .path("id")
               .asLong();
-      String key = JSON.writeValueAsString(devicePublicKey());
+      String key = JSON.writeValueAsString(CampaignProcesses.devicePublicKey(temp));
       Instant firstAos = Instant.now().plus(Duration.ofDays(2)).truncatedTo(ChronoUnit.MINUTES);
 
       Map<String, IntFunction<HttpRequest>> routes = new LinkedHashMap<>();
@@ -839,19 +826,5 @@ class DatabaseRestartIT {
     if (wait > 0) {
       Thread.sleep(Duration.ofNanos(wait));
     }
-  }
-
-  /** A device public key made by the real {@code nebula-cert keygen}. */
-  private String devicePublicKey() throws Exception {
-    Path key = temp.resolve("device.key");
-    Path pub = temp.resolve("device.pub");
-    Process keygen =
-        new ProcessBuilder(
-                "nebula-cert", "keygen", "-out-key", key.toString(), "-out-pub", pub.toString())
-            .redirectErrorStream(true)
-            .start();
-    String output = new String(keygen.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(keygen.waitFor()).as("nebula-cert keygen: %s", output).isZero();
-    return Files.readString(pub, StandardCharsets.UTF_8);
   }
 }

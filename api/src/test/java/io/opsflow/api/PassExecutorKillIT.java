@@ -94,18 +94,7 @@ class PassExecutorKillIT {
   void anExecutorKilledMidPassIsReplacedOnceAndThePassSucceedsWithoutARepeatedTelecommand()
       throws Exception {
     ApiClient api = new ApiClient(port).as("it-pass");
-    long gs =
-        api.ok(
-                api.post(
-                    "/api/v1/ground-stations",
-                    "{\"name\":\"gs-kill-"
-                        + System.nanoTime()
-                        + "\",\"host\":\"127.0.0.1\",\"port\":"
-                        + station.port()
-                        + ",\"latitude\":78.23,\"longitude\":15.4,\"altitude\":500}"),
-                201)
-            .path("id")
-            .asLong();
+    long gs = api.groundStation("gs-kill-" + System.nanoTime(), station.port());
     Instant aos = Instant.now().plusSeconds(4).truncatedTo(ChronoUnit.SECONDS);
     long id =
         api.ok(

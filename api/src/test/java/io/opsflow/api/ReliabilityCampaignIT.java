@@ -97,7 +97,7 @@ class ReliabilityCampaignIT {
       ApiClient admin = new ApiClient(deployment.apiPort());
       long user = admin.user("campaign");
       long tenant = tenant(admin.as("it-pki"));
-      String publicKey = devicePublicKey();
+      String publicKey = CampaignProcesses.devicePublicKey(temp);
       for (int round = 1; round <= ROUNDS; round++) {
         round(deployment, admin, user, tenant, publicKey, round, order.get(round - 1), random);
       }
@@ -344,21 +344,7 @@ class ReliabilityCampaignIT {
 
   /** Reserves a pass on its own ground station, starting (AOS) in a few seconds. */
   private static long startPass(ApiClient admin, int round, GroundStationSimulator station) {
-    long gs =
-        admin
-            .ok(
-                admin.post(
-                    "/api/v1/ground-stations",
-                    "{\"name\":\"campaign-gs-"
-                        + round
-                        + "-"
-                        + System.nanoTime()
-                        + "\",\"host\":\"127.0.0.1\",\"port\":"
-                        + station.port()
-                        + ",\"latitude\":78.23,\"longitude\":15.4,\"altitude\":500}"),
-                201)
-            .path("id")
-            .asLong();
+    long gs = admin.groundStation("campaign-gs-" + round + "-" + System.nanoTime(), station.port());
     Instant aos = Instant.now().plusSeconds(5).truncatedTo(ChronoUnit.SECONDS);
     return admin
         .ok(
@@ -776,23 +762,6 @@ class ReliabilityCampaignIT {
         return r.getLong(1);
       }
     }
-  }
-
-  /**
-   * A device key pair made by the real {@code nebula-cert keygen}: registering a device with its
-   * public key has the onboarding sign its certificate (no enrollment round trip needed).
-   */
-  private String devicePublicKey() throws Exception {
-    Path key = temp.resolve("device.key");
-    Path pub = temp.resolve("device.pub");
-    Process keygen =
-        new ProcessBuilder(
-                "nebula-cert", "keygen", "-out-key", key.toString(), "-out-pub", pub.toString())
-            .redirectErrorStream(true)
-            .start();
-    String output = new String(keygen.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(keygen.waitFor()).as("nebula-cert keygen: %s", output).isZero();
-    return Files.readString(pub, StandardCharsets.UTF_8);
   }
 
   private static long tenant(ApiClient pki) {

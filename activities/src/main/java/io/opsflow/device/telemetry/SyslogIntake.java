@@ -176,13 +176,17 @@ public class SyslogIntake implements SmartLifecycle {
       if (properties.tcpPort() >= 0) {
         tcp = ServerSocketChannel.open();
         tcp.bind(new InetSocketAddress(bind, properties.tcpPort()), 128);
-        threads.add(Thread.ofPlatform().name("syslog-tcp").start(this::acceptTcp));
+        threads.add(
+            Thread.ofPlatform().name("syslog-tcp").start(() -> accept(tcp, "tcp", this::serve)));
       }
       if (properties.relpPort() >= 0) {
         relp = ServerSocketChannel.open();
         relp.setOption(StandardSocketOptions.SO_REUSEADDR, true);
         relp.bind(new InetSocketAddress(bind, properties.relpPort()), 128);
-        threads.add(Thread.ofPlatform().name("syslog-relp").start(this::acceptRelp));
+        threads.add(
+            Thread.ofPlatform()
+                .name("syslog-relp")
+                .start(() -> accept(relp, "relp", this::serveRelp)));
       }
     } catch (IOException e) {
       running = false;
@@ -339,15 +343,22 @@ public class SyslogIntake implements SmartLifecycle {
     }
   }
 
-  private void acceptTcp() {
+  /**
+   * Accepts connections on {@code server} until the intake stops; each is tracked (closed on stop)
+   * and served by {@code serve} on its own virtual thread, then forgotten.
+   */
+  private void accept(
+      ServerSocketChannel server,
+      String transport,
+      java.util.function.Consumer<SocketChannel> serve) {
     while (running) {
       SocketChannel channel;
       try {
-        channel = tcp.accept();
+        channel = server.accept();
       } catch (ClosedChannelException closed) {
         return;
       } catch (IOException e) {
-        log.warn("syslog tcp accept failed: {}", e.toString());
+        log.warn("syslog {} accept failed: {}", transport, e.toString());
         continue;
       }
       synchronized (this) {
@@ -357,7 +368,18 @@ public class SyslogIntake implements SmartLifecycle {
         }
         connections.add(channel);
       }
-      Thread.ofVirtual().name("syslog-tcp-conn").start(() -> serve(channel));
+      Thread.ofVirtual()
+          .name("syslog-" + transport + "-conn")
+          .start(
+              () -> {
+                try {
+                  serve.accept(channel);
+                } finally {
+                  synchronized (this) {
+                    connections.remove(channel);
+                  }
+                }
+              });
     }
   }
 
@@ -380,56 +402,23 @@ public class SyslogIntake implements SmartLifecycle {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } finally {
-      synchronized (this) {
-        connections.remove(channel);
-      }
       closeQuietly(channel);
     }
   }
 
-  private void acceptRelp() {
-    while (running) {
-      SocketChannel channel;
-      try {
-        channel = relp.accept();
-      } catch (ClosedChannelException closed) {
-        return;
-      } catch (IOException e) {
-        log.warn("syslog relp accept failed: {}", e.toString());
-        continue;
-      }
-      synchronized (this) {
-        if (!running) {
-          closeQuietly(channel);
-          return;
-        }
-        connections.add(channel);
-      }
-      String source = address(channel.socket().getRemoteSocketAddress());
-      RelpSession session =
-          new RelpSession(
-              channel,
-              source,
-              properties.maxMessageLength(),
-              (text, ip, reply) -> {
-                received.incrementAndGet();
-                receivedRelp.increment();
-                queue.put(new Frame(text, ip, clock.instant(), TelemetryStore.RELP, reply));
-              },
-              this::relpRefused);
-      Thread.ofVirtual()
-          .name("syslog-relp-conn")
-          .start(
-              () -> {
-                try {
-                  session.serve();
-                } finally {
-                  synchronized (this) {
-                    connections.remove(channel);
-                  }
-                }
-              });
-    }
+  private void serveRelp(SocketChannel channel) {
+    String source = address(channel.socket().getRemoteSocketAddress());
+    new RelpSession(
+            channel,
+            source,
+            properties.maxMessageLength(),
+            (text, ip, reply) -> {
+              received.incrementAndGet();
+              receivedRelp.increment();
+              queue.put(new Frame(text, ip, clock.instant(), TelemetryStore.RELP, reply));
+            },
+            this::relpRefused)
+        .serve();
   }
 
   private void relpRefused(String reason) {
