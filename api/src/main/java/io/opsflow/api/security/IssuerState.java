@@ -114,7 +114,11 @@ final class IssuerState {
     }
   }
 
-  /** Writes a file only its owner can read, atomically. */
+  /**
+   * Writes a file only its owner can read, atomically. Like the payload and device CA key files, a
+   * file system that cannot restrict the file (no POSIX permissions) is refused: the signing key
+   * and client secrets are never written readable by others.
+   */
   private static void writePrivate(Path file, String content) throws IOException {
     Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
     Files.deleteIfExists(tmp);
@@ -124,8 +128,12 @@ final class IssuerState {
     } catch (FileAlreadyExistsException e) {
       throw new IOException(tmp + " appeared while writing", e);
     } catch (UnsupportedOperationException e) {
-      // A file system without POSIX permissions (not Linux): the directory's own access applies.
-      Files.createFile(tmp);
+      throw new IOException(
+          "cannot write "
+              + file
+              + " readable by its owner only: the file system has no POSIX"
+              + " permissions; put OPSFLOW_DATA_DIR on one that has",
+          e);
     }
     Files.writeString(tmp, content, StandardCharsets.UTF_8);
     Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
