@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.opsflow.pass.PassExecutorActivities.ExecutorSpec;
+import io.opsflow.resilience.ServiceGuard;
 import io.temporal.failure.ApplicationFailure;
 import java.net.HttpURLConnection;
 import java.time.Duration;
@@ -49,12 +50,14 @@ public final class KubernetesExecutorBackend implements ExecutorBackend {
   private final String temporalNamespace;
   private final String datasourceUrl;
   private final String datasourceUsername;
+  private final ServiceGuard guard;
 
   /**
    * @param temporalAddress the Temporal frontend the Pods connect to
    * @param temporalNamespace the Temporal namespace
    * @param datasourceUrl the database the Pods store packets in
    * @param datasourceUsername its user (the password comes from the Secret)
+   * @param guard the breaker of the API server {@code client} talks to: every call goes through it
    */
   public KubernetesExecutorBackend(
       KubernetesClient client,
@@ -63,7 +66,9 @@ public final class KubernetesExecutorBackend implements ExecutorBackend {
       String temporalAddress,
       String temporalNamespace,
       String datasourceUrl,
-      String datasourceUsername) {
+      String datasourceUsername,
+      ServiceGuard guard) {
+    this.guard = guard;
     this.client = client;
     this.props = props;
     this.exitGrace = exitGrace;
@@ -92,7 +97,7 @@ public final class KubernetesExecutorBackend implements ExecutorBackend {
           "the window of pass " + spec.passId() + " ended at " + spec.deadline(),
           "ExecutorDeadlinePassed");
     }
-    Pod existing = pods().withName(name).get();
+    Pod existing = guard.call(() -> pods().withName(name).get());
     if (existing != null && running(existing)) {
       return handle(spec.passId(), existing);
     }
@@ -102,17 +107,17 @@ public final class KubernetesExecutorBackend implements ExecutorBackend {
           spec.passId(),
           name,
           existing.getStatus() == null ? "deleting" : existing.getStatus().getPhase());
-      pods().withName(name).withGracePeriod(0).delete();
+      guard.run(() -> pods().withName(name).withGracePeriod(0).delete());
       awaitGone(name);
     }
     try {
-      Pod created = pods().resource(manifest(spec, deadline)).create();
+      Pod created = guard.call(() -> pods().resource(manifest(spec, deadline)).create());
       log.info("pass {}: executor Pod {} created, uid {}", spec.passId(), name, uid(created));
       return handle(spec.passId(), created);
     } catch (KubernetesClientException e) {
       if (e.getCode() == HttpURLConnection.HTTP_CONFLICT) {
         // Another launch created it between our get and create: that one is the executor.
-        Pod now = pods().withName(name).get();
+        Pod now = guard.call(() -> pods().withName(name).get());
         if (now != null) {
           return handle(spec.passId(), now);
         }
@@ -129,13 +134,18 @@ public final class KubernetesExecutorBackend implements ExecutorBackend {
 
   @Override
   public boolean alive(ExecutorHandle executor) {
-    Pod pod = pods().withName(podName(executor.passId())).get();
+    Pod pod = guard.call(() -> pods().withName(podName(executor.passId())).get());
     return pod != null && running(pod) && (executor.id() == null || executor.id().equals(uid(pod)));
   }
 
   @Override
   public void terminate(long passId) {
-    pods().withLabel(PASS_LABEL, Long.toString(passId)).withLabel(NAME_LABEL, APP).delete();
+    guard.run(
+        () ->
+            pods()
+                .withLabel(PASS_LABEL, Long.toString(passId))
+                .withLabel(NAME_LABEL, APP)
+                .delete());
   }
 
   /** The Pod of a pass's executor, as created. */
@@ -197,7 +207,7 @@ public final class KubernetesExecutorBackend implements ExecutorBackend {
 
   private void awaitGone(String name) {
     long end = System.nanoTime() + DELETE_WAIT.toNanos();
-    while (pods().withName(name).get() != null) {
+    while (guard.call(() -> pods().withName(name).get()) != null) {
       if (System.nanoTime() > end) {
         throw new IllegalStateException(
             "the terminated executor Pod " + name + " is still there after " + DELETE_WAIT);

@@ -1,7 +1,10 @@
 package io.opsflow.pass;
 
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.opsflow.build.runner.BuildRunnerConfiguration;
 import io.opsflow.build.runner.InstallationToken;
+import io.opsflow.kubernetes.KubernetesApiGuard;
 import io.opsflow.kubernetes.KubernetesClients;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -10,6 +13,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -47,7 +51,8 @@ public class PassExecutorConfiguration {
   ExecutorBackend passExecutorBackend(
       PassExecutorProperties properties,
       ConfigurableEnvironment environment,
-      InstallationToken installationToken) {
+      InstallationToken installationToken,
+      ObjectProvider<MeterRegistry> meters) {
     String kind =
         switch (properties.backend()) {
           case "auto" -> BuildRunnerConfiguration.kubernetesConfigured() ? "kubernetes" : "local";
@@ -57,8 +62,9 @@ public class PassExecutorConfiguration {
         switch (kind) {
           case "kubernetes" -> {
             PassExecutorProperties.Kubernetes k = properties.kubernetes();
+            KubernetesClient client = KubernetesClients.connect();
             yield new KubernetesExecutorBackend(
-                KubernetesClients.connect(),
+                client,
                 k,
                 properties.exitGrace(),
                 orElse(
@@ -68,7 +74,8 @@ public class PassExecutorConfiguration {
                 orElse(k.datasourceUrl(), environment.getProperty("spring.datasource.url", "")),
                 orElse(
                     k.datasourceUsername(),
-                    environment.getProperty("spring.datasource.username", "")));
+                    environment.getProperty("spring.datasource.username", "")),
+                KubernetesApiGuard.of(client, null, meters.getIfAvailable()));
           }
           default ->
               new LocalExecutorBackend(

@@ -12,7 +12,7 @@ import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.exception.NotModifiedException;
 import com.github.dockerjava.api.model.Container;
 import com.github.dockerjava.api.model.HostConfig;
-import io.opsflow.docker.EngineGuard;
+import io.opsflow.resilience.ServiceGuard;
 import io.temporal.activity.Activity;
 import io.temporal.activity.ActivityExecutionContext;
 import io.temporal.activity.ActivityInfo;
@@ -66,7 +66,7 @@ public class ContainerActivitiesImpl implements ContainerActivities {
 
   private final DockerClient docker;
   private final ContainerSettings settings;
-  private final EngineGuard engine;
+  private final ServiceGuard engine;
 
   /** Activities without a circuit breaker (engine faults reach Temporal as they are). */
   public ContainerActivitiesImpl(DockerClient docker, ContainerSettings settings) {
@@ -78,7 +78,7 @@ public class ContainerActivitiesImpl implements ContainerActivities {
    *     the attempt with a retryable failure naming the engine; null: none
    */
   public ContainerActivitiesImpl(
-      DockerClient docker, ContainerSettings settings, EngineGuard engine) {
+      DockerClient docker, ContainerSettings settings, ServiceGuard engine) {
     this.docker = docker;
     this.settings = settings;
     this.engine = engine;

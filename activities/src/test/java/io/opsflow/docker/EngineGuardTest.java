@@ -7,6 +7,7 @@ import com.github.dockerjava.api.exception.InternalServerErrorException;
 import com.github.dockerjava.api.exception.NotFoundException;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.opsflow.resilience.ServiceGuard;
 import io.temporal.failure.ApplicationFailure;
 import java.io.IOException;
 import java.net.ConnectException;
@@ -31,7 +32,7 @@ class EngineGuardTest {
   @Test
   void engineFaultsAreRetryableFailuresNamingTheEngineAndOpenTheCircuit() {
     SimpleMeterRegistry meters = new SimpleMeterRegistry();
-    EngineGuard guard = EngineGuard.of(HOST, Duration.ofMinutes(1), meters);
+    ServiceGuard guard = EngineGuard.of(HOST, Duration.ofMinutes(1), meters);
     assertThat(guard.name()).isEqualTo("docker:" + HOST);
 
     assertThatThrownBy(
@@ -71,7 +72,7 @@ class EngineGuardTest {
 
   @Test
   void answersAboutAContainerAreNotEngineFaults() {
-    EngineGuard guard = EngineGuard.of(HOST, Duration.ofMinutes(1), null);
+    ServiceGuard guard = EngineGuard.of(HOST, Duration.ofMinutes(1), null);
     for (int i = 0; i < 5; i++) {
       assertThatThrownBy(
               () ->
@@ -93,7 +94,7 @@ class EngineGuardTest {
   @Test
   void anOpenCircuitLetsOneCallThroughAfterItsWaitAndClosesWhenItPasses() throws Exception {
     SimpleMeterRegistry meters = new SimpleMeterRegistry();
-    EngineGuard guard = EngineGuard.of(HOST, Duration.ofMillis(200), meters);
+    ServiceGuard guard = EngineGuard.of(HOST, Duration.ofMillis(200), meters);
     for (int i = 0; i < 2; i++) {
       assertThatThrownBy(
               () ->

@@ -9,12 +9,13 @@ import io.fabric8.kubernetes.api.model.StatusBuilder;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.http.RecordedRequest;
+import io.opsflow.kubernetes.KubernetesApiGuard;
 import io.opsflow.kubernetes.KubernetesClients;
 import io.opsflow.pass.PassExecutorActivities.ExecutorSpec;
+import io.temporal.failure.ApplicationFailure;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.time.Duration;
@@ -77,7 +78,8 @@ class KubernetesExecutorApiFaultsIT {
         "temporal-frontend.temporal:7233",
         "default",
         "jdbc:postgresql://db.opsflow:5432/opsflow",
-        "opsflow");
+        "opsflow",
+        KubernetesApiGuard.of(on, null, null));
   }
 
   private static Status status(int code) {
@@ -147,7 +149,14 @@ class KubernetesExecutorApiFaultsIT {
               () ->
                   backend(gone)
                       .launch(new ExecutorSpec(13, "pass-13", Instant.now().plusSeconds(600))))
-          .isInstanceOf(KubernetesClientException.class);
+          .isInstanceOfSatisfying(
+              ApplicationFailure.class,
+              f -> {
+                assertThat(f.getType()).isEqualTo(KubernetesApiGuard.FAILURE_TYPE);
+                assertThat(f.isNonRetryable()).isFalse();
+                assertThat(f.getOriginalMessage())
+                    .startsWith("Kubernetes API server 127.0.0.1:" + port + " failed: ");
+              });
       Duration took = Duration.ofNanos(System.nanoTime() - t0);
       System.out.printf("pass executor, API down: launch failed after %d ms%n", took.toMillis());
       assertThat(took).isLessThan(Duration.ofSeconds(10));

@@ -9,6 +9,7 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodStatusBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.opsflow.kubernetes.KubernetesApiGuard;
 import io.opsflow.pass.PassExecutorActivities.ExecutorSpec;
 import io.temporal.failure.ApplicationFailure;
 import java.time.Duration;
@@ -58,7 +59,8 @@ class KubernetesExecutorBackendTest {
                 "temporal-frontend.temporal:7233",
                 "default",
                 "jdbc:postgresql://db.opsflow:5432/opsflow",
-                "opsflow"));
+                "opsflow",
+                KubernetesApiGuard.of(client, null, null)));
   }
 
   @Test

@@ -15,7 +15,7 @@ import io.opsflow.build.JobRun;
 import io.opsflow.build.runner.InstallationToken;
 import io.opsflow.build.runner.JobBackend;
 import io.opsflow.build.runner.JobScript;
-import io.opsflow.docker.EngineGuard;
+import io.opsflow.resilience.ServiceGuard;
 import io.temporal.failure.ApplicationFailure;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -70,7 +70,7 @@ public final class DockerJobBackend implements JobBackend, AutoCloseable {
 
   private final DockerClient docker;
   private final DockerClient streams;
-  private final EngineGuard engine;
+  private final ServiceGuard engine;
   private final InstallationToken installation;
   private final String network;
   private final boolean pull;
@@ -103,7 +103,7 @@ public final class DockerJobBackend implements JobBackend, AutoCloseable {
   public DockerJobBackend(
       DockerClient commands,
       DockerClient streams,
-      EngineGuard engine,
+      ServiceGuard engine,
       InstallationToken installation,
       String network,
       boolean pull,

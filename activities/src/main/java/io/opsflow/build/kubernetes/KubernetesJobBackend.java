@@ -5,11 +5,16 @@ import io.fabric8.kubernetes.api.model.DeletionPropagation;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobCondition;
+import io.fabric8.kubernetes.api.model.batch.v1.JobList;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.NonNamespaceOperation;
+import io.fabric8.kubernetes.client.dsl.ScalableResource;
 import io.opsflow.build.BuildFailure;
 import io.opsflow.build.JobRun;
 import io.opsflow.build.runner.JobBackend;
+import io.opsflow.kubernetes.KubernetesApiGuard;
+import io.opsflow.resilience.ServiceGuard;
 import io.temporal.failure.ApplicationFailure;
 import java.net.HttpURLConnection;
 import java.util.Comparator;
@@ -49,10 +54,26 @@ public final class KubernetesJobBackend implements JobBackend {
 
   private final KubernetesClient client;
   private final KubernetesRunnerProperties props;
+  private final ServiceGuard guard;
 
+  /** A backend whose API server breaker publishes no metrics (tests). */
   public KubernetesJobBackend(KubernetesClient client, KubernetesRunnerProperties props) {
+    this(client, props, KubernetesApiGuard.of(client, null, null));
+  }
+
+  /**
+   * @param guard the breaker of the API server {@code client} talks to: every call goes through it
+   */
+  public KubernetesJobBackend(
+      KubernetesClient client, KubernetesRunnerProperties props, ServiceGuard guard) {
     this.client = client;
     this.props = props;
+    this.guard = guard;
+  }
+
+  /** The breaker of the API server. */
+  public ServiceGuard guard() {
+    return guard;
   }
 
   @Override
@@ -64,11 +85,11 @@ public final class KubernetesJobBackend implements JobBackend {
   public boolean ensureStarted(JobRun run) {
     Job manifest = JobManifest.of(run, props);
     String name = run.resourceName();
-    if (client.batch().v1().jobs().inNamespace(props.namespace()).withName(name).get() != null) {
+    if (guard.call(() -> jobs().withName(name).get()) != null) {
       return false;
     }
     try {
-      client.batch().v1().jobs().inNamespace(props.namespace()).resource(manifest).create();
+      guard.call(() -> jobs().resource(manifest).create());
       return true;
     } catch (KubernetesClientException e) {
       if (e.getCode() == HttpURLConnection.HTTP_CONFLICT) {
@@ -92,7 +113,7 @@ public final class KubernetesJobBackend implements JobBackend {
     boolean seenPod = false;
     int verdictPolls = 0;
     while (true) {
-      Job job = client.batch().v1().jobs().inNamespace(props.namespace()).withName(name).get();
+      Job job = guard.call(() -> jobs().withName(name).get());
       if (job == null) {
         return new JobExit(
             NO_EXIT_CODE, false, "Kubernetes Job " + name + " was deleted before it finished");
@@ -130,18 +151,16 @@ public final class KubernetesJobBackend implements JobBackend {
   public void delete(JobRun run) {
     String name = run.resourceName();
     // Background: the Job goes now, the garbage collector removes the pods it owns.
-    client
-        .batch()
-        .v1()
-        .jobs()
-        .inNamespace(props.namespace())
-        .withName(name)
-        .withPropagationPolicy(DeletionPropagation.BACKGROUND)
-        .delete();
+    guard.run(
+        () -> jobs().withName(name).withPropagationPolicy(DeletionPropagation.BACKGROUND).delete());
     // And the pods directly, so they stop now even where no garbage collector runs.
     for (String label : JOB_NAME_LABELS) {
-      client.pods().inNamespace(props.namespace()).withLabel(label, name).delete();
+      guard.run(() -> client.pods().inNamespace(props.namespace()).withLabel(label, name).delete());
     }
+  }
+
+  private NonNamespaceOperation<Job, JobList, ScalableResource<Job>> jobs() {
+    return client.batch().v1().jobs().inNamespace(props.namespace());
   }
 
   /** The Job's newest pod, by the Job controller's label and owner reference. */
@@ -150,11 +169,9 @@ public final class KubernetesJobBackend implements JobBackend {
     String uid = job.getMetadata().getUid();
     for (String label : JOB_NAME_LABELS) {
       Optional<Pod> pod =
-          client
-              .pods()
-              .inNamespace(props.namespace())
-              .withLabel(label, name)
-              .list()
+          guard
+              .call(
+                  () -> client.pods().inNamespace(props.namespace()).withLabel(label, name).list())
               .getItems()
               .stream()
               .filter(p -> uid == null || ownedBy(p, uid))
@@ -183,12 +200,14 @@ public final class KubernetesJobBackend implements JobBackend {
     String text;
     try {
       text =
-          client
-              .pods()
-              .inNamespace(props.namespace())
-              .withName(pod.getMetadata().getName())
-              .inContainer(JobManifest.CONTAINER)
-              .getLog();
+          guard.call(
+              () ->
+                  client
+                      .pods()
+                      .inNamespace(props.namespace())
+                      .withName(pod.getMetadata().getName())
+                      .inContainer(JobManifest.CONTAINER)
+                      .getLog());
     } catch (KubernetesClientException e) {
       // 400: the container has not started or has just gone; 404: the pod has gone. The next
       // poll sees which; other errors fail the activity, whose retry re-attaches.

@@ -1,5 +1,6 @@
 package io.opsflow.build.runner;
 
+import io.fabric8.kubernetes.client.KubernetesClient;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.opsflow.build.docker.DockerJobBackend;
 import io.opsflow.build.kubernetes.KubernetesJobBackend;
@@ -7,6 +8,7 @@ import io.opsflow.build.kubernetes.KubernetesRunnerProperties;
 import io.opsflow.build.local.LocalJobBackend;
 import io.opsflow.docker.DockerConnections;
 import io.opsflow.docker.EngineGuard;
+import io.opsflow.kubernetes.KubernetesApiGuard;
 import io.opsflow.kubernetes.KubernetesClients;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -56,8 +58,13 @@ public class BuildRunnerConfiguration {
     JobBackend backend =
         switch (kind) {
           // A cluster namespace is the isolation there: Job names stay as they were.
-          case "kubernetes" ->
-              new KubernetesJobBackend(KubernetesClients.connect(), kubernetesProperties);
+          case "kubernetes" -> {
+            KubernetesClient client = KubernetesClients.connect();
+            yield new KubernetesJobBackend(
+                client,
+                kubernetesProperties,
+                KubernetesApiGuard.of(client, null, meters.getIfAvailable()));
+          }
           case "docker" ->
               new DockerJobBackend(
                   DockerConnections.connect(host, properties.docker().responseTimeout()),

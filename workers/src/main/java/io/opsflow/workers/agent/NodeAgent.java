@@ -4,6 +4,7 @@ import com.github.dockerjava.api.DockerClient;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.opsflow.docker.DockerConnections;
 import io.opsflow.docker.EngineGuard;
+import io.opsflow.resilience.ServiceGuard;
 import io.opsflow.workload.ContainerActivitiesImpl;
 import io.opsflow.workload.ContainerSettings;
 import io.temporal.client.WorkflowClient;
@@ -104,7 +105,7 @@ public final class NodeAgent implements AutoCloseable {
     Worker worker = workers.newWorker(nodeQueue());
     // One breaker for the node's engine: a dead or failing engine fails the node's actions at
     // once (retried by the workflow's policy) instead of holding each for the response timeout.
-    EngineGuard engine =
+    ServiceGuard engine =
         EngineGuard.of(
             DockerConnections.resolveHost(options.dockerHost()),
             options.engineBreakerWait(),
