@@ -2,6 +2,7 @@ package io.opsflow.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.opsflow.api.web.OpenStreams;
 import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -14,6 +15,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
@@ -244,6 +246,41 @@ class RouteSecurityIT {
   }
 
   @Test
+  void openEventStreamsAreEndedWhenTheServerStopsSoItsShutdownDoesNotWaitForThem()
+      throws Exception {
+    OpenStreams streams = context.getBean(OpenStreams.class);
+    // Streams this class's other tests left open (a route probed with a token) count too.
+    int before = streams.size();
+    ApiClient admin = new ApiClient(port);
+    ApiClient.SseStream live = admin.sse("/api/v1/events/stream", null);
+    ApiClient.SseStream another = admin.sse("/api/v1/events/stream?station_id=1", null);
+    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+    while (streams.size() < before + 2 && System.nanoTime() < deadline) {
+      Thread.sleep(50);
+    }
+    assertThat(streams.size()).as("open streams").isEqualTo(before + 2);
+    assertThat(live.ended()).isNotDone();
+
+    // What closing the application does first, before the web server's graceful shutdown: each
+    // client sees its stream end (and reconnects with Last-Event-ID elsewhere).
+    streams.stop();
+    try {
+      assertThat(live.ended().get(10, TimeUnit.SECONDS)).isEqualTo(200);
+      assertThat(another.ended().get(10, TimeUnit.SECONDS)).isEqualTo(200);
+      assertThat(streams.size()).isZero();
+    } finally {
+      streams.start();
+    }
+    ApiClient.SseStream after = admin.sse("/api/v1/events/stream", null);
+    deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+    while (streams.size() < 1 && System.nanoTime() < deadline) {
+      Thread.sleep(50);
+    }
+    assertThat(streams.size()).isEqualTo(1);
+    assertThat(after.ended()).isNotDone();
+  }
+
+  @Test
   void theOpenApiDocumentDescribesEveryApiRouteWithItsRolesAndErrors() throws Exception {
     HttpResponse<String> answer =
         http.send(
@@ -275,6 +312,13 @@ class RouteSecurityIT {
           assertThat(operation.at("/responses/401/content").toString())
               .as(route)
               .contains("#/components/schemas/Error");
+          // Any route may meet the database away: 503 with Retry-After (DatabaseRestartIT).
+          assertThat(operation.at("/responses/503/content").toString())
+              .as(route)
+              .contains("#/components/schemas/Error");
+          assertThat(operation.at("/responses/503/headers/Retry-After/schema/type").asText())
+              .as(route)
+              .isEqualTo("integer");
           documented = true;
         }
       }

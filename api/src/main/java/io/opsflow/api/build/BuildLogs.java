@@ -4,6 +4,7 @@ import io.opsflow.api.build.BuildDtos.LogLine;
 import io.opsflow.api.build.BuildDtos.LogPage;
 import io.opsflow.api.build.BuildRows.JobHead;
 import io.opsflow.api.web.ApiException;
+import io.opsflow.api.web.OpenStreams;
 import io.opsflow.build.runner.BuildLogStore;
 import java.io.IOException;
 import java.util.List;
@@ -28,11 +29,13 @@ public class BuildLogs {
   private final BuildRows rows;
   private final BuildLogStore store;
   private final LogHub hub;
+  private final OpenStreams streams;
 
-  public BuildLogs(BuildRows rows, BuildLogStore store, LogHub hub) {
+  public BuildLogs(BuildRows rows, BuildLogStore store, LogHub hub, OpenStreams streams) {
     this.rows = rows;
     this.store = store;
     this.hub = hub;
+    this.streams = streams;
   }
 
   /** Lines of one attempt numbered above {@code after} (-1: from the start), as runners stored. */
@@ -108,7 +111,7 @@ public class BuildLogs {
             "Last-Event-ID", "Last-Event-ID: expected <attempt>:<line>, got '" + lastEventId + "'");
       }
     }
-    SseEmitter emitter = new SseEmitter(0L);
+    SseEmitter emitter = streams.open();
     int first = startAttempt;
     long from = after;
     // Only a follower that did not pin an attempt moves on to the job's retries.

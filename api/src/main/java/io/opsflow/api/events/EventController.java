@@ -1,6 +1,7 @@
 package io.opsflow.api.events;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.opsflow.api.web.OpenStreams;
 import java.io.IOException;
 import java.util.List;
 import java.util.function.Predicate;
@@ -19,10 +20,12 @@ public class EventController {
 
   private final EventHub hub;
   private final EventQueries queries;
+  private final OpenStreams streams;
 
-  public EventController(EventHub hub, EventQueries queries) {
+  public EventController(EventHub hub, EventQueries queries, OpenStreams streams) {
     this.hub = hub;
     this.queries = queries;
+    this.streams = streams;
   }
 
   /**
@@ -42,7 +45,7 @@ public class EventController {
             (stationId == null || e.path("station_id").asLong(-1) == stationId)
                 && (sessionId == null || e.path("session_id").asLong(-1) == sessionId)
                 && (buildId == null || e.path("build_id").asLong(-1) == buildId);
-    SseEmitter emitter = new SseEmitter(0L);
+    SseEmitter emitter = streams.open();
     if (lastEventId != null) {
       hub.resume(emitter, filter, lastEventId, after -> queries.after(after, 10_000));
     } else {

@@ -3,6 +3,7 @@ package io.opsflow.api.pass;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.opsflow.api.web.ApiException;
+import io.opsflow.api.web.OpenStreams;
 import io.temporal.api.common.v1.WorkflowExecution;
 import io.temporal.api.enums.v1.WorkflowExecutionStatus;
 import io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionRequest;
@@ -43,11 +44,14 @@ public class PassStream {
   private final PassRecords records;
   private final JdbcTemplate jdbc;
   private final WorkflowClient client;
+  private final OpenStreams streams;
 
-  public PassStream(PassRecords records, JdbcTemplate jdbc, WorkflowClient client) {
+  public PassStream(
+      PassRecords records, JdbcTemplate jdbc, WorkflowClient client, OpenStreams streams) {
     this.records = records;
     this.jdbc = jdbc;
     this.client = client;
+    this.streams = streams;
   }
 
   /**
@@ -102,7 +106,7 @@ public class PassStream {
   }
 
   public SseEmitter follow(long passId, long after) {
-    SseEmitter emitter = new SseEmitter(0L);
+    SseEmitter emitter = streams.open();
     Thread.ofVirtual().name("pass-stream-" + passId).start(() -> stream(emitter, passId, after));
     return emitter;
   }

@@ -7,6 +7,7 @@ import io.swagger.v3.oas.models.Components;
 import io.swagger.v3.oas.models.OpenAPI;
 import io.swagger.v3.oas.models.Operation;
 import io.swagger.v3.oas.models.PathItem;
+import io.swagger.v3.oas.models.headers.Header;
 import io.swagger.v3.oas.models.info.Info;
 import io.swagger.v3.oas.models.media.Content;
 import io.swagger.v3.oas.models.media.IntegerSchema;
@@ -151,6 +152,7 @@ public class OpenApiConfig {
         // A public route of the API itself (enrollment: its body is the credential).
         operation.addExtension("x-roles", List.of());
         error(responses, "400", "Bad input; detail and field name it");
+        unavailable(responses);
       }
       return;
     }
@@ -175,6 +177,28 @@ public class OpenApiConfig {
         || method == PathItem.HttpMethod.DELETE) {
       error(responses, "409", "The resource's state does not allow it");
     }
+    unavailable(responses);
+  }
+
+  /**
+   * 503: a service the operation needs is away. The database's outage names it and carries {@code
+   * Retry-After} (ApiExceptionHandler); the workflow engine, a worker pool, the card gateway or a
+   * device answer 503 with a detail naming which, and what was kept.
+   */
+  private static void unavailable(ApiResponses responses) {
+    error(
+        responses,
+        "503",
+        "A service the operation needs is unavailable (the database, the workflow engine, a"
+            + " worker pool, the card gateway or a device): the detail names it and says what was"
+            + " kept; try again, after Retry-After seconds when it is given");
+    responses
+        .get("503")
+        .addHeaderObject(
+            "Retry-After",
+            new Header()
+                .description("Seconds to wait before trying again (given for the database)")
+                .schema(new IntegerSchema()));
   }
 
   private static void error(ApiResponses responses, String code, String description) {

@@ -136,7 +136,7 @@ class PassLinkIT {
     assertThat(HexFormat.of().formatHex((byte[]) row.get("raw"))).isEqualTo("1010c0010002020a0b");
     // The acknowledgements are stored as TM with what they say.
     await()
-        .atMost(Duration.ofSeconds(5))
+        .atMost(Duration.ofSeconds(30))
         .until(
             () ->
                 db.jdbc.queryForObject(
@@ -234,7 +234,8 @@ class PassLinkIT {
     link.open(spec);
 
     station.dropLink();
-    await().atMost(Duration.ofSeconds(5)).until(() -> station.linksAccepted() == 2);
+    // Reconnected (bounded generously: the reconnect is immediate, the machine may be busy).
+    await().atMost(Duration.ofSeconds(30)).until(() -> station.linksAccepted() == 2);
     ActionResult after = link.sendTelecommand(tc("p", "p/1/1", "PING", null, ack(), 10));
     assertThat(after.succeeded()).isTrue();
 
