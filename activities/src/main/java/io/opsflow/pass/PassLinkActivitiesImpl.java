@@ -60,9 +60,22 @@ public class PassLinkActivitiesImpl implements PassLinkActivities {
     this.links = links;
   }
 
+  /**
+   * Opens the pass's link. A station that refuses it fails this attempt with a retryable {@code
+   * LinkDown}: the pass workflow decides whether to try again (until LOS since {@code
+   * link-open-retry}; passes started before list {@code LinkDown} as not retried). An action that
+   * meets a link down keeps failing for good.
+   */
   @Override
   public LinkStatus open(LinkSpec spec) {
-    return links.up(spec, heartbeat()).status();
+    try {
+      return links.up(spec, heartbeat()).status();
+    } catch (ApplicationFailure f) {
+      if (!GroundStationLink.LINK_DOWN.equals(f.getType())) {
+        throw f;
+      }
+      throw ApplicationFailure.newFailure(f.getOriginalMessage(), GroundStationLink.LINK_DOWN);
+    }
   }
 
   /**

@@ -58,15 +58,32 @@ function mount(root, ctx) {
   }
 
   function drawStations(stations, live) {
-    // A card someone is typing in, or showing a refusal, stays as it is while its session does.
+    // A card someone is typing in, or showing a refusal, stays as it is while its session does;
+    // one whose request is still out stays until the answer (see cardAct).
+    // A card redrawn for a change of its station (its status, the customers) keeps what was typed
+    // in the form it had, when the new card has the same form.
     const active = document.activeElement;
     const cards = stations.map((st) => {
       const fresh = card(st, live.get(st.id));
       const old = grid.querySelector(`.card[data-station-id="${st.id}"]`);
+      if (old && old.querySelector('form[data-pending]')) return old;
       const busy = old && (old.contains(active) || old.querySelector('.error')?.textContent);
-      return busy && old.dataset.key === fresh.dataset.key ? old : fresh;
+      if (busy && old.dataset.key === fresh.dataset.key) return old;
+      if (old) keepTyped(old, fresh);
+      return fresh;
     });
     clear(grid, cards.length ? cards : h('p', {}, 'No stations yet.'));
+    if (active && active.id && !active.isConnected) document.getElementById(active.id)?.focus();
+  }
+
+  /** Copies the values of old's fields into fresh's fields of the same id (options permitting). */
+  function keepTyped(old, fresh) {
+    for (const from of old.querySelectorAll('input[id], select[id]')) {
+      const to = fresh.querySelector(`#${CSS.escape(from.id)}`);
+      if (!to || to.tagName !== from.tagName) continue;
+      if (to.tagName === 'SELECT' && ![...to.options].some((o) => o.value === from.value)) continue;
+      to.value = from.value;
+    }
   }
 
   function card(st, session) {
@@ -88,6 +105,22 @@ function mount(root, ctx) {
     return h('article', { class: 'card st-' + state, 'data-station-id': st.id, 'data-state': state, 'data-key': key, 'aria-labelledby': 'st-' + st.id }, head, body);
   }
 
+  /**
+   * A station card's action. The live events it causes (a session started, failed, extended) can
+   * redraw the cards before the server answers: while the request is out its card is kept, so a
+   * refusal shows in the form that asked instead of in one no longer on the page. Then the page
+   * is read again.
+   */
+  async function cardAct(form, button, request) {
+    form.dataset.pending = '1';
+    try {
+      await act(form, button, request);
+    } finally {
+      delete form.dataset.pending;
+    }
+    await load();
+  }
+
   function startForm(st) {
     const user = h('select', { name: 'user_id', id: 'start-user-' + st.id },
       users.map((u) => h('option', { value: u.id }, `${u.name} (${u.balance})`)));
@@ -102,11 +135,10 @@ function mount(root, ctx) {
       ev.preventDefault();
       const body = { station_id: st.id, duration: Number(minutes.value), user_id: Number(user.value) || null, payment_method: method.value };
       if (amount.value !== '') body.amount = Number(amount.value);
-      act(form, button, async () => {
+      cardAct(form, button, async () => {
         const s = await api.post('/api/v1/sessions/start', body);
         if (s.payment_id) paymentIds.set(s.id, s.payment_id);
         toast(`Session #${s.id} ${s.status}`);
-        await load();
       });
     });
     return form;
@@ -120,16 +152,14 @@ function mount(root, ctx) {
       field('Add minutes', minutes), extend, stop, errorBox());
     form.addEventListener('submit', (ev) => {
       ev.preventDefault();
-      act(form, extend, async () => {
+      cardAct(form, extend, async () => {
         await api.put(`/api/v1/sessions/${session.id}/extend`, { additional_minutes: Number(minutes.value) });
         toast(`Session #${session.id} extended`);
-        await load();
       });
     });
-    stop.addEventListener('click', () => act(form, stop, async () => {
+    stop.addEventListener('click', () => cardAct(form, stop, async () => {
       await api.del(`/api/v1/sessions/${session.id}`);
       toast(`Session #${session.id} stopped`);
-      await load();
     }));
     return form;
   }

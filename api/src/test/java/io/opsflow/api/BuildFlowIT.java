@@ -130,7 +130,7 @@ class BuildFlowIT {
   @Test
   void aBuildRunsItsDagAndItsLogsCanBeFollowedLive() throws Exception {
     List<JsonNode> events = alice.subscribe("");
-    await().atMost(Duration.ofSeconds(5)).until(() -> hub.subscriberCount() > 0);
+    await().atMost(Duration.ofSeconds(20)).until(() -> hub.subscriberCount() > 0);
 
     JsonNode dag =
         alice.ok(

@@ -21,11 +21,12 @@ import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 
 /**
- * The ground station fails: down at the pass's start, the link dropped mid-pass, slow to answer,
- * answering with rejections. Each pass ends in a recorded state with the reason in the API and in
- * its report (with what the link went through), no telecommand reaches the station twice (counted
- * by the simulator), no action outlives its timeout, and the link events are exported as {@code
- * opsflow_pass_link_events{ground_station,event}} in {@code /actuator/prometheus}.
+ * The ground station fails: down at the pass's start (back within the window, or not), the link
+ * dropped mid-pass, slow to answer, answering with rejections. Each pass ends in a recorded state
+ * with the reason in the API and in its report (with what the link went through), no telecommand
+ * reaches the station twice (counted by the simulator), no action outlives its timeout, and the
+ * link events are exported as {@code opsflow_pass_link_events{ground_station,event}} in {@code
+ * /actuator/prometheus}.
  *
  * <p>Each pass runs in a real executor JVM launched by the app's local backend; the ground station
  * is the simulator on loopback (one link at a time, so the passes run one after the other).
@@ -104,6 +105,11 @@ class GroundStationFaultsIT {
 
   /** A pass on {@code station} whose window opens 4 s from now; returns its id and AOS. */
   private long pass(long station, String graph, Instant[] aosOut) {
+    return pass(station, graph, aosOut, 600);
+  }
+
+  /** {@link #pass(long, String, Instant[])} with a window of {@code seconds}. */
+  private long pass(long station, String graph, Instant[] aosOut, int seconds) {
     Instant aos = Instant.now().plusSeconds(4).truncatedTo(ChronoUnit.SECONDS);
     aosOut[0] = aos;
     String body =
@@ -112,7 +118,7 @@ class GroundStationFaultsIT {
             + ",\"aos\":\""
             + aos
             + "\",\"los\":\""
-            + aos.plusSeconds(600)
+            + aos.plusSeconds(seconds)
             + "\",\"lead_time_seconds\":1,\"procedure\":"
             + graph
             + ",\"parameters\":{\"band\":\"S\"}}";
@@ -145,29 +151,62 @@ class GroundStationFaultsIT {
     return com.fasterxml.jackson.databind.node.MissingNode.getInstance();
   }
 
-  @Test
-  void aStationDownAtAosFailsThePassWithItsReasonInTheApiAndTheReportAndSendsNothing()
-      throws IOException {
-    // A station that is not there: its port refuses connections.
+  /** A port of 127.0.0.1 nothing listens on: a station that is not there refuses connections. */
+  private static int deadPort() throws IOException {
     GroundStationSimulator gone = GroundStationSimulator.start();
-    int deadPort = gone.port();
+    int dead = gone.port();
     gone.close();
+    return dead;
+  }
+
+  @Test
+  void aStationDownAtAosIsTriedAgainAndThePassRunsOnceItIsUp() throws Exception {
+    int stationPort = deadPort();
     Instant[] aos = new Instant[1];
-    long id = pass(station(deadPort), PING_PAUSE_PING, aos);
+    long id = pass(station(stationPort), PING_PAUSE_PING, aos);
+    // The station comes up 8 s into the window, on its address.
+    Thread.sleep(Math.max(0, Duration.between(Instant.now(), aos[0].plusSeconds(8)).toMillis()));
+    try (GroundStationSimulator late =
+        GroundStationSimulator.start(stationPort, GroundStationSimulator.Options.defaults())) {
+      Instant up = Instant.now();
+
+      JsonNode done = awaitDone(id);
+
+      JsonNode report = report(id);
+      System.out.printf(
+          "ground station down at AOS, up %d ms after: pass %s, link events %s%n",
+          Duration.between(aos[0], up).toMillis(),
+          done.path("status").asText(),
+          report.path("link_events"));
+      assertThat(done.path("status").asText()).isEqualTo("success");
+      assertThat(late.tcReceived()).isEqualTo(2);
+      assertThat(report.path("telecommands").asLong()).isEqualTo(2);
+      assertThat(report.path("link_events").path("down").asLong()).isPositive();
+      assertThat(report.path("failure_reason").isNull()).isTrue();
+    }
+  }
+
+  @Test
+  void aStationDownThroughTheWindowFailsThePassAtLosWithItsReasonAndSendsNothing()
+      throws IOException {
+    Instant[] aos = new Instant[1];
+    long id = pass(station(deadPort()), PING_PAUSE_PING, aos, 20);
 
     JsonNode done = awaitDone(id);
-    Duration afterAos = Duration.between(aos[0], Instant.now());
+    Instant los = aos[0].plusSeconds(20);
+    Duration afterLos = Duration.between(los, Instant.now());
     System.out.printf(
-        "ground station down at AOS: pass %s %d ms after AOS: %s%n",
-        done.path("status").asText(), afterAos.toMillis(), done.path("failure_reason").asText());
+        "ground station down through a 20 s window: pass %s %d ms after LOS: %s%n",
+        done.path("status").asText(), afterLos.toMillis(), done.path("failure_reason").asText());
     assertThat(done.path("status").asText()).isEqualTo("failure");
     assertThat(done.path("failure_reason").asText())
-        .contains("the ground-station link could not be opened");
+        .startsWith("the ground-station link could not be opened: ");
     JsonNode report = report(id);
     assertThat(report.path("status").asText()).isEqualTo("failure");
     assertThat(report.path("failure_reason").asText())
         .isEqualTo(done.path("failure_reason").asText());
-    assertThat(report.path("link_events").path("down").asLong()).isPositive();
+    // Tried through the window (backoff at most 10 s), not given up at the first refusal.
+    assertThat(report.path("link_events").path("down").asLong()).isGreaterThan(1);
     assertThat(report.path("telecommands").asLong()).isZero();
   }
 

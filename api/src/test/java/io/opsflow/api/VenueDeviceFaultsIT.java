@@ -351,7 +351,7 @@ class VenueDeviceFaultsIT {
       JsonNode failingSession = startCash(failingPc, user);
       for (PcAgentSimulator a : List.of(away, hung, failing)) {
         a.awaitMessage("session_start", Duration.ofSeconds(10));
-        await().atMost(Duration.ofSeconds(5)).until(() -> !a.isLocked());
+        await().atMost(Duration.ofSeconds(20)).until(() -> !a.isLocked());
       }
       Instant end = Instant.parse(failingSession.path("scheduled_end_at").asText());
       await()
@@ -383,7 +383,7 @@ class VenueDeviceFaultsIT {
                           api, "opsflow_agent_enforcements_resent_total", "via=\"heartbeat\"")
                       >= 1);
       await()
-          .atMost(Duration.ofSeconds(5))
+          .atMost(Duration.ofSeconds(20))
           .until(
               () ->
                   BreakerMetrics.sum(
@@ -397,20 +397,20 @@ class VenueDeviceFaultsIT {
       failing.setEnforcementFailure(null);
       await().atMost(Duration.ofSeconds(15)).until(() -> failing.enforcements() == 1);
       await().atMost(Duration.ofSeconds(10)).until(failing::isLoggedOff);
-      await().atMost(Duration.ofSeconds(5)).until(() -> events(failingId, "agent_enforced") == 1);
+      await().atMost(Duration.ofSeconds(20)).until(() -> events(failingId, "agent_enforced") == 1);
 
       // The hung agent resumes: it asks what it missed and logs off once.
       hung.setHung(false);
       await().atMost(Duration.ofSeconds(20)).until(() -> hung.enforcements() == 1);
       await().atMost(Duration.ofSeconds(10)).until(hung::isLoggedOff);
       long hungId = hungSession.path("id").asLong();
-      await().atMost(Duration.ofSeconds(5)).until(() -> events(hungId, "agent_enforced") == 1);
+      await().atMost(Duration.ofSeconds(20)).until(() -> events(hungId, "agent_enforced") == 1);
 
       // The disconnected agent comes back: told once; a second reconnect repeats nothing.
       away.reconnect();
       await().atMost(Duration.ofSeconds(15)).until(() -> away.enforcements() == 1);
       long awayId = awaySession.path("id").asLong();
-      await().atMost(Duration.ofSeconds(5)).until(() -> events(awayId, "agent_enforced") == 1);
+      await().atMost(Duration.ofSeconds(20)).until(() -> events(awayId, "agent_enforced") == 1);
       for (PcAgentSimulator a : List.of(away, hung, failing)) {
         a.disconnect();
         assertThat(a.reconnect()).isTrue();

@@ -94,6 +94,9 @@ public class PassWorkflowImpl implements PassWorkflow {
   /** Failure type of an action whose ground-station link is gone. */
   static final String LINK_DOWN = "LinkDown";
 
+  /** Change id: a link refused at its opening is retried until LOS (see {@link #opening()}). */
+  static final String LINK_OPEN_RETRY = "link-open-retry";
+
   private static final Logger log = Workflow.getLogger(PassWorkflowImpl.class);
 
   /** The coroutine of one node's current attempt: what stops it. */
@@ -730,9 +733,20 @@ public class PassWorkflowImpl implements PassWorkflow {
             .build());
   }
 
-  /** Opening waits for the executor to poll its queue, at most executorStartSeconds. */
+  /**
+   * Opening waits for the executor to poll its queue, at most executorStartSeconds. A station that
+   * refuses the link is tried again (1 s doubling to 10 s, each attempt recording the link down)
+   * until LOS: one that comes back within the window still gives its contact, one that does not
+   * fails the pass at LOS with its last reason. Passes started before {@value #LINK_OPEN_RETRY}
+   * failed at the first refusal.
+   */
   private PassLinkActivities opening() {
     Duration untilLos = Duration.between(now(), los);
+    RetryOptions.Builder retry = backoff(Duration.ofSeconds(10));
+    if (Workflow.getVersion(LINK_OPEN_RETRY, Workflow.DEFAULT_VERSION, 1)
+        == Workflow.DEFAULT_VERSION) {
+      retry.setDoNotRetry(LINK_DOWN);
+    }
     return Workflow.newActivityStub(
         PassLinkActivities.class,
         ActivityOptions.newBuilder()
@@ -741,7 +755,7 @@ public class PassWorkflowImpl implements PassWorkflow {
             .setStartToCloseTimeout(Duration.ofSeconds(60))
             .setScheduleToCloseTimeout(
                 untilLos.compareTo(Duration.ofSeconds(1)) < 0 ? Duration.ofSeconds(1) : untilLos)
-            .setRetryOptions(backoff(Duration.ofSeconds(10)).setDoNotRetry(LINK_DOWN).build())
+            .setRetryOptions(retry.build())
             .build());
   }
 

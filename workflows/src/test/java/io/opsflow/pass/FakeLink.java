@@ -65,6 +65,7 @@ final class FakeLink implements PassLinkActivities {
   private final Map<String, Window> windows = new LinkedHashMap<>();
   private final List<String> opened = new ArrayList<>();
   private final List<String> closed = new ArrayList<>();
+  private int refusedOpenings;
 
   /**
    * @param executorDeath what happens to the executor when an action's executor dies
@@ -134,9 +135,19 @@ final class FakeLink implements PassLinkActivities {
 
   // ---- PassLinkActivities --------------------------------------------------------------------
 
+  /** The next {@code count} openings are refused: LinkDown, as a station that is not there. */
+  synchronized void refuseOpenings(int count) {
+    refusedOpenings = count;
+  }
+
   @Override
   public synchronized LinkStatus open(LinkSpec spec) {
     opened.add(spec.host() + ":" + spec.port());
+    if (refusedOpenings > 0) {
+      refusedOpenings--;
+      throw ApplicationFailure.newFailure(
+          "ground station link down: connection refused after 3 reconnects", "LinkDown");
+    }
     return new LinkStatus(true, 0, 0, 0);
   }
 

@@ -24,7 +24,15 @@ class PassWorkflowReplayTest {
         "v1-decide",
         "v1-restart",
         "v1-executor-death",
-        "v1-link-down"
+        "v1-link-down",
+        // link-open-retry: a refused opening is tried again until LOS
+        "v2-success",
+        "v2-cancel",
+        "v2-decide",
+        "v2-restart",
+        "v2-executor-death",
+        "v2-link-down",
+        "v2-open-refused"
       })
   void replaysRecordedHistory(String scenario) throws Exception {
     WorkflowReplayer.replayWorkflowExecutionFromResource(

@@ -71,7 +71,7 @@ class PassWorkflowTest {
   private static final int LEAD = 120;
 
   /** The workflow version the recorded histories belong to: {@code pass-<version>-<scenario>}. */
-  private static final String RECORDED_VERSION = "v1";
+  private static final String RECORDED_VERSION = "v2";
 
   private TestWorkflowEnvironment env;
   private WorkflowClient client;
@@ -1064,6 +1064,48 @@ class PassWorkflowTest {
     assertThat(store.lastStatus().at()).isBefore(request.aos().plusSeconds(60));
 
     recordHistory("link-down");
+  }
+
+  @Test
+  void aStationThatRefusesTheLinkAtItsOpeningIsTriedAgainAndThePassRunsWhenItAnswers()
+      throws IOException {
+    link.refuseOpenings(3);
+    PassRequest request = request(graph(List.of(telecommand("ping")), List.of()));
+    start(request);
+
+    PassView ended = result();
+
+    assertThat(ended.status()).isEqualTo("success");
+    assertThat(ended.failureReason()).isNull();
+    // Three refusals, then the link opened: the procedure ran once, its telecommand sent once.
+    assertThat(link.opened()).hasSize(4);
+    assertThat(link.sends("ping")).isEqualTo(1);
+    assertThat(store.events("link"))
+        .extracting(e -> e.detail().get("action"))
+        .containsExactly("opened", "closed");
+    assertThat(executors.launches()).hasSize(1);
+
+    recordHistory("open-refused");
+  }
+
+  @Test
+  void aStationThatNeverAnswersFailsThePassAtLosWithTheLinksReason() {
+    link.refuseOpenings(Integer.MAX_VALUE);
+    PassRequest request = request(graph(List.of(telecommand("ping")), List.of()));
+    start(request);
+
+    PassView ended = result();
+
+    assertThat(ended.status()).isEqualTo("failure");
+    assertThat(ended.failureReason())
+        .isEqualTo(
+            "the ground-station link could not be opened: ground station link down: connection"
+                + " refused after 3 reconnects");
+    // Tried again and again through the window, with a backoff of at most 10 s; not a telecommand.
+    assertThat(link.opened().size()).isGreaterThan(10);
+    assertThat(link.calls()).isEmpty();
+    assertThat(store.lastStatus().at()).isAfterOrEqualTo(request.los().minusSeconds(15));
+    assertThat(executors.terminations()).hasSize(1);
   }
 
   // ---- helpers -------------------------------------------------------------------------------

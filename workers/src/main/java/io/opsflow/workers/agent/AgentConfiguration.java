@@ -68,6 +68,7 @@ public class AgentConfiguration {
                     properties.stopGrace(),
                     properties.logLines(),
                     properties.inspectInterval()))
+            .engine(properties.engineResponseTimeout(), properties.engineBreakerWait())
             .meters(meters.getIfAvailable())
             .build();
     return NodeAgent.start(options, docker);

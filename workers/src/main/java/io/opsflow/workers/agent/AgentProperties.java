@@ -36,6 +36,10 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param tokenUrl the issuer's token endpoint; empty: the API's own ({@code
  *     <api-url>/oauth2/token}, the embedded issuer); Keycloak: {@code
  *     <issuer>/protocol/openid-connect/token}
+ * @param engineResponseTimeout longest wait for one answer of the Docker engine; it must exceed
+ *     {@code stopGrace} (a stop is answered after it), or the agent refuses to start
+ * @param engineBreakerWait how long the engine's open circuit breaker ({@code docker:<host>}) waits
+ *     before letting one call through
  */
 @ConfigurationProperties(prefix = "opsflow.agent")
 public record AgentProperties(
@@ -57,7 +61,23 @@ public record AgentProperties(
     @DefaultValue("5s") Duration inspectInterval,
     @DefaultValue("") String clientId,
     @DefaultValue("") String clientSecret,
-    @DefaultValue("") String tokenUrl) {
+    @DefaultValue("") String tokenUrl,
+    @DefaultValue("2m") Duration engineResponseTimeout,
+    @DefaultValue("10s") Duration engineBreakerWait) {
+
+  public AgentProperties {
+    if (engineResponseTimeout != null
+        && stopGrace != null
+        && engineResponseTimeout.compareTo(stopGrace) <= 0) {
+      // A stop is answered once the container stopped: up to the grace period.
+      throw new IllegalArgumentException(
+          "opsflow.agent.engine-response-timeout ("
+              + engineResponseTimeout
+              + ") must be longer than opsflow.agent.stop-grace ("
+              + stopGrace
+              + ")");
+    }
+  }
 
   /** The token endpoint the agent's client uses. */
   public URI effectiveTokenUrl() {
