@@ -9,10 +9,10 @@ import java.io.Reader;
 import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.text.ParseException;
@@ -115,27 +115,31 @@ final class IssuerState {
   }
 
   /**
-   * Writes a file only its owner can read, atomically. Like the payload and device CA key files, a
-   * file system that cannot restrict the file (no POSIX permissions) is refused: the signing key
-   * and client secrets are never written readable by others.
+   * Writes a file only its owner can read, atomically (a temporary file created owner-only, then
+   * renamed over it). Like the payload and device CA key files, a file system that cannot restrict
+   * the file (no POSIX permissions) is refused: the signing key and client secrets are never
+   * written readable by others.
    */
   private static void writePrivate(Path file, String content) throws IOException {
-    Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-    Files.deleteIfExists(tmp);
-    try {
-      Files.createFile(
-          tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-    } catch (FileAlreadyExistsException e) {
-      throw new IOException(tmp + " appeared while writing", e);
-    } catch (UnsupportedOperationException e) {
+    Path dir = file.toAbsolutePath().getParent();
+    if (!Files.getFileStore(dir).supportsFileAttributeView(PosixFileAttributeView.class)) {
       throw new IOException(
           "cannot write "
               + file
               + " readable by its owner only: the file system has no POSIX"
-              + " permissions; put OPSFLOW_DATA_DIR on one that has",
-          e);
+              + " permissions; put OPSFLOW_DATA_DIR on one that has");
     }
-    Files.writeString(tmp, content, StandardCharsets.UTF_8);
-    Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    Path tmp =
+        Files.createTempFile(
+            dir,
+            file.getFileName() + "-",
+            ".tmp",
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+    try {
+      Files.writeString(tmp, content, StandardCharsets.UTF_8);
+      Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    } finally {
+      Files.deleteIfExists(tmp);
+    }
   }
 }

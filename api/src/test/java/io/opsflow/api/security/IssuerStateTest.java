@@ -1,0 +1,39 @@
+package io.opsflow.api.security;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The embedded issuer's state on disk: written owner-only, read back unchanged after a restart. */
+class IssuerStateTest {
+
+  @TempDir Path dir;
+
+  @Test
+  void theSigningKeyAndGeneratedSecretsAreWrittenOwnerOnlyAndSurviveARestart() throws Exception {
+    IssuerState first = IssuerState.open(Optional.of(dir));
+    String secret = first.secret("console", null);
+
+    for (String name : new String[] {"issuer-key.json", "credentials.properties"}) {
+      assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve(name))))
+          .as(name)
+          .isEqualTo("rw-------");
+    }
+    // No temporary file left beside them.
+    try (var files = Files.list(dir)) {
+      assertThat(files.map(p -> p.getFileName().toString()))
+          .containsExactlyInAnyOrder("issuer-key.json", "credentials.properties");
+    }
+
+    IssuerState again = IssuerState.open(Optional.of(dir));
+    assertThat(again.persistent()).isTrue();
+    assertThat(again.signingKey().toJSONString()).isEqualTo(first.signingKey().toJSONString());
+    assertThat(again.secret("console", null)).isEqualTo(secret);
+    assertThat(again.secret("other", "configured")).isEqualTo("configured");
+  }
+}
