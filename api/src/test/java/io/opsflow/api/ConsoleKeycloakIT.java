@@ -2,7 +2,6 @@ package io.opsflow.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.IOException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -32,15 +31,7 @@ import org.springframework.test.context.DynamicPropertySource;
     })
 class ConsoleKeycloakIT {
 
-  static final KeycloakServer keycloak;
-
-  static {
-    try {
-      keycloak = KeycloakServer.start();
-    } catch (IOException e) {
-      throw new ExceptionInInitializerError(e);
-    }
-  }
+  static final KeycloakServer keycloak = Started.at(() -> KeycloakServer.start());
 
   @DynamicPropertySource
   static void issuer(DynamicPropertyRegistry registry) {

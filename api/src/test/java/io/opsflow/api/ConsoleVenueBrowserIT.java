@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.opsflow.simulators.CardGatewaySimulator;
 import io.opsflow.simulators.ShellyPlugSimulator;
-import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -42,17 +41,9 @@ import org.springframework.test.context.DynamicPropertySource;
     })
 class ConsoleVenueBrowserIT {
 
-  private static final ShellyPlugSimulator plug;
-  private static final CardGatewaySimulator gateway;
-
-  static {
-    try {
-      plug = ShellyPlugSimulator.start();
-      gateway = CardGatewaySimulator.start("sk_test_console");
-    } catch (IOException e) {
-      throw new ExceptionInInitializerError(e);
-    }
-  }
+  private static final ShellyPlugSimulator plug = Started.at(() -> ShellyPlugSimulator.start());
+  private static final CardGatewaySimulator gateway =
+      Started.at(() -> CardGatewaySimulator.start("sk_test_console"));
 
   @DynamicPropertySource
   static void devices(DynamicPropertyRegistry registry) {

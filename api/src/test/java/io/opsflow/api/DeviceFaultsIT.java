@@ -6,7 +6,6 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.opsflow.simulators.RouterOsSimulator;
 import io.opsflow.simulators.ShellyPlugSimulator;
-import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.regex.Matcher;
@@ -44,15 +43,8 @@ import org.springframework.test.context.DynamicPropertySource;
     })
 class DeviceFaultsIT {
 
-  static final RouterOsSimulator router;
-
-  static {
-    try {
-      router = RouterOsSimulator.start("admin", "secret");
-    } catch (IOException e) {
-      throw new ExceptionInInitializerError(e);
-    }
-  }
+  static final RouterOsSimulator router =
+      Started.at(() -> RouterOsSimulator.start("admin", "secret"));
 
   @DynamicPropertySource
   static void devices(DynamicPropertyRegistry registry) {

@@ -78,15 +78,7 @@ class DockerEngineFaultsIT {
   static final Duration AGENT_RESPONSE_TIMEOUT = Duration.ofSeconds(2);
 
   /** The CI runner's engine, behind a relay created before the application starts. */
-  static final DockerEngineRelay ciEngine;
-
-  static {
-    try {
-      ciEngine = DockerEngineRelay.start();
-    } catch (IOException e) {
-      throw new ExceptionInInitializerError(e);
-    }
-  }
+  static final DockerEngineRelay ciEngine = Started.at(() -> DockerEngineRelay.start());
 
   @DynamicPropertySource
   static void engines(DynamicPropertyRegistry registry) {

@@ -12,7 +12,6 @@ import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
 import io.opsflow.api.KeycloakServer.TestClient;
 import io.opsflow.api.KeycloakServer.TestUser;
-import java.io.IOException;
 import java.time.Instant;
 import java.util.Date;
 import java.util.List;
@@ -45,15 +44,7 @@ import org.springframework.test.context.DynamicPropertySource;
     })
 class KeycloakSecurityIT {
 
-  static final KeycloakServer keycloak;
-
-  static {
-    try {
-      keycloak = KeycloakServer.start();
-    } catch (IOException e) {
-      throw new ExceptionInInitializerError(e);
-    }
-  }
+  static final KeycloakServer keycloak = Started.at(() -> KeycloakServer.start());
 
   @DynamicPropertySource
   static void issuer(DynamicPropertyRegistry registry) {

@@ -17,7 +17,6 @@ import io.temporal.client.WorkflowClientOptions;
 import io.temporal.common.WorkflowExecutionHistory;
 import io.temporal.serviceclient.WorkflowServiceStubs;
 import io.temporal.serviceclient.WorkflowServiceStubsOptions;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -46,15 +45,8 @@ import org.springframework.test.context.DynamicPropertySource;
     })
 class PayloadEncryptionIT {
 
-  static final CardGatewaySimulator gateway;
-
-  static {
-    try {
-      gateway = CardGatewaySimulator.start("sk_test_codec");
-    } catch (IOException e) {
-      throw new ExceptionInInitializerError(e);
-    }
-  }
+  static final CardGatewaySimulator gateway =
+      Started.at(() -> CardGatewaySimulator.start("sk_test_codec"));
 
   @DynamicPropertySource
   static void devices(DynamicPropertyRegistry registry) {

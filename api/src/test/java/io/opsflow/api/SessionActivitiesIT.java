@@ -44,15 +44,7 @@ import org.springframework.test.context.DynamicPropertySource;
     })
 class SessionActivitiesIT {
 
-  static final RouterOsSimulator router;
-
-  static {
-    try {
-      router = RouterOsSimulator.start("admin", "pw");
-    } catch (IOException e) {
-      throw new ExceptionInInitializerError(e);
-    }
-  }
+  static final RouterOsSimulator router = Started.at(() -> RouterOsSimulator.start("admin", "pw"));
 
   @DynamicPropertySource
   static void routerUrl(DynamicPropertyRegistry registry) {

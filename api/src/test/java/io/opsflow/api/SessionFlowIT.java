@@ -12,7 +12,6 @@ import io.opsflow.simulators.RouterOsSimulator;
 import io.opsflow.simulators.ShellyPlugSimulator;
 import io.temporal.client.WorkflowClient;
 import io.temporal.common.SearchAttributes;
-import java.io.IOException;
 import java.math.BigDecimal;
 import java.net.URI;
 import java.time.Duration;
@@ -49,19 +48,11 @@ import org.springframework.test.context.DynamicPropertySource;
     })
 class SessionFlowIT {
 
-  static final ShellyPlugSimulator plug;
-  static final RouterOsSimulator router;
-  static final CardGatewaySimulator gateway;
-
-  static {
-    try {
-      plug = ShellyPlugSimulator.start();
-      router = RouterOsSimulator.start("admin", "secret");
-      gateway = CardGatewaySimulator.start("sk_test_it");
-    } catch (IOException e) {
-      throw new ExceptionInInitializerError(e);
-    }
-  }
+  static final ShellyPlugSimulator plug = Started.at(() -> ShellyPlugSimulator.start());
+  static final RouterOsSimulator router =
+      Started.at(() -> RouterOsSimulator.start("admin", "secret"));
+  static final CardGatewaySimulator gateway =
+      Started.at(() -> CardGatewaySimulator.start("sk_test_it"));
 
   @DynamicPropertySource
   static void devices(DynamicPropertyRegistry registry) {

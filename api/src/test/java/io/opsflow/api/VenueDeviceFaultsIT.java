@@ -6,7 +6,6 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.opsflow.simulators.CardGatewaySimulator;
 import io.opsflow.simulators.PcAgentSimulator;
-import java.io.IOException;
 import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
@@ -57,15 +56,8 @@ import org.springframework.test.context.DynamicPropertySource;
 class VenueDeviceFaultsIT {
 
   static final String BREAKER = "gateway";
-  static final CardGatewaySimulator gateway;
-
-  static {
-    try {
-      gateway = CardGatewaySimulator.start("sk_test_faults");
-    } catch (IOException e) {
-      throw new ExceptionInInitializerError(e);
-    }
-  }
+  static final CardGatewaySimulator gateway =
+      Started.at(() -> CardGatewaySimulator.start("sk_test_faults"));
 
   @DynamicPropertySource
   static void devices(DynamicPropertyRegistry registry) {

@@ -8,7 +8,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.opsflow.simulators.ShellyPlugSimulator;
 import io.opsflow.workers.embedded.EmbeddedInfrastructure;
 import io.opsflow.workers.embedded.TemporalDevServer;
-import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -45,15 +44,7 @@ import org.springframework.boot.test.web.server.LocalServerPort;
     })
 class VisibilityIT {
 
-  static final ShellyPlugSimulator plug;
-
-  static {
-    try {
-      plug = ShellyPlugSimulator.start();
-    } catch (IOException e) {
-      throw new ExceptionInInitializerError(e);
-    }
-  }
+  static final ShellyPlugSimulator plug = Started.at(() -> ShellyPlugSimulator.start());
 
   @AfterAll
   static void stopPlug() {

@@ -13,7 +13,6 @@ import io.opsflow.session.StationDeviceActivitiesImpl;
 import io.opsflow.simulators.ShellyPlugSimulator;
 import io.temporal.client.WorkflowClient;
 import io.temporal.worker.WorkerFactory;
-import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -41,15 +40,7 @@ import org.springframework.test.annotation.DirtiesContext;
 @DirtiesContext
 class WorkerRestartIT {
 
-  static final ShellyPlugSimulator plug;
-
-  static {
-    try {
-      plug = ShellyPlugSimulator.start();
-    } catch (IOException e) {
-      throw new ExceptionInInitializerError(e);
-    }
-  }
+  static final ShellyPlugSimulator plug = Started.at(() -> ShellyPlugSimulator.start());
 
   @AfterAll
   static void stopPlug() {
