@@ -25,6 +25,7 @@ import io.temporal.failure.ApplicationFailure;
 import io.temporal.testing.TestWorkflowEnvironment;
 import io.temporal.worker.Worker;
 import io.temporal.workflow.Workflow;
+import io.temporal.workflow.WorkflowInit;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -47,11 +48,19 @@ class PassWorkflowsTest {
     private boolean cancelled;
     private boolean paused;
     private int version = 1;
-    private long passId;
+    private final long passId;
+
+    /**
+     * The pass id is known before any handler runs: an update delivered with the first workflow
+     * task is validated before {@link #run} starts, as in the real workflow.
+     */
+    @WorkflowInit
+    public StandInPassWorkflow(PassRequest request) {
+      passId = request.passId();
+    }
 
     @Override
     public PassView run(PassRequest request) {
-      passId = request.passId();
       Workflow.await(() -> cancelled);
       Workflow.await(Workflow::isEveryHandlerFinished);
       return view();
