@@ -1,14 +1,12 @@
 package io.opsflow.device;
 
+import io.opsflow.OwnerOnlyFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
@@ -65,27 +63,17 @@ public final class DeviceCaKeys {
     Path file = dataDir.resolve(RELATIVE_PATH);
     try {
       if (!Files.exists(file)) {
-        Path dir = Files.createDirectories(file.getParent());
         byte[] fresh = new byte[32];
         RANDOM.nextBytes(fresh);
-        Path temp =
-            Files.createTempFile(
-                dir,
-                "device-ca-key-",
-                ".tmp",
-                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-        try {
-          Files.writeString(temp, Base64.getEncoder().encodeToString(fresh) + "\n");
-          Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE);
-        } catch (FileAlreadyExistsException raced) {
-          // another process wrote it first: use theirs
-        } finally {
-          Files.deleteIfExists(temp);
-        }
+        // Of processes starting together on one data directory, one creates it; all read it.
+        OwnerOnlyFiles.createOnce(
+            file,
+            (Base64.getEncoder().encodeToString(fresh) + "\n").getBytes(StandardCharsets.US_ASCII));
       }
       return fromBase64(Files.readString(file, StandardCharsets.US_ASCII));
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot read or write the device CA key " + file, e);
+      throw new UncheckedIOException(
+          "cannot read or write the device CA key " + file + ": " + e.getMessage(), e);
     }
   }
 

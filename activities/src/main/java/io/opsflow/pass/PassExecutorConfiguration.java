@@ -75,7 +75,7 @@ public class PassExecutorConfiguration {
                 orElse(
                     k.datasourceUsername(),
                     environment.getProperty("spring.datasource.username", "")),
-                KubernetesApiGuard.of(client, null, meters.getIfAvailable()));
+                KubernetesApiGuard.of(client, k.breakerWaitInOpen(), meters.getIfAvailable()));
           }
           default ->
               new LocalExecutorBackend(

@@ -1,5 +1,6 @@
 package io.opsflow.pass;
 
+import io.opsflow.kubernetes.KubernetesApiGuard;
 import java.time.Duration;
 import java.util.List;
 import org.springframework.boot.context.properties.ConfigurationProperties;
@@ -67,6 +68,8 @@ public record PassExecutorProperties(
    * @param payloadKeyKey the payload key's key in that Secret ({@code OPSFLOW_PAYLOAD_KEY})
    * @param cpu CPU request and limit
    * @param memory memory request and limit
+   * @param breakerWaitInOpen how long the API server's open circuit breaker ({@code
+   *     kubernetes:<host>:<port>}) fails launches and checks at once before it lets one through
    */
   public record Kubernetes(
       @DefaultValue("default") String namespace,
@@ -89,5 +92,18 @@ public record PassExecutorProperties(
       @DefaultValue("datasource-password") String datasourcePasswordKey,
       @DefaultValue("payload-key") String payloadKeyKey,
       @DefaultValue("500m") String cpu,
-      @DefaultValue("512Mi") String memory) {}
+      @DefaultValue("512Mi") String memory,
+      @DefaultValue("10s") Duration breakerWaitInOpen) {
+
+    public Kubernetes {
+      if (breakerWaitInOpen == null) {
+        breakerWaitInOpen = KubernetesApiGuard.DEFAULT_WAIT_IN_OPEN;
+      }
+      if (breakerWaitInOpen.isNegative() || breakerWaitInOpen.isZero()) {
+        throw new IllegalArgumentException(
+            "opsflow.passes.executor.kubernetes.breaker-wait-in-open must be positive, was "
+                + breakerWaitInOpen);
+      }
+    }
+  }
 }

@@ -49,7 +49,8 @@ class KubernetesExecutorBackendTest {
             "db-password",
             "payload-key",
             "250m",
-            "384Mi");
+            "384Mi",
+            Duration.ofSeconds(10));
     executors =
         new PassExecutorActivitiesImpl(
             new KubernetesExecutorBackend(

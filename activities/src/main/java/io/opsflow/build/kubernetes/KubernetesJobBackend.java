@@ -58,7 +58,7 @@ public final class KubernetesJobBackend implements JobBackend {
 
   /** A backend whose API server breaker publishes no metrics (tests). */
   public KubernetesJobBackend(KubernetesClient client, KubernetesRunnerProperties props) {
-    this(client, props, KubernetesApiGuard.of(client, null, null));
+    this(client, props, KubernetesApiGuard.of(client, props.breakerWaitInOpen(), null));
   }
 
   /**

@@ -1,5 +1,6 @@
 package io.opsflow.build.kubernetes;
 
+import io.opsflow.kubernetes.KubernetesApiGuard;
 import java.time.Duration;
 import java.util.List;
 import org.springframework.boot.context.properties.ConfigurationProperties;
@@ -19,6 +20,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *     default account without mounting its token (CI scripts get no cluster access unless one is
  *     configured)
  * @param imagePullPolicy {@code IfNotPresent}, {@code Always} or {@code Never}
+ * @param breakerWaitInOpen how long the API server's open circuit breaker ({@code
+ *     kubernetes:<host>:<port>}) fails calls at once before it lets one through
  */
 @ConfigurationProperties(prefix = "opsflow.builds.kubernetes")
 public record KubernetesRunnerProperties(
@@ -26,7 +29,8 @@ public record KubernetesRunnerProperties(
     @DefaultValue("3600") int ttlSecondsAfterFinished,
     @DefaultValue("1s") Duration pollInterval,
     String serviceAccount,
-    @DefaultValue("IfNotPresent") String imagePullPolicy) {
+    @DefaultValue("IfNotPresent") String imagePullPolicy,
+    @DefaultValue("10s") Duration breakerWaitInOpen) {
 
   private static final List<String> PULL_POLICIES = List.of("IfNotPresent", "Always", "Never");
 
@@ -45,6 +49,14 @@ public record KubernetesRunnerProperties(
     }
     if (serviceAccount != null && serviceAccount.isBlank()) {
       serviceAccount = null;
+    }
+    if (breakerWaitInOpen == null) {
+      breakerWaitInOpen = KubernetesApiGuard.DEFAULT_WAIT_IN_OPEN;
+    }
+    if (breakerWaitInOpen.isNegative() || breakerWaitInOpen.isZero()) {
+      throw new IllegalArgumentException(
+          "opsflow.builds.kubernetes.breaker-wait-in-open must be positive, was "
+              + breakerWaitInOpen);
     }
     if (!PULL_POLICIES.contains(imagePullPolicy)) {
       throw new IllegalArgumentException(

@@ -63,7 +63,8 @@ public class BuildRunnerConfiguration {
             yield new KubernetesJobBackend(
                 client,
                 kubernetesProperties,
-                KubernetesApiGuard.of(client, null, meters.getIfAvailable()));
+                KubernetesApiGuard.of(
+                    client, kubernetesProperties.breakerWaitInOpen(), meters.getIfAvailable()));
           }
           case "docker" ->
               new DockerJobBackend(

@@ -66,7 +66,8 @@ class KubernetesApiFaultsIT {
   }
 
   private static KubernetesRunnerProperties props() {
-    return new KubernetesRunnerProperties(NS, 600, Duration.ofMillis(50), null, "IfNotPresent");
+    return new KubernetesRunnerProperties(
+        NS, 600, Duration.ofMillis(50), null, "IfNotPresent", Duration.ofSeconds(10));
   }
 
   private static JobRun run(String jobId) {

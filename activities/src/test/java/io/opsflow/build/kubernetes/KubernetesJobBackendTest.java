@@ -471,7 +471,7 @@ class KubernetesJobBackendTest {
 
   private static KubernetesRunnerProperties props(String serviceAccount) {
     return new KubernetesRunnerProperties(
-        NS, 600, Duration.ofMillis(50), serviceAccount, "IfNotPresent");
+        NS, 600, Duration.ofMillis(50), serviceAccount, "IfNotPresent", Duration.ofSeconds(10));
   }
 
   private static JobRun run(String jobId, int attempt) {

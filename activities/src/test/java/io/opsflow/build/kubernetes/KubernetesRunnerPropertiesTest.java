@@ -20,7 +20,12 @@ class KubernetesRunnerPropertiesTest {
     assertThat(props)
         .isEqualTo(
             new KubernetesRunnerProperties(
-                "default", 3600, Duration.ofSeconds(1), null, "IfNotPresent"));
+                "default",
+                3600,
+                Duration.ofSeconds(1),
+                null,
+                "IfNotPresent",
+                Duration.ofSeconds(10)));
   }
 
   @Test
@@ -32,12 +37,13 @@ class KubernetesRunnerPropertiesTest {
                 "opsflow.builds.kubernetes.ttl-seconds-after-finished", "120",
                 "opsflow.builds.kubernetes.poll-interval", "250ms",
                 "opsflow.builds.kubernetes.service-account", "ci-runner",
-                "opsflow.builds.kubernetes.image-pull-policy", "Always"));
+                "opsflow.builds.kubernetes.image-pull-policy", "Always",
+                "opsflow.builds.kubernetes.breaker-wait-in-open", "30s"));
 
     assertThat(props)
         .isEqualTo(
             new KubernetesRunnerProperties(
-                "ci", 120, Duration.ofMillis(250), "ci-runner", "Always"));
+                "ci", 120, Duration.ofMillis(250), "ci-runner", "Always", Duration.ofSeconds(30)));
   }
 
   @Test
@@ -55,6 +61,14 @@ class KubernetesRunnerPropertiesTest {
     assertThatThrownBy(() -> bind(Map.of("opsflow.builds.kubernetes.poll-interval", "0s")))
         .rootCause()
         .hasMessageContaining("opsflow.builds.kubernetes.poll-interval");
+  }
+
+  @Test
+  void nonPositiveBreakerWaitIsRejectedNamingTheProperty() {
+    assertThatThrownBy(() -> bind(Map.of("opsflow.builds.kubernetes.breaker-wait-in-open", "0s")))
+        .rootCause()
+        .hasMessageContaining("opsflow.builds.kubernetes.breaker-wait-in-open")
+        .hasMessageContaining("must be positive");
   }
 
   private static KubernetesRunnerProperties bind(Map<String, String> values) {

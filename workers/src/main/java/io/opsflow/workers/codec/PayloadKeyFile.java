@@ -1,36 +1,24 @@
 package io.opsflow.workers.codec;
 
+import io.opsflow.OwnerOnlyFiles;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermission;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Base64;
-import java.util.Set;
 
 /**
  * The payload key the embedded default generated for its data directory, in {@code <data
  * dir>/security/payload-key}: one line, the base64 key (the same form as {@code
  * OPSFLOW_PAYLOAD_KEY}, so other processes can be given it). Readable by its owner only; written
- * once, atomically (a temporary file synced, then renamed), so that a kill at any moment leaves
- * either no key or the whole key, never a key that a restart would read differently.
+ * once, atomically ({@link OwnerOnlyFiles#createOnce}), so that a kill at any moment leaves either
+ * no key or the whole key, never a key that a restart would read differently, and processes
+ * starting together on one data directory end up with the same key.
  */
 public final class PayloadKeyFile {
 
   /** The file's path inside the data directory. */
   public static final String RELATIVE_PATH = "security/payload-key";
-
-  private static final Set<PosixFilePermission> OWNER_ONLY_DIR =
-      PosixFilePermissions.fromString("rwx------");
-  private static final Set<PosixFilePermission> OWNER_ONLY_FILE =
-      PosixFilePermissions.fromString("rw-------");
 
   private PayloadKeyFile() {}
 
@@ -54,36 +42,18 @@ public final class PayloadKeyFile {
       return new Loaded(read(file), file, false);
     }
     byte[] key = PayloadKeys.generate();
+    boolean created;
     try {
-      Path dir = Files.createDirectories(file.getParent());
-      Files.setPosixFilePermissions(dir, OWNER_ONLY_DIR);
-      Path temp =
-          Files.createTempFile(
-              dir, "payload-key-", ".tmp", PosixFilePermissions.asFileAttribute(OWNER_ONLY_FILE));
-      try {
-        try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE)) {
-          channel.write(
-              ByteBuffer.wrap(
-                  (Base64.getEncoder().encodeToString(key) + "\n")
-                      .getBytes(StandardCharsets.US_ASCII)));
-          channel.force(true);
-        }
-        try {
-          Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE);
-        } catch (AtomicMoveNotSupportedException e) {
-          throw new IOException("the file system cannot rename atomically", e);
-        }
-      } finally {
-        Files.deleteIfExists(temp);
-      }
-      syncDirectory(dir);
-    } catch (FileAlreadyExistsException e) {
-      return new Loaded(read(file), file, false);
+      created =
+          OwnerOnlyFiles.createOnce(
+              file,
+              (Base64.getEncoder().encodeToString(key) + "\n").getBytes(StandardCharsets.US_ASCII));
     } catch (IOException e) {
       throw new IllegalStateException(
           "Cannot write the payload encryption key to " + file + ": " + e.getMessage(), e);
     }
-    return new Loaded(key, file, true);
+    // Another process sharing the data directory may have created it first: its key is the one.
+    return created ? new Loaded(key, file, true) : new Loaded(read(file), file, false);
   }
 
   private static byte[] read(Path file) {
@@ -102,15 +72,6 @@ public final class PayloadKeyFile {
               + ". It encrypts this data directory's Temporal history: restore it from a backup"
               + " rather than replacing it.",
           e);
-    }
-  }
-
-  /** The rename itself survives a crash of the machine only once the directory is synced. */
-  private static void syncDirectory(Path dir) {
-    try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
-      channel.force(true);
-    } catch (IOException e) {
-      // not supported everywhere; the rename is still atomic
     }
   }
 }
