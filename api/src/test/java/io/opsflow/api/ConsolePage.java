@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.function.Function;
 import java.util.logging.Level;
 import org.openqa.selenium.By;
+import org.openqa.selenium.ElementNotInteractableException;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.NoSuchElementException;
 import org.openqa.selenium.OutputType;
@@ -104,13 +105,15 @@ final class ConsolePage implements AutoCloseable {
 
   /**
    * What {@code condition} answers once it is neither null nor false, asked every 200 ms; a missing
-   * or stale element only means "not yet".
+   * or stale element only means "not yet", as does one not interactable: chromedriver answers that
+   * for a field a live redraw replaced between finding and typing into it.
    */
   <T> T until(Duration timeout, Function<WebDriver, T> condition) {
     try {
       return new WebDriverWait(browser, timeout, Duration.ofMillis(200))
           .ignoring(StaleElementReferenceException.class)
           .ignoring(NoSuchElementException.class)
+          .ignoring(ElementNotInteractableException.class)
           .until(condition);
     } catch (TimeoutException e) {
       shot(failurePrefix + System.nanoTime());
@@ -181,23 +184,30 @@ final class ConsolePage implements AutoCloseable {
         });
   }
 
-  /** Chooses an option, again if the page redrew the list meanwhile. */
+  /**
+   * Chooses an option, again until the list on the page holds it: a redraw can replace the list
+   * while it is being chosen in.
+   */
   void choose(String id, String value) {
     until(
         d -> {
           new Select(d.findElement(By.id(id))).selectByValue(value);
-          return true;
+          return value.equals(d.findElement(By.id(id)).getDomProperty("value"));
         });
   }
 
-  /** Replaces what a field holds, again if the page redrew it meanwhile. */
+  /**
+   * Replaces what a field holds, again until the field on the page holds it. A redraw between the
+   * clear (which blurs the field) and the typing replaces the field, and chromedriver may then type
+   * into nothing without an error: the typed value is read back from the page.
+   */
   void type(String id, String text) {
     until(
         d -> {
           WebElement input = d.findElement(By.id(id));
           input.clear();
           input.sendKeys(text);
-          return true;
+          return text.equals(d.findElement(By.id(id)).getDomProperty("value"));
         });
   }
 
