@@ -101,8 +101,24 @@ async function redeem() {
   keep(answer);
 }
 
-/** Sends the browser to the issuer; it comes back to the callback URI and then to where it was. */
-export async function login() {
+let leaving = null;
+
+/**
+ * Sends the browser to the issuer; it comes back to the callback URI and then to where it was.
+ * Once only: the calls of a page that all find the token expired share one redirect, so the state
+ * kept for the answer is the one the issuer is sent.
+ */
+export function login() {
+  leaving =
+    leaving ||
+    redirect().catch((e) => {
+      leaving = null;
+      throw e;
+    });
+  return leaving;
+}
+
+async function redirect() {
   const verifier = random();
   const state = random();
   sessionStorage.setItem(PENDING, JSON.stringify({ verifier, state, back: location.hash || '#/' }));
