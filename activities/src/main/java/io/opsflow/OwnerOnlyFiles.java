@@ -59,9 +59,6 @@ public final class OwnerOnlyFiles {
       Files.createLink(file, temp);
     } catch (FileAlreadyExistsException taken) {
       return false;
-    } catch (UnsupportedOperationException e) {
-      throw new IOException(
-          "cannot create " + file + " once: the file system has no hard links", e);
     } finally {
       Files.deleteIfExists(temp);
     }
